@@ -1,0 +1,228 @@
+"""Results of a run: points, environment and config; load, save, atomic writes.
+
+``results.json`` is the contract that every later command and outside tool
+reads. Growth fits are written into it for readers' convenience, but
+``report``, ``compare`` and ``check`` always recompute them from the points.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from hloscope.errors import OutputError, ResultsError
+
+FORMAT = "hloscope.results"
+VERSION = 1
+STATUSES = ("ok", "failed", "timeout")
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Every sample of a timing, with its median, min and max."""
+
+    median: float
+    min: float
+    max: float
+    samples: tuple[float, ...]
+
+    @classmethod
+    def from_samples(cls, samples: Iterable[float]) -> "Stats":
+        values = tuple(float(s) for s in samples)
+        if not values:
+            raise ValueError("Stats needs at least one sample")
+        return cls(statistics.median(values), min(values), max(values), values)
+
+    def to_json(self) -> dict:
+        return {"median": self.median, "min": self.min, "max": self.max, "samples": list(self.samples)}
+
+
+@dataclass(frozen=True)
+class Point:
+    """One (model, variant, layers) measurement, as stored in results.json.
+
+    ``timing`` and ``hlo`` hold plain JSON values; keys beyond the core ones
+    (memory, cost, runtime_s, equivalence, warnings, ...) live in ``extra``.
+    """
+
+    model: str
+    variant: str
+    layers: int
+    status: str
+    error: str | None = None
+    timing: dict[str, Any] = field(default_factory=dict)
+    hlo: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> tuple[str, str, int]:
+        return (self.model, self.variant, self.layers)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    def to_json(self) -> dict:
+        record = {
+            "model": self.model,
+            "variant": self.variant,
+            "layers": self.layers,
+            "status": self.status,
+            "error": self.error,
+            "timing": self.timing,
+            "hlo": self.hlo,
+        }
+        record.update(self.extra)
+        return record
+
+    @classmethod
+    def from_json(cls, record: dict) -> "Point":
+        try:
+            core = {
+                "model": str(record["model"]),
+                "variant": str(record["variant"]),
+                "layers": int(record["layers"]),
+                "status": str(record["status"]),
+            }
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ResultsError(f"a point lacks a valid {exc} field") from None
+        known = {"model", "variant", "layers", "status", "error", "timing", "hlo"}
+        return cls(
+            **core,
+            error=record.get("error"),
+            timing=dict(record.get("timing") or {}),
+            hlo=dict(record.get("hlo") or {}),
+            extra={k: v for k, v in record.items() if k not in known},
+        )
+
+    def value(self, metric: str) -> float | None:
+        """The number a dotted metric name names, e.g. ``compile_s`` or
+        ``hlo.pre.instructions``; a timing gives its median. None if absent."""
+        if metric in self.timing:
+            node: Any = self.timing[metric]
+        else:
+            node = self.to_json()
+            for part in metric.split("."):
+                if not isinstance(node, dict) or part not in node:
+                    return None
+                node = node[part]
+        if isinstance(node, dict) and "median" in node:
+            node = node["median"]
+        if isinstance(node, bool) or not isinstance(node, (int, float)):
+            return None
+        return float(node)
+
+
+@dataclass(frozen=True)
+class Results:
+    """A whole run: what was measured and where."""
+
+    created: str
+    command: str
+    environment: dict[str, Any]
+    config: dict[str, Any]
+    points: tuple[Point, ...]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self, growth: list[dict] | None = None) -> dict:
+        record = {
+            "format": FORMAT,
+            "version": VERSION,
+            "created": self.created,
+            "command": self.command,
+            "environment": self.environment,
+            "config": self.config,
+            "points": [p.to_json() for p in self.points],
+        }
+        if growth is not None:
+            record["growth"] = growth
+        record.update(self.extra)
+        return record
+
+    @property
+    def models(self) -> list[str]:
+        return list(dict.fromkeys(p.model for p in self.points))
+
+    @property
+    def variants(self) -> list[str]:
+        return list(dict.fromkeys(p.variant for p in self.points))
+
+
+def results_from_json(record: Any, source: str = "results") -> Results:
+    """Check a decoded results.json and build Results from it."""
+    if not isinstance(record, dict) or record.get("format") != FORMAT:
+        raise ResultsError(f"{source}: not an hloscope results file (format is not {FORMAT!r})")
+    version = record.get("version")
+    if not isinstance(version, int) or version > VERSION:
+        raise ResultsError(
+            f"{source}: results version {version!r} is newer than this hloscope reads ({VERSION}); upgrade hloscope"
+        )
+    missing = [k for k in ("created", "command", "environment", "config", "points") if k not in record]
+    if missing:
+        raise ResultsError(f"{source}: missing key(s): {', '.join(missing)}")
+    if not isinstance(record["points"], list):
+        raise ResultsError(f"{source}: 'points' is not a list")
+    known = {"format", "version", "created", "command", "environment", "config", "points", "growth"}
+    try:
+        points = tuple(Point.from_json(p) for p in record["points"])
+    except ResultsError as exc:
+        raise ResultsError(f"{source}: {exc}") from None
+    except AttributeError:
+        raise ResultsError(f"{source}: a point is not a JSON object") from None
+    return Results(
+        created=str(record["created"]),
+        command=str(record["command"]),
+        environment=dict(record["environment"] or {}),
+        config=dict(record["config"] or {}),
+        points=points,
+        extra={k: v for k, v in record.items() if k not in known},
+    )
+
+
+def load_results(path: str | os.PathLike) -> Results:
+    """Read and validate a results.json file."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / "results.json"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ResultsError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ResultsError(f"{path}: cannot read: {exc}") from None
+    try:
+        record = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ResultsError(f"{path}: not JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})") from None
+    return results_from_json(record, str(path))
+
+
+def write_atomic(path: str | os.PathLike, text: str) -> None:
+    """Write text to path via a temporary file and rename: never a torn file."""
+    path = Path(path)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def save_results(results: Results, path: str | os.PathLike, growth: list[dict] | None = None) -> None:
+    """Write results.json atomically."""
+    write_atomic(path, json.dumps(results.to_json(growth), indent=1) + "\n")

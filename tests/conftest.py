@@ -1,0 +1,5 @@
+"""Shared test set-up: CPU only, quiet JAX."""
+
+import os
+
+os.environ.setdefault("JAX_PLATFORMS", "cpu")

@@ -1,0 +1,63 @@
+"""`hloscope analyze` end to end on a tiny sweep."""
+
+import json
+import re
+
+from click.testing import CliRunner
+
+from hloscope.cli import main
+from hloscope.results import load_results
+
+
+def test_analyze_writes_results_and_offline_report(tmp_path):
+    out = tmp_path / "run"
+    result = CliRunner().invoke(
+        main,
+        ["analyze", "--model", "linear", "--features", "16", "--layers", "1,2,4", "--repeats", "1", "--out", str(out)],
+    )
+    assert result.exit_code == 0, result.output
+    results = load_results(out / "results.json")
+    assert {(p.variant, p.layers) for p in results.points} == {
+        (v, L) for v in ("scan", "unroll") for L in (1, 2, 4)
+    }
+    assert all(p.status == "ok" for p in results.points)
+    raw = json.loads((out / "results.json").read_text())
+    assert raw["format"] == "hloscope.results" and raw["version"] == 1
+    for key in ("python", "jax", "jaxlib", "flax", "backend", "device", "cpu", "xla_flags"):
+        assert key in raw["environment"]
+    point = raw["points"][0]
+    for stage in ("trace_s", "lower_s", "compile_s"):
+        assert set(point["timing"][stage]) == {"median", "min", "max", "samples"}
+    assert isinstance(point["timing"]["analysis_s"], float)
+    for text in ("pre", "opt"):
+        assert {"instructions", "computations", "while_loops", "bytes", "op_counts"} <= set(point["hlo"][text])
+    metrics = {(g["variant"], g["metric"]): g["order"] for g in raw["growth"]}
+    assert metrics[("scan", "hlo.pre.instructions")] == "O(1)"
+    html = (out / "index.html").read_text()
+    assert "<svg" in html and "linear" in html
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
+    assert "hloscope analyze" in html
+
+
+def test_analyze_rejects_bad_layers(tmp_path):
+    result = CliRunner().invoke(main, ["analyze", "--layers", "1,0", "--out", str(tmp_path / "x")])
+    assert result.exit_code == 2
+    assert "positive" in result.output
+    assert not (tmp_path / "x").exists()
+
+
+def test_analyze_rejects_unknown_model(tmp_path):
+    result = CliRunner().invoke(main, ["analyze", "--model", "nope", "--out", str(tmp_path / "x")])
+    assert result.exit_code == 2
+    assert "linear" in result.output and "transformer" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_analyze_refuses_to_overwrite_a_run(tmp_path):
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "results.json").write_text("{}")
+    result = CliRunner().invoke(main, ["analyze", "--model", "linear", "--layers", "1", "--out", str(out)])
+    assert result.exit_code == 2
+    assert "not empty" in result.output
+    assert (out / "results.json").read_text() == "{}"
