@@ -80,7 +80,7 @@ def analyze(models, layers, features, repeats, out_dir, quiet):
     from hloscope.pipeline import analyze as run_analysis
     from hloscope.pipeline import default_out_dir
     from hloscope.report import summary_table
-    from hloscope.sweep import DEFAULT_LAYERS, DEFAULT_MODELS, SweepConfig
+    from hloscope.config import DEFAULT_LAYERS, DEFAULT_MODELS, SweepConfig
 
     config = SweepConfig(
         models=tuple(dict.fromkeys(models)) or DEFAULT_MODELS,

@@ -10,7 +10,8 @@ from typing import Callable
 from hloscope.errors import OutputError
 from hloscope.growth import fit_growth
 from hloscope.results import Point, Results, save_results, write_atomic
-from hloscope.sweep import SweepConfig, run_sweep
+from hloscope.config import SweepConfig
+from hloscope.sweep import run_sweep
 
 REPORTS_ROOT = Path("reports")
 

@@ -8,69 +8,14 @@ from __future__ import annotations
 
 import json
 import os
-import time
 import traceback
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from hloscope.errors import HloscopeError, OutputError
-from hloscope.results import Point, Stats
-
-DEFAULT_LAYERS = (1, 2, 4, 8, 16, 32, 64, 96)
-DEFAULT_MODELS = ("linear", "transformer")
-
-
-@dataclass(frozen=True)
-class SweepConfig:
-    """What to measure: models, variants, layer counts and how often."""
-
-    models: tuple[str, ...] = DEFAULT_MODELS
-    variants: tuple[str, ...] = ("scan", "unroll")
-    layers: tuple[int, ...] = DEFAULT_LAYERS
-    features: int | None = None
-    repeats: int = 3
-    seed: int = 0
-
-    def to_json(self) -> dict:
-        record = asdict(self)
-        for key in ("models", "variants", "layers"):
-            record[key] = list(record[key])
-        return record
-
-    def plan(self) -> list[tuple[str, str, int]]:
-        """Every point in the order it is measured."""
-        return [(m, v, L) for m in self.models for L in self.layers for v in self.variants]
-
-
-def measure_point(config: SweepConfig, model: str, variant: str, layers: int) -> Point:
-    """Lower, compile and analyse one point in this process."""
-    from hloscope.hlo import summarize_hlo
-    from hloscope.lowering import lower_cold
-    from hloscope.models import build_forward, builtin_model
-
-    spec = builtin_model(model, config.features)
-    x = spec.make_input()
-    lowering = lower_cold(
-        lambda: build_forward(spec.make_block, variant, layers, x, config.seed), config.repeats
-    )
-    start = time.perf_counter()
-    pre = summarize_hlo(lowering.pre_text)
-    opt = summarize_hlo(lowering.opt_text)
-    analysis_s = time.perf_counter() - start
-    return Point(
-        model=model,
-        variant=variant,
-        layers=layers,
-        status="ok",
-        timing={
-            "trace_s": Stats.from_samples(lowering.trace_s).to_json(),
-            "lower_s": Stats.from_samples(lowering.lower_s).to_json(),
-            "compile_s": Stats.from_samples(lowering.compile_s).to_json(),
-            "analysis_s": analysis_s,
-        },
-        hlo={"pre": pre.to_json(), "opt": opt.to_json()},
-    )
+from hloscope.config import SweepConfig
+from hloscope.measure import measure_point
+from hloscope.results import Point
 
 
 def append_point(path: Path, point: Point) -> None:

@@ -1,0 +1,45 @@
+"""What a sweep measures: the frozen configuration of one analyze run."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+DEFAULT_LAYERS = (1, 2, 4, 8, 16, 32, 64, 96)
+DEFAULT_MODELS = ("linear", "transformer")
+DEFAULT_VARIANTS = ("scan", "unroll")
+
+
+@dataclass(frozen=True)
+class SweepConfig:
+    """Models, variants, layer counts, sizes and limits of one run.
+
+    Stored in results.json as ``config``; ``--resume`` refuses a run whose
+    stored config differs.
+    """
+
+    models: tuple[str, ...] = DEFAULT_MODELS
+    variants: tuple[str, ...] = DEFAULT_VARIANTS
+    layers: tuple[int, ...] = DEFAULT_LAYERS
+    features: int | None = None
+    heads: int | None = None
+    seq_len: int | None = None
+    batch: int | None = None
+    input_shape: tuple[int, ...] | None = None
+    dtype: str = "float32"
+    name: str | None = None
+    platform: str | None = None
+    repeats: int = 3
+    timeout_s: float | None = None
+    predict_layers: tuple[int, ...] = ()
+    seed: int = 0
+
+    def to_json(self) -> dict:
+        record = asdict(self)
+        for key, value in record.items():
+            if isinstance(value, tuple):
+                record[key] = list(value)
+        return record
+
+    def plan(self) -> list[tuple[str, str, int]]:
+        """Every point in the order it is measured."""
+        return [(m, v, L) for m in self.models for L in self.layers for v in self.variants]
