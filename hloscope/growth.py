@@ -37,6 +37,8 @@ class Growth:
     exponent: float
     layers: tuple[int, ...]
     values: tuple[float, ...]
+    exponent_low: float | None = None
+    exponent_high: float | None = None
 
     def to_json(self) -> dict:
         return {
@@ -45,6 +47,8 @@ class Growth:
             "metric": self.metric,
             "order": self.order,
             "exponent": round(self.exponent, 4),
+            "exponent_low": None if self.exponent_low is None else round(self.exponent_low, 4),
+            "exponent_high": None if self.exponent_high is None else round(self.exponent_high, 4),
             "layers": list(self.layers),
             "values": list(self.values),
         }
