@@ -1,0 +1,60 @@
+"""networkx graphs over a parsed module: data flow inside a computation, calls between them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import networkx as nx
+
+if TYPE_CHECKING:
+    from hloscope.hlo.module import HloComputation, HloModule
+
+
+def instruction_graph(computation: HloComputation) -> nx.DiGraph:
+    """One node per instruction (opcode, shape attributes), an edge operand -> user.
+
+    An operand used twice by one user gives one edge whose ``count`` is 2.
+    """
+    graph = nx.DiGraph(name=computation.name)
+    for inst in computation.instructions:
+        graph.add_node(inst.name, opcode=inst.opcode, shape=inst.shape, root=inst is computation.root)
+    for inst in computation.instructions:
+        for index, operand in enumerate(inst.operands):
+            if graph.has_edge(operand, inst.name):
+                graph[operand][inst.name]["count"] += 1
+            else:
+                graph.add_edge(operand, inst.name, operand_index=index, count=1)
+    return graph
+
+
+def call_graph(module: HloModule) -> nx.DiGraph:
+    """Computations as nodes, an edge caller -> callee per call.
+
+    Edge data: ``kind`` (to_apply, calls, condition, body, branch, ...) of the
+    first call, ``kinds`` all distinct kinds, ``instructions`` the calling
+    instruction names, ``count`` how many calls.
+    """
+    graph = nx.DiGraph(name=module.name)
+    for name, computation in module.computations.items():
+        graph.add_node(name, entry=computation is module.entry, instructions=len(computation.instructions))
+    for name, computation in module.computations.items():
+        for inst in computation.instructions:
+            for kind, callee in inst.calls:
+                if graph.has_edge(name, callee):
+                    data = graph[name][callee]
+                    data["count"] += 1
+                    data["instructions"].append(inst.name)
+                    if kind not in data["kinds"]:
+                        data["kinds"].append(kind)
+                else:
+                    graph.add_edge(name, callee, kind=kind, kinds=[kind], instructions=[inst.name], count=1)
+    return graph
+
+
+def reachable_computations(module: HloModule) -> list[str]:
+    """Computations reachable from the entry through calls, entry first, callers before callees."""
+    if module.entry is None:
+        return []
+    graph = module.call_graph
+    reachable = nx.descendants(graph, module.entry.name) | {module.entry.name}
+    return [name for name in nx.topological_sort(graph.subgraph(reachable))]

@@ -1,0 +1,251 @@
+"""Token-level reading of HLO text.
+
+Pure functions over ``(src, pos)`` that return the new position, or
+``(pos, value)``; they raise HloParseError at the offending character. Nothing
+here recurses, so deeply nested brackets cannot exhaust the Python stack.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+
+from hloscope.hlo.errors import HloParseError
+
+WHITESPACE = frozenset(" \t\r\n")
+NAME_START_CHARS = frozenset(string.ascii_letters + "_")
+NAME_CHARS = frozenset(string.ascii_letters + string.digits + "_.-")
+OPENERS = {"(": ")", "[": "]", "{": "}"}
+CLOSERS = frozenset(")]}")
+QUOTES = frozenset("\"'")
+# Characters that end a bare (unbracketed, unquoted) attribute value.
+BARE_VALUE_STOP = WHITESPACE | frozenset(",(){}[]\"'")
+
+_WS_RE = re.compile(r"[ \t\r\n]*")
+_NAME_RE = re.compile(r"%?([A-Za-z_][\w.\-]*)", re.ASCII)
+_INT_RE = re.compile(r"-?\d+")
+_BARE_RUN_RE = re.compile(r"[^\s,(){}\[\]\"'/]+|/(?![/*])")
+
+
+def error(msg: str, src: str, pos: int) -> HloParseError:
+    """An HloParseError at ``pos``."""
+    return HloParseError(msg, src, pos)
+
+
+def describe(src: str, pos: int) -> str:
+    """A short description of what is at ``pos`` for error messages."""
+    if pos >= len(src):
+        return "end of text"
+    ch = src[pos]
+    if ch in NAME_CHARS:
+        m = re.compile(r"[\w.\-]{1,40}").match(src, pos)
+        return repr(m.group(0)) if m else repr(ch)
+    return repr(ch)
+
+
+def skip_ws(src: str, pos: int) -> int:
+    """Skip whitespace, ``/* */`` and ``//`` comments."""
+    while True:
+        pos = _WS_RE.match(src, pos).end()
+        if src.startswith("/*", pos):
+            end = src.find("*/", pos + 2)
+            if end == -1:
+                raise error("unterminated /* comment", src, pos)
+            pos = end + 2
+        elif src.startswith("//", pos):
+            end = src.find("\n", pos)
+            pos = len(src) if end == -1 else end + 1
+        else:
+            return pos
+
+
+def expect(src: str, pos: int, char: str, what: str) -> int:
+    """Skip whitespace, then consume ``char`` or fail with ``what``."""
+    pos = skip_ws(src, pos)
+    if not src.startswith(char, pos):
+        raise error(f"expects {what}, found {describe(src, pos)}", src, pos)
+    return pos + len(char)
+
+
+def parse_name(src: str, pos: int, what: str = "name") -> tuple[int, str]:
+    """Read ``%name`` or ``name`` (``[A-Za-z_][A-Za-z0-9_.-]*``)."""
+    pos = skip_ws(src, pos)
+    m = _NAME_RE.match(src, pos)
+    if m is None:
+        raise error(f"expects {what}, found {describe(src, pos)}", src, pos)
+    return m.end(), m.group(1)
+
+
+def parse_int(src: str, pos: int, what: str = "integer") -> tuple[int, int]:
+    """Read a decimal integer."""
+    pos = skip_ws(src, pos)
+    m = _INT_RE.match(src, pos)
+    if m is None:
+        raise error(f"expects {what}, found {describe(src, pos)}", src, pos)
+    return m.end(), int(m.group(0))
+
+
+def skip_string(src: str, pos: int) -> int:
+    """Skip a quoted string starting at ``pos`` (``"`` or ``'``, backslash escapes)."""
+    quote = src[pos]
+    i = pos + 1
+    while True:
+        j = src.find(quote, i)
+        if j == -1:
+            raise error("unterminated string", src, pos)
+        # An odd number of backslashes before the quote escapes it.
+        k = j
+        while src[k - 1] == "\\":
+            k -= 1
+        if (j - k) % 2 == 0:
+            return j + 1
+        i = j + 1
+
+
+def skip_group(src: str, pos: int) -> int:
+    """Skip a bracketed group starting at ``pos`` with its nested groups and strings."""
+    stack = [OPENERS[src[pos]]]
+    i = pos + 1
+    n = len(src)
+    find_special = _GROUP_SPECIAL_RE.search
+    while stack:
+        m = find_special(src, i)
+        if m is None:
+            raise error(f"unclosed {src[pos]!r}", src, pos)
+        i = m.start()
+        ch = src[i]
+        if ch in QUOTES:
+            i = skip_string(src, i)
+        elif ch == "/":
+            if src.startswith("/*", i) or src.startswith("//", i):
+                i = skip_ws(src, i)
+            else:
+                i += 1
+        elif ch in OPENERS:
+            stack.append(OPENERS[ch])
+            i += 1
+        else:
+            if ch != stack[-1]:
+                raise error(f"expects {stack[-1]!r}, found {ch!r}", src, i)
+            stack.pop()
+            i += 1
+        if i > n:
+            raise error(f"unclosed {src[pos]!r}", src, pos)
+    return i
+
+
+_GROUP_SPECIAL_RE = re.compile(r"[(){}\[\]\"'/]")
+
+
+def skip_value(src: str, pos: int, what: str = "attribute value") -> int:
+    """Skip one attribute value: groups, strings and bare runs with no space between.
+
+    ``replica_groups=[2,2]<=[4]``, ``dim_labels=b01f_01io->b01f``,
+    ``metadata={op_name="x"}`` and ``custom_call_target="f"`` are each one value.
+    """
+    pos = skip_ws(src, pos)
+    start = pos
+    n = len(src)
+    while pos < n:
+        ch = src[pos]
+        if ch in OPENERS:
+            pos = skip_group(src, pos)
+        elif ch in QUOTES:
+            pos = skip_string(src, pos)
+        else:
+            m = _BARE_RUN_RE.match(src, pos)
+            if m is None:
+                break
+            pos = m.end()
+    if pos == start:
+        raise error(f"expects {what}, found {describe(src, pos)}", src, pos)
+    return pos
+
+
+def skip_dims(src: str, pos: int) -> int:
+    """Skip ``[d0,<=d1,?]`` dimension sizes starting at ``[``."""
+    pos += 1
+    pos = skip_ws(src, pos)
+    if src.startswith("]", pos):
+        return pos + 1
+    while True:
+        pos = skip_ws(src, pos)
+        if src.startswith("?", pos):
+            pos += 1
+        else:
+            if src.startswith("<=", pos):
+                pos += 2
+            pos, _ = parse_int(src, pos, "dimension size")
+        pos = skip_ws(src, pos)
+        if src.startswith(",", pos):
+            pos += 1
+        elif src.startswith("]", pos):
+            return pos + 1
+        else:
+            raise error(f"expects ',' or ']' in dimensions, found {describe(src, pos)}", src, pos)
+
+
+_PRIMITIVE_RE = re.compile(r"[a-z][a-z0-9]*(?=\[)")
+
+
+def can_be_shape(src: str, pos: int) -> bool:
+    """Whether a shape starts at ``pos`` (``(`` or ``type[``)."""
+    return src.startswith("(", pos) or _PRIMITIVE_RE.match(src, pos) is not None
+
+
+def parse_shape(src: str, pos: int) -> tuple[int, str]:
+    """Read a shape; return it as text without comments.
+
+    Array shapes are ``type[dims]{layout}``; tuples nest them in parentheses.
+    A ``{`` after the dimensions opens a layout only when an integer or ``:``
+    follows it, as in XLA, so ``-> f32[2] {`` still opens a computation body.
+    """
+    pos = skip_ws(src, pos)
+    start = pos
+    depth = 0
+    while True:
+        pos = skip_ws(src, pos)
+        if src.startswith("(", pos):
+            depth += 1
+            pos = skip_ws(src, pos + 1)
+            if src.startswith(")", pos):
+                depth -= 1
+                pos += 1
+            else:
+                continue
+        else:
+            m = _PRIMITIVE_RE.match(src, pos)
+            if m is None:
+                raise error(f"expects a shape, found {describe(src, pos)}", src, pos)
+            pos = skip_dims(src, m.end())
+            after = skip_ws(src, pos)
+            if src.startswith("{", after):
+                inner = skip_ws(src, after + 1)
+                if inner < len(src) and (src[inner].isdigit() or src[inner] in ":-"):
+                    pos = skip_group(src, after)
+        # After an element: a comma continues a tuple, ')' closes one.
+        while depth:
+            pos = skip_ws(src, pos)
+            if src.startswith(",", pos):
+                pos += 1
+                break
+            if src.startswith(")", pos):
+                depth -= 1
+                pos += 1
+                continue
+            raise error(f"expects ',' or ')' in tuple shape, found {describe(src, pos)}", src, pos)
+        else:
+            return pos, clean_text(src[start:pos])
+
+
+_COMMENT_RE = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
+_SPACES_RE = re.compile(r"\s+")
+
+
+def clean_text(text: str) -> str:
+    """Drop comments and fold whitespace runs into one space."""
+    if "/" in text:
+        text = _COMMENT_RE.sub("", text)
+    if "\n" in text or "  " in text or "\t" in text or "\r" in text:
+        text = _SPACES_RE.sub(" ", text)
+    return text.strip()

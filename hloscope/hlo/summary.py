@@ -1,0 +1,103 @@
+"""HloSummary: the counts hloscope records for one HLO module."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from hloscope.hlo.attributes import unquote
+from hloscope.hlo.flops import module_flops
+from hloscope.hlo.metrics import op_counts, while_body_op_counts
+from hloscope.hlo.module import HloModule
+from hloscope.hlo.parser import parse_hlo
+
+
+@dataclass(frozen=True)
+class HloSummary:
+    """Counts that describe one HLO module.
+
+    ``op_counts`` counts every instruction of every computation as the text
+    lists them (fused computations included). ``weighted_op_counts`` and
+    ``flops`` count what one run of the entry executes: ops inside while
+    bodies multiplied by trip counts (see ``hloscope.hlo.metrics``); loops of
+    unknown trip count weigh 1 and are counted in ``unknown_trip_counts``.
+    ``while_body_op_counts`` counts the bodies of the outermost while loops
+    and what they call, not weighted.
+    """
+
+    instructions: int
+    computations: int
+    while_loops: int
+    bytes: int
+    op_counts: dict[str, int] = field(default_factory=dict)
+    fusions: int = 0
+    max_loop_depth: int = 0
+    trip_counts: list[int | None] = field(default_factory=list)
+    weighted_op_counts: dict[str, int] = field(default_factory=dict)
+    flops: dict[str, int] = field(default_factory=dict)
+    while_body_op_counts: dict[str, int] = field(default_factory=dict)
+    unknown_trip_counts: int = 0
+    weighted_instructions: int = 0
+    entry_instructions: int = 0
+    fused_computations: int = 0
+    custom_call_targets: dict[str, int] = field(default_factory=dict)
+    module_name: str = ""
+
+    def to_json(self) -> dict:
+        """Plain JSON types (dicts, lists, ints, strings, None)."""
+        return {
+            "module_name": self.module_name,
+            "instructions": self.instructions,
+            "computations": self.computations,
+            "while_loops": self.while_loops,
+            "bytes": self.bytes,
+            "op_counts": dict(self.op_counts),
+            "fusions": self.fusions,
+            "fused_computations": self.fused_computations,
+            "max_loop_depth": self.max_loop_depth,
+            "trip_counts": list(self.trip_counts),
+            "unknown_trip_counts": self.unknown_trip_counts,
+            "weighted_op_counts": dict(self.weighted_op_counts),
+            "weighted_instructions": self.weighted_instructions,
+            "entry_instructions": self.entry_instructions,
+            "flops": dict(self.flops),
+            "while_body_op_counts": dict(self.while_body_op_counts),
+            "custom_call_targets": dict(self.custom_call_targets),
+        }
+
+
+def summarize_hlo(text: str) -> HloSummary:
+    """Parse HLO text and summarize it; raise HloParseError on bad text."""
+    return summarize_module(parse_hlo(text))
+
+
+def summarize_module(module: HloModule) -> HloSummary:
+    """Summarize a parsed module."""
+    loops = module.while_loops()
+    counts = op_counts(module)
+    weighted = op_counts(module, weighted=True)
+    flops = module_flops(module)
+    fused = {callee for inst in module.instructions() if inst.opcode == "fusion" for _, callee in inst.calls}
+    targets: Counter[str] = Counter()
+    for inst in module.instructions():
+        if inst.opcode == "custom-call":
+            targets[unquote(inst.attributes.get("custom_call_target", ""))] += 1
+    return HloSummary(
+        instructions=sum(counts.values()),
+        computations=len(module.computations),
+        while_loops=len(loops),
+        bytes=len(module.text.encode("utf-8")),
+        op_counts=counts,
+        fusions=counts.get("fusion", 0),
+        max_loop_depth=max((loop.depth for loop in loops), default=0),
+        trip_counts=[loop.trip_count for loop in loops],
+        weighted_op_counts=weighted,
+        flops={key: value for key, value in flops.items() if isinstance(value, int)},
+        while_body_op_counts=while_body_op_counts(module),
+        unknown_trip_counts=sum(1 for loop in loops if loop.trip_count is None),
+        weighted_instructions=sum(weighted.values()),
+        entry_instructions=len(module.entry.instructions) if module.entry else 0,
+        fused_computations=len(fused),
+        custom_call_targets=dict(sorted(targets.items())),
+        module_name=module.name,
+    )
