@@ -35,14 +35,42 @@ def _layers_callback(ctx, param, value):
     return None if value is None else parse_layers(value)
 
 
+def _variants_callback(ctx, param, value):
+    if value is None:
+        return None
+    variants = tuple(dict.fromkeys(item.strip() for item in value.split(",")))
+    if not all(variants):
+        raise click.BadParameter(f"{value!r}: give a comma-separated list, e.g. scan,unroll,scan-remat")
+    return variants
+
+
+def _shape_callback(ctx, param, value):
+    """'4,32' -> (4, 32): positive integers."""
+    if value is None:
+        return None
+    try:
+        shape = tuple(int(item) for item in value.split(","))
+    except ValueError:
+        raise click.BadParameter(f"{value!r}: give comma-separated positive integers, e.g. 4,32") from None
+    if not shape or any(n <= 0 for n in shape):
+        raise click.BadParameter(f"{value!r}: give comma-separated positive integers, e.g. 4,32")
+    return shape
+
+
 def reproduce_command(config, out_dir: Path) -> str:
     """The analyze command line that repeats this run, every setting spelled out."""
     words = ["hloscope", "analyze"]
     for model in config.models:
         words += ["--model", model]
     words += ["--layers", ",".join(map(str, config.layers))]
-    if config.features is not None:
-        words += ["--features", str(config.features)]
+    words += ["--variants", ",".join(config.variants)]
+    for option, value in (("--features", config.features), ("--heads", config.heads),
+                          ("--seq-len", config.seq_len), ("--batch", config.batch),
+                          ("--name", config.name), ("--platform", config.platform)):
+        if value is not None:
+            words += [option, str(value)]
+    if config.input_shape is not None:
+        words += ["--input-shape", ",".join(map(str, config.input_shape)), "--dtype", config.dtype]
     words += ["--repeats", str(config.repeats), "--out", str(out_dir)]
     return " ".join(shlex.quote(word) for word in words)
 
@@ -65,8 +93,20 @@ def main():
 
 
 @main.command()
-@click.option("--model", "models", multiple=True, metavar="NAME",
-              help="Model to analyse (repeatable). Built-in: linear, transformer. Default: both.")
+@click.option("--model", "models", multiple=True, metavar="NAME|PATH.py:FACTORY",
+              help="Model to analyse (repeatable). Built-in: linear, mlp, transformer, stem-trunk-head; "
+                   "or your block: PATH.py:FACTORY or package.module:FACTORY. Default: linear, transformer.")
+@click.option("--variants", callback=_variants_callback, metavar="V1,V2,...",
+              help="Variants: scan, unroll, scan-unroll-K, scan-remat. Default: scan,unroll.")
+@click.option("--heads", type=click.IntRange(min=1), help="Transformer attention heads (default 4).")
+@click.option("--seq-len", type=click.IntRange(min=1), help="Transformer sequence length (default 64).")
+@click.option("--batch", type=click.IntRange(min=1), help="Batch size of built-in models (default 1).")
+@click.option("--input-shape", callback=_shape_callback, metavar="D1,D2,...",
+              help="Shape of a user block's input x, e.g. 4,32.")
+@click.option("--dtype", default="float32", show_default=True, help="dtype of a user block's input x.")
+@click.option("--name", help="Name of a user block in results and report (default: the factory's name).")
+@click.option("--platform", type=click.Choice(["cpu", "cuda", "tpu"]),
+              help="Platform to lower for (default: the local backend). Elsewhere only pre-optimization HLO is measured.")
 @click.option("--layers", callback=_layers_callback, metavar="L1,L2,...",
               help="Layer counts to sweep. Default: 1,2,4,8,16,32,64,96.")
 @click.option("--features", type=click.IntRange(min=1), help="Model width F (default: each model's own, 256).")
@@ -75,29 +115,43 @@ def main():
 @click.option("--out", "out_dir", type=click.Path(path_type=Path),
               help="Run folder (default: a new folder under reports/ named by model and UTC time).")
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
-def analyze(models, layers, features, repeats, out_dir, quiet):
+def analyze(models, variants, heads, seq_len, batch, input_shape, dtype, name, platform, layers, features, repeats, out_dir, quiet):
     """Lower, compile and measure scanned and unrolled stacks over layer counts."""
     from hloscope.pipeline import analyze as run_analysis
     from hloscope.pipeline import default_out_dir
     from hloscope.report import summary_table
-    from hloscope.config import DEFAULT_LAYERS, DEFAULT_MODELS, SweepConfig
+    from hloscope.config import DEFAULT_LAYERS, DEFAULT_MODELS, DEFAULT_VARIANTS, SweepConfig
 
     config = SweepConfig(
         models=tuple(dict.fromkeys(models)) or DEFAULT_MODELS,
         layers=layers or DEFAULT_LAYERS,
         features=features,
         repeats=repeats,
+        variants=variants or DEFAULT_VARIANTS,
+        heads=heads,
+        seq_len=seq_len,
+        batch=batch,
+        input_shape=input_shape,
+        dtype=dtype,
+        name=name,
+        platform=platform,
     )
-    # Check model names before any folder is made.
-    from hloscope.models import builtin_model
+    # Check models and variants before any folder is made.
+    from hloscope.models.checks import validate_config
 
-    for name in config.models:
-        builtin_model(name)
-    out_dir = out_dir or default_out_dir(config.models)
+    shown = set(validate_config(config))
+    if not quiet:
+        for warning in sorted(shown):
+            click.echo(f"hloscope: warning: {warning}", err=True)
+    out_dir = out_dir or default_out_dir(config.model_names())
 
     def on_point(done, total, point):
         if not quiet:
             click.echo(f"[{done}/{total}] {point.model} {point.variant} L={point.layers}: {point.status}", err=True)
+            for warning in point.extra.get("warnings") or []:
+                if warning not in shown:
+                    shown.add(warning)
+                    click.echo(f"hloscope: warning: {warning}", err=True)
 
     results = run_analysis(config, out_dir, reproduce_command(config, out_dir), on_point)
     if not quiet:
@@ -105,6 +159,56 @@ def analyze(models, layers, features, repeats, out_dir, quiet):
         click.echo(f"\nwrote {out_dir / 'results.json'} and {out_dir / 'index.html'}")
     failed = [p for p in results.points if not p.ok]
     click.get_current_context().exit(EXIT_FAILURES if failed else EXIT_OK)
+
+
+@main.command()
+@click.argument("results_path", metavar="RESULTS", type=click.Path(path_type=Path))
+@click.option("--out", "out_file", required=True, type=click.Path(path_type=Path), help="File to write.")
+@click.option("--format", "fmt", type=click.Choice(["html", "md", "json"]), default="html", show_default=True,
+              help="html: the full report; md: a short summary for a review; json: results with recomputed growth.")
+def report(results_path, out_file, fmt):
+    """Re-render a report from RESULTS (results.json or its run folder) without measuring."""
+    from hloscope.report.render import render_report_file
+
+    render_report_file(results_path, out_file, fmt)
+    click.echo(f"wrote {out_file}")
+
+
+@main.command()
+@click.argument("base_path", metavar="BASE", type=click.Path(path_type=Path))
+@click.argument("new_path", metavar="NEW", type=click.Path(path_type=Path))
+@click.option("--out", "out_file", type=click.Path(path_type=Path), help="Write the HTML diff report here.")
+def compare(base_path, new_path, out_file):
+    """Compare two runs; exit 1 when a growth order got worse or a point newly failed."""
+    from hloscope.compare import compare_files, summary_text
+    from hloscope.report.render import write_compare_html
+
+    comparison = compare_files(base_path, new_path)
+    click.echo(summary_text(comparison))
+    if out_file is not None:
+        write_compare_html(comparison, out_file)
+        click.echo(f"wrote {out_file}")
+    click.get_current_context().exit(EXIT_FAILURES if comparison.regressions else EXIT_OK)
+
+
+@main.command()
+@click.argument("results_path", metavar="RESULTS", type=click.Path(path_type=Path))
+@click.option("--expect", "expects", multiple=True, metavar="VARIANT:METRIC=ORDER",
+              help="Growth no worse than ORDER (O(1), O(L), O(L^k)); VARIANT may be a glob like 'scan*'. Repeatable.")
+@click.option("--max-exponent", "max_exponents", multiple=True, metavar="VARIANT:METRIC=X",
+              help="Log-log exponent at most X. Repeatable.")
+def check(results_path, expects, max_exponents):
+    """CI gate: exit 1 with one line per violated growth expectation.
+
+    Without --expect or --max-exponent, every scan-family variant's compile_s
+    and hlo.pre.instructions must be O(1).
+    """
+    from hloscope.check import check_file
+
+    outcome = check_file(results_path, expects, max_exponents)
+    for line in outcome.lines():
+        click.echo(line)
+    click.get_current_context().exit(EXIT_FAILURES if outcome.violations else EXIT_OK)
 
 
 if __name__ == "__main__":

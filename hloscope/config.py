@@ -40,6 +40,26 @@ class SweepConfig:
                 record[key] = list(value)
         return record
 
+    def model_name(self, source: str) -> str:
+        """The name a ``--model`` string goes by in points and reports.
+
+        A built-in is its own name; a user block ``PATH.py:FACTORY`` is
+        ``--name`` if given, else FACTORY.
+        """
+        if ":" not in source:
+            return source
+        return self.name or source.rsplit(":", 1)[1]
+
+    def model_names(self) -> tuple[str, ...]:
+        return tuple(self.model_name(source) for source in self.models)
+
+    def model_source(self, name: str) -> str:
+        """The ``--model`` string behind a model name (the name itself if none)."""
+        for source in self.models:
+            if self.model_name(source) == name:
+                return source
+        return name
+
     def plan(self) -> list[tuple[str, str, int]]:
-        """Every point in the order it is measured."""
-        return [(m, v, L) for m in self.models for L in self.layers for v in self.variants]
+        """Every point in the order it is measured, models by name."""
+        return [(m, v, L) for m in self.model_names() for L in self.layers for v in self.variants]

@@ -1,7 +1,17 @@
-"""Models hloscope stacks: the seed primitive, the built-in zoo, stacking."""
+"""Models hloscope stacks: the seed primitive, the built-in zoo, user blocks, stacking."""
 
 from hloscope.models.seed import scan_layers_forward, unrolled_layers_forward
-from hloscope.models.stacking import VARIANTS, Forward, build_forward, stack_blocks
+from hloscope.models.stacking import (
+    VARIANTS,
+    Forward,
+    Stack,
+    Variant,
+    build_forward,
+    build_stack,
+    forward_fn,
+    parse_variant,
+    stack_blocks,
+)
 from hloscope.models.zoo import BUILTIN_MODELS, ModelSpec, builtin_model
 
 __all__ = [
@@ -9,8 +19,13 @@ __all__ = [
     "VARIANTS",
     "Forward",
     "ModelSpec",
+    "Stack",
+    "Variant",
     "build_forward",
+    "build_stack",
     "builtin_model",
+    "forward_fn",
+    "parse_variant",
     "scan_layers_forward",
     "stack_blocks",
     "unrolled_layers_forward",

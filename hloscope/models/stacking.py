@@ -1,19 +1,53 @@
-"""Stack a block L times and build scanned and unrolled forwards over it.
+"""Stack a block L times and build every variant's forward over the same parameters.
 
-Every variant of one model and layer count applies the same stacked
-parameters, built once with ``nnx.split_rngs`` + ``nnx.vmap`` so that each
-layer gets its own random initialisation.
+The trunk's parameters are built once with ``nnx.split_rngs`` + ``nnx.vmap``
+so that each layer gets its own random initialisation; every variant of one
+model and layer count applies those very parameters.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
 import jax
 from flax import nnx
 
-BlockFactory = Callable[[nnx.Rngs], nnx.Module]
+from hloscope.errors import UsageError
+from hloscope.models.zoo import BlockFactory, ModelSpec
+
+VARIANTS = ("scan", "unroll", "scan-unroll-K", "scan-remat")
+_UNROLL_K = re.compile(r"scan-unroll-([1-9][0-9]*)\Z")
+# Stem and head get their own random streams, apart from the trunk's.
+_STEM_SEED_OFFSET, _HEAD_SEED_OFFSET = 1_000_003, 2_000_003
+
+
+@dataclass(frozen=True)
+class Variant:
+    """How a variant applies the stacked trunk."""
+
+    name: str
+    scanned: bool
+    unroll: int = 1
+    remat: bool = False
+
+
+def parse_variant(name: str) -> Variant:
+    """'scan-unroll-4' -> Variant(scanned=True, unroll=4); UsageError if unknown."""
+    if name == "scan":
+        return Variant(name, scanned=True)
+    if name == "unroll":
+        return Variant(name, scanned=False)
+    if name == "scan-remat":
+        return Variant(name, scanned=True, remat=True)
+    match = _UNROLL_K.match(name)
+    if match:
+        return Variant(name, scanned=True, unroll=int(match.group(1)))
+    raise UsageError(
+        f"unknown variant {name!r}; valid variants: scan, unroll, scan-unroll-K "
+        "(K a positive integer, e.g. scan-unroll-4), scan-remat"
+    )
 
 
 @dataclass(frozen=True)
@@ -22,6 +56,18 @@ class Forward:
 
     fn: Callable[..., Any]
     args: tuple
+
+
+@dataclass(frozen=True)
+class Stack:
+    """A model's parameters: an optional stem and head, and the stacked trunk.
+
+    ``graphdefs`` and ``states`` hold (stem, trunk, head), None where absent.
+    """
+
+    graphdefs: tuple
+    states: tuple
+    layers: int
 
 
 def stack_blocks(factory: BlockFactory, num_layers: int, seed: int = 0) -> nnx.Module:
@@ -35,13 +81,28 @@ def stack_blocks(factory: BlockFactory, num_layers: int, seed: int = 0) -> nnx.M
     return create_block(nnx.Rngs(int(seed)))
 
 
-def scan_apply(blocks: nnx.Module, x):
+def build_stack(spec: ModelSpec, num_layers: int, seed: int = 0) -> Stack:
+    """Build the stem, the stacked trunk and the head of ``spec``."""
+    parts = [
+        spec.make_stem(nnx.Rngs(int(seed) + _STEM_SEED_OFFSET)) if spec.make_stem else None,
+        stack_blocks(spec.make_block, num_layers, seed),
+        spec.make_head(nnx.Rngs(int(seed) + _HEAD_SEED_OFFSET)) if spec.make_head else None,
+    ]
+    split = [nnx.split(part) if part is not None else (None, None) for part in parts]
+    return Stack(
+        graphdefs=tuple(g for g, _ in split), states=tuple(s for _, s in split), layers=int(num_layers)
+    )
+
+
+def scan_apply(blocks: nnx.Module, x, unroll: int = 1, remat: bool = False):
     """Apply stacked blocks to ``x`` with ``nnx.scan``: XLA sees one block."""
 
-    @nnx.scan(in_axes=(nnx.Carry, 0), out_axes=nnx.Carry)
-    def forward(x, block):
+    def body(x, block):
         return block(x)
 
+    if remat:
+        body = nnx.remat(body)
+    forward = nnx.scan(body, in_axes=(nnx.Carry, 0), out_axes=nnx.Carry, unroll=unroll)
     return forward(x, blocks)
 
 
@@ -53,27 +114,35 @@ def unrolled_apply(graphdef, state, x, num_layers: int):
     return x
 
 
-VARIANTS = ("scan", "unroll")
+def forward_fn(stack: Stack, variant: str) -> Callable:
+    """A fresh ``fn(states, x)`` applying ``stack`` the way ``variant`` says."""
+    how = parse_variant(variant)
+    stem_def, trunk_def, head_def = stack.graphdefs
+    layers = stack.layers
+
+    def forward(states, x):
+        stem_state, trunk_state, head_state = states
+        if stem_def is not None:
+            x = nnx.merge(stem_def, stem_state)(x)
+        if how.scanned:
+            x = scan_apply(nnx.merge(trunk_def, trunk_state), x, how.unroll, how.remat)
+        else:
+            x = unrolled_apply(trunk_def, trunk_state, x, layers)
+        if head_def is not None:
+            x = nnx.merge(head_def, head_state)(x)
+        return x
+
+    return forward
 
 
-def build_forward(factory: BlockFactory, variant: str, num_layers: int, x, seed: int = 0) -> Forward:
-    """Return a fresh ``fn(state, x)`` for ``variant`` and its arguments.
+def build_forward(model: ModelSpec | BlockFactory, variant: str, num_layers: int, x, seed: int = 0) -> Forward:
+    """Return a fresh forward for ``variant`` and its arguments.
 
-    The parameters are arguments, not constants, so the HLO holds the forward
-    pass alone, as it would in a training or serving step.
+    ``model`` is a ModelSpec or a bare block factory. The parameters are
+    arguments, not constants, so the HLO holds the forward pass alone, as it
+    would in a training or serving step.
     """
-    blocks = stack_blocks(factory, num_layers, seed)
-    graphdef, state = nnx.split(blocks)
-    if variant == "scan":
-
-        def forward(state, x):
-            return scan_apply(nnx.merge(graphdef, state), x)
-
-    elif variant == "unroll":
-
-        def forward(state, x):
-            return unrolled_apply(graphdef, state, x, num_layers)
-
-    else:
-        raise ValueError(f"unknown variant {variant!r}")
-    return Forward(fn=forward, args=(state, x))
+    if not isinstance(model, ModelSpec):
+        model = ModelSpec(name="block", description="", make_block=model, input_shape=tuple(x.shape))
+    stack = build_stack(model, num_layers, seed)
+    return Forward(fn=forward_fn(stack, variant), args=(stack.states, x))

@@ -11,6 +11,8 @@ from flax import nnx
 
 from hloscope.errors import UsageError
 
+BlockFactory = Callable[[nnx.Rngs], nnx.Module]
+
 
 class ReluLinear(nnx.Module):
     """The seed's layer: relu(Linear(x)), F -> F."""
@@ -20,6 +22,17 @@ class ReluLinear(nnx.Module):
 
     def __call__(self, x):
         return jax.nn.relu(self.linear(x))
+
+
+class MlpBlock(nnx.Module):
+    """x + Linear(gelu(Linear(x))), F -> 4F -> F."""
+
+    def __init__(self, features: int, *, rngs: nnx.Rngs):
+        self.fc1 = nnx.Linear(features, 4 * features, rngs=rngs)
+        self.fc2 = nnx.Linear(4 * features, features, rngs=rngs)
+
+    def __call__(self, x):
+        return x + self.fc2(jax.nn.gelu(self.fc1(x)))
 
 
 class TransformerBlock(nnx.Module):
@@ -41,14 +54,25 @@ class TransformerBlock(nnx.Module):
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """What hloscope needs to stack and lower a model."""
+    """What hloscope needs to stack and lower a model.
+
+    ``make_block`` builds one layer of the homogeneous trunk; it must map its
+    input to an array of the same shape and dtype. ``make_stem`` and
+    ``make_head`` (optional) build the shape-changing layers before and after
+    the trunk; they are applied once, outside the scan. ``source`` is the
+    ``--model`` string the spec was resolved from, so a worker process can
+    build it again.
+    """
 
     name: str
     description: str
-    make_block: Callable[[nnx.Rngs], nnx.Module]
+    make_block: BlockFactory
     input_shape: tuple[int, ...]
     dtype: str = "float32"
     sizes: dict[str, Any] = field(default_factory=dict)
+    make_stem: BlockFactory | None = None
+    make_head: BlockFactory | None = None
+    source: str = ""
 
     def make_input(self):
         """A deterministic input of the model's shape and dtype."""
@@ -63,11 +87,26 @@ def linear_model(features: int = 256) -> ModelSpec:
         make_block=lambda rngs: ReluLinear(features, rngs=rngs),
         input_shape=(1, features),
         sizes={"features": features},
+        source="linear",
+    )
+
+
+def mlp_model(features: int = 256, batch: int = 1) -> ModelSpec:
+    """Residual MLP blocks: x + Linear(gelu(Linear(x))), hidden 4F."""
+    return ModelSpec(
+        name="mlp",
+        description=f"x + Linear({4 * features}, {features})(gelu(Linear({features}, {4 * features})(x))) per layer, batch {batch}",
+        make_block=lambda rngs: MlpBlock(features, rngs=rngs),
+        input_shape=(batch, features),
+        sizes={"features": features, "batch": batch},
+        source="mlp",
     )
 
 
 def transformer_model(features: int = 256, heads: int = 4, seq_len: int = 64, batch: int = 1) -> ModelSpec:
     """Pre-LN transformer block, d_model=features."""
+    if features % heads:
+        raise UsageError(f"--features {features} is not divisible by --heads {heads}")
     return ModelSpec(
         name="transformer",
         description=(
@@ -77,20 +116,61 @@ def transformer_model(features: int = 256, heads: int = 4, seq_len: int = 64, ba
         make_block=lambda rngs: TransformerBlock(features, heads, rngs=rngs),
         input_shape=(batch, seq_len, features),
         sizes={"features": features, "heads": heads, "seq_len": seq_len, "batch": batch},
+        source="transformer",
+    )
+
+
+def stem_trunk_head_model(features: int = 256, batch: int = 1) -> ModelSpec:
+    """Linear stem F_in -> F, a trunk of residual MLP blocks, Linear head F -> F_out.
+
+    Only the trunk is homogeneous, so only the trunk is scanned or unrolled;
+    F_in = 2F and F_out = F/2 make the stem and head change the shape.
+    """
+    f_in, f_out = 2 * features, max(1, features // 2)
+    return ModelSpec(
+        name="stem-trunk-head",
+        description=(
+            f"Linear({f_in}, {features}) stem, trunk of residual MLP blocks (hidden {4 * features}), "
+            f"Linear({features}, {f_out}) head, batch {batch}"
+        ),
+        make_block=lambda rngs: MlpBlock(features, rngs=rngs),
+        input_shape=(batch, f_in),
+        sizes={"features": features, "batch": batch, "in_features": f_in, "out_features": f_out},
+        make_stem=lambda rngs: nnx.Linear(f_in, features, rngs=rngs),
+        make_head=lambda rngs: nnx.Linear(features, f_out, rngs=rngs),
+        source="stem-trunk-head",
     )
 
 
 BUILTIN_MODELS: dict[str, Callable[..., ModelSpec]] = {
     "linear": linear_model,
+    "mlp": mlp_model,
     "transformer": transformer_model,
+    "stem-trunk-head": stem_trunk_head_model,
+}
+
+# Which size options each built-in takes.
+_SIZE_OPTIONS = {
+    "linear": ("features",),
+    "mlp": ("features", "batch"),
+    "transformer": ("features", "heads", "seq_len", "batch"),
+    "stem-trunk-head": ("features", "batch"),
 }
 
 
-def builtin_model(name: str, features: int | None = None) -> ModelSpec:
-    """Look up a built-in model by name, with optional width override."""
+def builtin_model(name: str, features: int | None = None, **sizes: int | None) -> ModelSpec:
+    """Look up a built-in model by name; sizes left None keep the model's defaults.
+
+    A size the model does not take (``heads`` for ``linear``) is ignored, so
+    one set of options can serve a run over several models.
+    """
     try:
         make = BUILTIN_MODELS[name]
     except KeyError:
         valid = ", ".join(sorted(BUILTIN_MODELS))
-        raise UsageError(f"unknown model {name!r}; built-in models: {valid}") from None
-    return make() if features is None else make(features=features)
+        raise UsageError(
+            f"unknown model {name!r}; built-in models: {valid}; or give a block factory as PATH.py:FACTORY"
+        ) from None
+    given = {"features": features, **sizes}
+    kwargs = {k: v for k, v in given.items() if v is not None and k in _SIZE_OPTIONS[name]}
+    return make(**kwargs)
