@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 from hloscope.config import SweepConfig
 from hloscope.results import Point, Stats
@@ -12,18 +13,21 @@ def measure_point(config: SweepConfig, model: str, variant: str, layers: int) ->
     """Lower, compile and analyse one (model, variant, layers) point."""
     from hloscope.hlo import summarize_hlo
     from hloscope.lowering import lower_cold
-    from hloscope.models import build_forward, builtin_model
+    from hloscope.models import build_forward
+    from hloscope.models.checks import resolve_model
+    from hloscope.models.platform import check_platform, local_platform
 
-    spec = builtin_model(model, config.features)
+    spec = resolve_model(config, model)
     x = spec.make_input()
-    lowering = lower_cold(
-        lambda: build_forward(spec.make_block, variant, layers, x, config.seed), config.repeats
-    )
+    platform = check_platform(config.platform)
+    if platform != local_platform():
+        return _measure_elsewhere(config, spec, variant, layers, platform)
+    lowering = lower_cold(lambda: build_forward(spec, variant, layers, x, config.seed), config.repeats)
     start = time.perf_counter()
     pre = summarize_hlo(lowering.pre_text)
     opt = summarize_hlo(lowering.opt_text)
     analysis_s = time.perf_counter() - start
-    return Point(
+    point = Point(
         model=model,
         variant=variant,
         layers=layers,
@@ -36,3 +40,60 @@ def measure_point(config: SweepConfig, model: str, variant: str, layers: int) ->
         },
         hlo={"pre": pre.to_json(), "opt": opt.to_json()},
     )
+    return _with_model_checks(point, spec, config, platform, getattr(lowering, "output", None))
+
+
+def _with_model_checks(point: Point, spec, config: SweepConfig, platform: str, output=None) -> Point:
+    """Add equivalence against scan, pitfall warnings and the platform; fail a mismatch."""
+    from hloscope.equivalence import mismatch_reason, point_checks
+
+    extra = dict(point.extra)
+    extra["platform"] = platform
+    if platform == _local():
+        equivalence, warnings = point_checks(spec, point.variant, point.layers, config.seed, output)
+    else:
+        warnings = point_checks(spec, "scan", point.layers, config.seed)[1]
+        equivalence = None if point.variant == "scan" else {"na": f"the forward cannot run here: no {platform} device"}
+    extra["equivalence"] = equivalence
+    extra["warnings"] = list(extra.get("warnings", [])) + warnings
+    if equivalence and equivalence.get("ok") is False:
+        return replace(point, status="failed", error=mismatch_reason(point.variant, equivalence), extra=extra)
+    return replace(point, extra=extra)
+
+
+def _local() -> str:
+    from hloscope.models.platform import local_platform
+
+    return local_platform()
+
+
+def _measure_elsewhere(config: SweepConfig, spec, variant: str, layers: int, platform: str) -> Point:
+    """Lower for a platform that is not here: pre-optimization HLO, trace and lower times."""
+    from hloscope.hlo import summarize_hlo
+    from hloscope.models import build_forward
+    from hloscope.models.platform import lower_for_platform
+
+    x = spec.make_input()
+    lowering = lower_for_platform(
+        lambda: build_forward(spec, variant, layers, x, config.seed), config.repeats, platform
+    )
+    start = time.perf_counter()
+    pre = summarize_hlo(lowering.pre_text)
+    analysis_s = time.perf_counter() - start
+    na = {"na": f"lowered for {platform}, which this machine does not have: nothing compiled or run"}
+    point = Point(
+        model=spec.name,
+        variant=variant,
+        layers=layers,
+        status="ok",
+        timing={
+            "trace_s": Stats.from_samples(lowering.trace_s).to_json(),
+            "lower_s": Stats.from_samples(lowering.lower_s).to_json(),
+            "compile_s": dict(na),
+            "analysis_s": analysis_s,
+        },
+        hlo={"pre": pre.to_json(), "opt": dict(na)},
+        extra={"memory": dict(na), "cost": dict(na), "runtime_s": dict(na), "warnings": []},
+    )
+    return _with_model_checks(point, spec, config, platform)
+
