@@ -139,6 +139,8 @@ class HloModule:
         self.sections: dict[str, dict[int, str]] = {}
         self.computations: dict[str, HloComputation] = {}
         self.entry: HloComputation | None = None
+        # Opcode and shape strings shared between instructions while parsing.
+        self._shared_strings: dict[str, str] = {}
 
     @property
     def instruction_count(self) -> int:

@@ -90,6 +90,7 @@ def _parse_module(src: str) -> HloModule:
         pos = skip_ws(src, pos)
     if not module.computations:
         raise error("no computation found", src, pos)
+    module._shared_strings = {}
     if module.entry is None:
         module.entry = list(module.computations.values())[-1]
         module.entry.is_entry = True
@@ -198,9 +199,12 @@ def _parse_body(src: str, pos: int, computation: HloComputation, comp_names: set
     """Read instructions up to and including the closing ``}``."""
     instructions = computation.instructions
     append = instructions.append
-    seen: set[str] = set()
-    add_seen = seen.add
-    issuperset = seen.issuperset
+    # name -> the same string: operands share their producer's name string,
+    # and a missing key is an undefined operand.
+    seen: dict[str, str] = {}
+    lookup = seen.__getitem__
+    # One string object per distinct opcode and shape across the module.
+    share = computation.module._shared_strings.setdefault
     call_hint = _CALL_HINT_RE.search
     payload_opcodes = PAYLOAD_OPCODES
     root = None
@@ -219,8 +223,9 @@ def _parse_body(src: str, pos: int, computation: HloComputation, comp_names: set
                     bad = m
                     break
             elif ops:
-                operands = ops.replace("%", "").split(", ")
-                if not issuperset(operands):
+                try:
+                    operands = list(map(lookup, ops.replace("%", "").split(", ")))
+                except KeyError:
                     bad = m  # the full reader reports the undefined operand
                     break
             elif literal is not None:
@@ -234,11 +239,15 @@ def _parse_body(src: str, pos: int, computation: HloComputation, comp_names: set
                 if call_hint(rest):
                     attrs = {a.group(1): a.group(2) for a in _ATTR_RE.finditer(rest)}
                     calls = _calls_from_attrs(attrs, src, attr_pos, comp_names)
-                inst = HloInstruction(name, opcode, shape, operands, payload, computation, calls, attr_pos)
+                inst = HloInstruction(
+                    name, share(opcode, opcode), share(shape, shape), operands, payload, computation, calls, attr_pos
+                )
             else:
-                inst = HloInstruction(name, opcode, shape, operands, payload, computation, (), None)
+                inst = HloInstruction(
+                    name, share(opcode, opcode), share(shape, shape), operands, payload, computation, (), None
+                )
             append(inst)
-            add_seen(name)
+            seen[name] = name
             if is_root:
                 if root is not None:
                     raise error("one computation should have only one ROOT", src, m.start(1))
@@ -332,11 +341,11 @@ def _parse_rhs(src, pos, name, computation, seen, comp_names, depth):
     calls = _calls_from_attrs(attrs, src, attrs_pos, comp_names) if attrs else ()
     inst = HloInstruction(name, opcode, shape, operands, payload, computation, calls, None, attrs)
     computation.instructions.append(inst)
-    seen.add(name)
+    seen[name] = name
     return pos, inst
 
 
-def _anonymous_name(opcode: str, seen: set[str]) -> str:
+def _anonymous_name(opcode: str, seen: dict[str, str]) -> str:
     name = f"{opcode}.anon"
     suffix = 0
     while name in seen:
@@ -364,7 +373,7 @@ def _parse_operands(src, pos, operands, computation, seen, comp_names, depth):
         else:
             if word not in seen:
                 raise error(f"instruction does not exist: {word}", src, word_pos)
-            operands.append(word)
+            operands.append(seen[word])
         pos = skip_ws(src, pos)
         if src.startswith(",", pos):
             pos += 1

@@ -1,0 +1,142 @@
+"""Parse speed of hloscope's HLO parser against XLA's own, side by side.
+
+Generates the pre- and post-optimization HLO of an UNROLLED pre-LN transformer
+stack (96 layers by default: LayerNorm, 4-head attention with d_model 256,
+residual, LayerNorm, 4x GELU MLP, residual; sequence 64, batch 1), then parses
+each text with ``hloscope.hlo.parse_hlo`` and with
+``jaxlib._hlo.hlo_module_from_text``, alternating, and prints MB/s (median of
+the runs) and the ratio. It also prints what parsing allocates (tracemalloc)
+as a multiple of the text size.
+
+    python benchmarks/parse_speed.py [--layers 96] [--repeats 7] [--check]
+
+``--check`` exits 1 when hloscope is slower than XLA on either text.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import statistics
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+D_MODEL = 256
+NUM_HEADS = 4
+SEQ_LEN = 64
+BATCH = 1
+
+
+def transformer_hlo_texts(num_layers: int = 96, seed: int = 0) -> tuple[str, str]:
+    """(pre-optimization HLO, post-optimization HLO) of an unrolled transformer stack."""
+    import jax
+    import jax.numpy as jnp
+    from flax import nnx
+
+    class Block(nnx.Module):
+        def __init__(self, rngs: nnx.Rngs):
+            self.ln1 = nnx.LayerNorm(D_MODEL, rngs=rngs)
+            self.attn = nnx.MultiHeadAttention(num_heads=NUM_HEADS, in_features=D_MODEL, decode=False, rngs=rngs)
+            self.ln2 = nnx.LayerNorm(D_MODEL, rngs=rngs)
+            self.up = nnx.Linear(D_MODEL, 4 * D_MODEL, rngs=rngs)
+            self.down = nnx.Linear(4 * D_MODEL, D_MODEL, rngs=rngs)
+
+        def __call__(self, x):
+            x = x + self.attn(self.ln1(x))
+            return x + self.down(jax.nn.gelu(self.up(self.ln2(x))))
+
+    @nnx.split_rngs(splits=num_layers)
+    @nnx.vmap(in_axes=(0,), out_axes=0)
+    def make_stack(rngs: nnx.Rngs) -> Block:
+        return Block(rngs)
+
+    graphdef, state = nnx.split(make_stack(nnx.Rngs(seed)))
+
+    def forward(state, x):
+        # Unrolled: one copy of the block per layer, indexing the stacked params.
+        for layer in range(num_layers):
+            layer_state = jax.tree_util.tree_map(lambda a, layer=layer: a[layer], state)
+            x = nnx.merge(graphdef, layer_state)(x)
+        return x
+
+    x = jnp.ones((BATCH, SEQ_LEN, D_MODEL), jnp.float32)
+    lowered = jax.jit(forward).lower(state, x)
+    return lowered.as_text(dialect="hlo"), lowered.compile().as_text()
+
+
+def _time_once(fn, text: str) -> float:
+    start = time.perf_counter()
+    fn(text)
+    return time.perf_counter() - start
+
+
+def measure(label: str, text: str, repeats: int) -> float:
+    """Print MB/s of both parsers on ``text``; return hloscope's speed over XLA's."""
+    from jaxlib import _hlo
+
+    from hloscope.hlo import parse_hlo
+
+    megabytes = len(text.encode("utf-8")) / 1e6
+    ours_module = parse_hlo(text)
+    xla_module = _hlo.hlo_module_from_text(text)
+    xla_instructions = sum(len(c.instructions()) for c in xla_module.computations())
+    del xla_module
+    ours_s, xla_s = [], []
+    for _ in range(repeats):
+        # Alternate so that machine noise falls on both alike.
+        gc.collect()
+        ours_s.append(_time_once(parse_hlo, text))
+        gc.collect()
+        xla_s.append(_time_once(_hlo.hlo_module_from_text, text))
+    ours_mbps = megabytes / statistics.median(ours_s)
+    xla_mbps = megabytes / statistics.median(xla_s)
+    ratio = ours_mbps / xla_mbps
+
+    del ours_module
+    gc.collect()
+    tracemalloc.start()
+    module = parse_hlo(text)
+    held_bytes, peak_bytes = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    text_bytes = len(text.encode("utf-8"))
+    print(
+        f"{label}: {megabytes:.2f} MB, {module.instruction_count} instructions "
+        f"(XLA: {xla_instructions}), {len(module.computations)} computations"
+    )
+    print(
+        f"  hloscope {ours_mbps:7.1f} MB/s   XLA {xla_mbps:7.1f} MB/s   ratio {ratio:.2f}x "
+        f"(median of {repeats}; min {megabytes / min(ours_s):.1f} vs {megabytes / min(xla_s):.1f} MB/s)"
+    )
+    print(
+        f"  memory: peak {peak_bytes / 1e6:.1f} MB ({peak_bytes / text_bytes:.1f}x text), "
+        f"held {held_bytes / 1e6:.1f} MB ({held_bytes / text_bytes:.1f}x text)"
+    )
+    return ratio
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--layers", type=int, default=96, help="layers in the unrolled stack (default 96)")
+    parser.add_argument("--repeats", type=int, default=7, help="timed runs per parser and text (default 7)")
+    parser.add_argument("--check", action="store_true", help="exit 1 when hloscope is slower than XLA")
+    args = parser.parse_args(argv)
+
+    start = time.perf_counter()
+    pre_text, post_text = transformer_hlo_texts(args.layers)
+    print(f"generated {args.layers}-layer unrolled transformer HLO in {time.perf_counter() - start:.1f} s")
+    ratios = [
+        measure("pre-optimization", pre_text, args.repeats),
+        measure("post-optimization", post_text, args.repeats),
+    ]
+    if args.check and min(ratios) < 1.0:
+        print("hloscope is slower than XLA's parser")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
