@@ -71,7 +71,12 @@ def reproduce_command(config, out_dir: Path) -> str:
             words += [option, str(value)]
     if config.input_shape is not None:
         words += ["--input-shape", ",".join(map(str, config.input_shape)), "--dtype", config.dtype]
-    words += ["--repeats", str(config.repeats), "--out", str(out_dir)]
+    words += ["--repeats", str(config.repeats)]
+    if config.timeout_s is not None:
+        words += ["--timeout", f"{config.timeout_s:g}"]
+    if config.predict_layers:
+        words += ["--predict-layers", ",".join(map(str, config.predict_layers))]
+    words += ["--out", str(out_dir)]
     return " ".join(shlex.quote(word) for word in words)
 
 
@@ -114,8 +119,15 @@ def main():
               help="Cold compiles per point; every sample is kept.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path),
               help="Run folder (default: a new folder under reports/ named by model and UTC time).")
+@click.option("--timeout", "timeout_s", type=click.FloatRange(min=0, min_open=True), metavar="S",
+              help="Seconds one point may take (its trace, lower, compile and analysis); "
+                   "a point over it is recorded as timeout and the sweep goes on.")
+@click.option("--resume", is_flag=True, help="Finish the run in --out: keep its finished points, measure the rest.")
+@click.option("--predict-layers", "predict_layers", callback=_layers_callback, metavar="L1,L2,...",
+              help="Also predict each metric at these layer counts from the growth fits (marked predicted).")
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
-def analyze(models, variants, heads, seq_len, batch, input_shape, dtype, name, platform, layers, features, repeats, out_dir, quiet):
+def analyze(models, variants, heads, seq_len, batch, input_shape, dtype, name, platform, layers, features, repeats,
+            out_dir, timeout_s, resume, predict_layers, quiet):
     """Lower, compile and measure scanned and unrolled stacks over layer counts."""
     from hloscope.pipeline import analyze as run_analysis
     from hloscope.pipeline import default_out_dir
@@ -135,7 +147,11 @@ def analyze(models, variants, heads, seq_len, batch, input_shape, dtype, name, p
         dtype=dtype,
         name=name,
         platform=platform,
+        timeout_s=timeout_s,
+        predict_layers=predict_layers or (),
     )
+    if resume and out_dir is None:
+        raise click.UsageError("--resume needs --out: the run folder to finish")
     # Check models and variants before any folder is made.
     from hloscope.models.checks import validate_config
 
@@ -145,15 +161,10 @@ def analyze(models, variants, heads, seq_len, batch, input_shape, dtype, name, p
             click.echo(f"hloscope: warning: {warning}", err=True)
     out_dir = out_dir or default_out_dir(config.model_names())
 
-    def on_point(done, total, point):
-        if not quiet:
-            click.echo(f"[{done}/{total}] {point.model} {point.variant} L={point.layers}: {point.status}", err=True)
-            for warning in point.extra.get("warnings") or []:
-                if warning not in shown:
-                    shown.add(warning)
-                    click.echo(f"hloscope: warning: {warning}", err=True)
+    from hloscope.progress import Progress
 
-    results = run_analysis(config, out_dir, reproduce_command(config, out_dir), on_point)
+    progress = Progress(config.plan(), enabled=not quiet, shown_warnings=shown)
+    results = run_analysis(config, out_dir, reproduce_command(config, out_dir), progress, resume=resume)
     if not quiet:
         click.echo(summary_table(results))
         click.echo(f"\nwrote {out_dir / 'results.json'} and {out_dir / 'index.html'}")

@@ -1,11 +1,15 @@
-"""Geometry of log-log line charts, computed here and drawn by templates."""
+"""Geometry of log-log line charts, computed here and drawn by templates.
+
+Charts stay simple on purpose (lines, markers, one fitted line per series,
+ticks): a few dozen lines of arithmetic that need no plotting library.
+"""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 
-PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
+PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf", "#7f7f7f")
 
 
 @dataclass(frozen=True)
@@ -13,6 +17,7 @@ class Marker:
     x: float
     y: float
     label: str
+    hollow: bool = False
 
 
 @dataclass(frozen=True)
@@ -22,6 +27,8 @@ class Series:
     path: str
     markers: tuple[Marker, ...]
     legend: str
+    fit_path: str = ""
+    dashed: bool = False
 
 
 @dataclass(frozen=True)
@@ -45,13 +52,35 @@ class Chart:
     series: tuple[Series, ...]
 
 
-def _fmt(value: float) -> str:
+@dataclass(frozen=True)
+class SeriesData:
+    """One line to draw: (L, value, hover text) points and an optional fit.
+
+    ``fit`` is (exponent, intercept) of log(value) = intercept + exponent*log(L).
+    ``predicted`` points are drawn hollow and not joined to the measured line.
+    """
+
+    name: str
+    points: tuple[tuple[float, float, str], ...]
+    legend: str
+    fit: tuple[float, float] | None = None
+    color: str | None = None
+    dashed: bool = False
+    predicted: tuple[tuple[float, float, str], ...] = ()
+
+
+def fmt_number(value: float) -> str:
+    """A short human form of a number for axis ticks."""
     if value == 0:
         return "0"
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
+    if abs(value) >= 1e9:
+        return f"{value / 1e9:.3g}G"
+    if abs(value) >= 1e6:
+        return f"{value / 1e6:.3g}M"
+    if abs(value) >= 1e4:
+        return f"{value / 1e3:.3g}k"
     if abs(value) >= 10:
-        return f"{value:.0f}"
+        return f"{value:,.0f}"
     if abs(value) >= 0.1:
         return f"{value:.2f}".rstrip("0").rstrip(".")
     return f"{value:.2g}"
@@ -62,26 +91,26 @@ def _decade_ticks(lo: float, hi: float) -> list[float]:
     ticks = []
     for k in range(math.floor(math.log10(lo)) - 1, math.ceil(math.log10(hi)) + 1):
         for m in (1, 2, 5):
-            t = m * 10**k
+            t = m * 10.0**k
             if lo <= t <= hi:
                 ticks.append(t)
     if len(ticks) > 8:
-        ticks = [t for t in ticks if str(t).lstrip("0.").startswith("1")] or ticks
+        ticks = [t for t in ticks if f"{t:e}".startswith("1")] or ticks
     return ticks or [lo, hi]
 
 
 def loglog_chart(
     title: str,
     y_label: str,
-    series: list[tuple[str, list[tuple[int, float]], str]],
-    value_format=_fmt,
-    width: int = 460,
+    series: list[SeriesData],
+    tick_format=fmt_number,
+    width: int = 480,
     height: int = 300,
 ) -> Chart | None:
-    """Lay out named (L, value) series on log-log axes; None if nothing to draw."""
-    left, top, right, bottom = 64, 28, 16, 44
+    """Lay out series on log-log axes; None if nothing positive to draw."""
+    left, top, right, bottom = 58, 16, 16, 40
     plot_w, plot_h = width - left - right, height - top - bottom
-    pts = [(x, y) for _, data, _ in series for x, y in data if x > 0 and y > 0]
+    pts = [(x, y) for s in series for x, y, _ in s.points + s.predicted if x > 0 and y > 0]
     if not pts:
         return None
     x_lo, x_hi = min(x for x, _ in pts), max(x for x, _ in pts)
@@ -92,6 +121,8 @@ def loglog_chart(
         # Give flat series some room so they do not sit on an axis.
         mid = math.sqrt(y_lo * y_hi)
         y_lo, y_hi = min(y_lo, mid / 3.2), max(y_hi, mid * 3.2)
+    else:
+        y_lo, y_hi = y_lo / 1.15, y_hi * 1.15
     lx_lo, lx_hi = math.log(x_lo), math.log(x_hi)
     ly_lo, ly_hi = math.log(y_lo), math.log(y_hi)
 
@@ -99,18 +130,36 @@ def loglog_chart(
         return round(left + (math.log(x) - lx_lo) / (lx_hi - lx_lo) * plot_w, 1)
 
     def sy(y: float) -> float:
-        return round(top + plot_h - (math.log(y) - ly_lo) / (ly_hi - ly_lo) * plot_h, 1)
+        # Clamp so a fitted line that leaves the plot stays inside the frame.
+        pos = top + plot_h - (math.log(y) - ly_lo) / (ly_hi - ly_lo) * plot_h
+        return round(min(max(pos, top), top + plot_h), 1)
 
     drawn = []
-    for index, (name, data, legend) in enumerate(series):
-        data = sorted((x, y) for x, y in data if x > 0 and y > 0)
-        if not data:
+    for index, s in enumerate(series):
+        data = sorted((x, y, label) for x, y, label in s.points if x > 0 and y > 0)
+        predicted = sorted((x, y, label) for x, y, label in s.predicted if x > 0 and y > 0)
+        if not data and not predicted:
             continue
-        color = PALETTE[index % len(PALETTE)]
-        path = " ".join(f"{'M' if i == 0 else 'L'}{sx(x)},{sy(y)}" for i, (x, y) in enumerate(data))
-        markers = tuple(Marker(sx(x), sy(y), f"{name}, L={x}: {value_format(y)}") for x, y in data)
-        drawn.append(Series(name, color, path, markers, legend))
+        color = s.color or PALETTE[index % len(PALETTE)]
+        path = " ".join(f"{'M' if i == 0 else 'L'}{sx(x)},{sy(y)}" for i, (x, y, _) in enumerate(data))
+        fit_path = ""
+        if s.fit is not None and data:
+            exponent, intercept = s.fit
+            xs = [x for x, _, _ in data + predicted]
+            x0, x1 = min(xs), max(xs)
+            y0, y1 = (math.exp(intercept + exponent * math.log(x)) for x in (x0, x1))
+            fit_path = f"M{sx(x0)},{sy(y0)} L{sx(x1)},{sy(y1)}"
+        markers = tuple(Marker(sx(x), sy(y), label) for x, y, label in data)
+        markers += tuple(Marker(sx(x), sy(y), label, hollow=True) for x, y, label in predicted)
+        drawn.append(Series(s.name, color, path, markers, s.legend, fit_path, s.dashed))
     x_values = sorted({x for x, _ in pts})
-    x_ticks = tuple(Tick(sx(x), str(x)) for x in x_values)
-    y_ticks = tuple(Tick(sy(t), value_format(t)) for t in _decade_ticks(y_lo, y_hi))
+    x_ticks = tuple(Tick(sx(x), fmt_number(x)) for x in x_values)
+    y_ticks = tuple(Tick(sy(t), tick_format(t)) for t in _decade_ticks(y_lo, y_hi))
     return Chart(title, y_label, width, height, left, top, plot_w, plot_h, x_ticks, y_ticks, tuple(drawn))
+
+
+def fit_line(layers, values, exponent: float) -> tuple[float, float]:
+    """(exponent, intercept) of the least-squares line with this slope through the points."""
+    xs = [math.log(x) for x in layers]
+    ys = [math.log(y) for y in values]
+    return exponent, sum(ys) / len(ys) - exponent * sum(xs) / len(xs)

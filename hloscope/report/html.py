@@ -2,17 +2,52 @@
 
 from __future__ import annotations
 
+from importlib import metadata
+
+from hloscope.growth import Growth
+from hloscope.report import sections
 from hloscope.report.templating import render
-from hloscope.report.view import fmt_seconds, fmt_stats, model_views
+from hloscope.report.view import fit_report_growth, fmt_count, fmt_exponent, fmt_stats, fmt_value, model_views
 from hloscope.results import Results
 
 
-def render_html(results: Results) -> str:
-    """The report page: inline CSS and SVG, nothing fetched."""
+def hloscope_version() -> str:
+    try:
+        return metadata.version("hloscope")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def render_html(results: Results, growth: list[Growth] | None = None) -> str:
+    """The report page: inline CSS and SVG, no script, nothing fetched."""
+    growth = fit_report_growth(results) if growth is None else growth
+    models = []
+    per_layer = results.extra.get("per_layer") or {}
+    for view in model_views(results, growth):
+        points = list(view.points)
+        models.append({
+            "view": view,
+            "histograms": [h for h in (sections.op_histogram(points, "pre"), sections.op_histogram(points, "opt")) if h],
+            "loops": sections.loop_trees(points),
+            "measurements": sections.measurements(points),
+            "per_layer": sections.flatten(per_layer[view.name]) if view.name in per_layer else None,
+            "show_platform": any("platform" in p.extra for p in points),
+            "show_equivalence": any("equivalence" in p.extra for p in points),
+        })
     return render(
         "report.html.j2",
         results=results,
-        models=model_views(results),
+        models=models,
+        warnings=sections.collect_warnings(results, growth),
+        noisy_ratio=sections.NOISY_MAX_OVER_MIN,
+        predictions=sections.prediction_rows(results),
+        environment=sections.provenance(results),
+        config=sections.flatten(results.config),
+        version=hloscope_version(),
         fmt_stats=fmt_stats,
-        fmt_seconds=fmt_seconds,
+        fmt_count=fmt_count,
+        fmt_value=fmt_value,
+        fmt_exponent=fmt_exponent,
+        equivalence_cell=sections.equivalence_cell,
+        not_recorded=sections.NOT_RECORDED,
     )

@@ -1,4 +1,4 @@
-"""Turn Results into what a report shows: verdicts, charts, tables.
+"""Turn Results into what a report shows: verdicts, charts, growth.
 
 Everything here is derived from the stored points; nothing is measured.
 """
@@ -7,23 +7,104 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hloscope.growth import Growth, fit_growth
-from hloscope.report.charts import Chart, loglog_chart
+from hloscope.growth import DEFAULT_METRICS, Growth, fit_growth
+from hloscope.report.charts import Chart, SeriesData, fit_line, loglog_chart
 from hloscope.results import Point, Results
 
+# (metric, chart title, unit) for every timing and size figure a point may hold.
 CHART_METRICS = (
     ("compile_s", "Backend compile time", "seconds"),
     ("hlo.pre.instructions", "HLO instructions before optimization", "instructions"),
     ("hlo.opt.instructions", "HLO instructions after optimization", "instructions"),
     ("lower_s", "Lowering time (jaxpr to MLIR)", "seconds"),
     ("trace_s", "Tracing time", "seconds"),
+    ("runtime_s", "Runtime of one forward call", "seconds"),
+    ("hlo.pre.bytes", "HLO text size before optimization", "bytes"),
+    ("hlo.opt.bytes", "HLO text size after optimization", "bytes"),
+    ("memory.temp_bytes", "Temporary buffer memory (XLA)", "bytes"),
+    ("memory.generated_code_bytes", "Generated code size (XLA)", "bytes"),
+    ("peak_rss_bytes", "Peak resident memory while compiling", "bytes"),
 )
+METRIC_UNITS = {metric: unit for metric, _, unit in CHART_METRICS}
+REPORT_METRICS = tuple(dict.fromkeys(DEFAULT_METRICS + tuple(m for m, _, _ in CHART_METRICS)))
+HEADLINE_METRICS = ("compile_s", "hlo.pre.instructions")
 
 
-@dataclass(frozen=True)
-class Headline:
-    model: str
-    sentence: str
+def is_scan_family(variant: str) -> bool:
+    """scan, scan-unroll-K, scan-remat: the variants that should not grow with L."""
+    return variant == "scan" or variant.startswith("scan-")
+
+
+def fmt_seconds(value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    if value >= 1:
+        return f"{value:.2f} s"
+    if value >= 1e-3:
+        return f"{value * 1e3:.1f} ms"
+    return f"{value * 1e6:.0f} µs"
+
+
+def fmt_bytes(value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    for unit, size in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if abs(value) >= size:
+            return f"{value / size:.1f} {unit}"
+    return f"{value:,.0f} B"
+
+
+def fmt_count(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:,.0f}"
+
+
+def fmt_value(metric: str, value: float | None) -> str:
+    """A value in its metric's unit."""
+    unit = METRIC_UNITS.get(metric) or ("seconds" if metric.endswith("_s") else "bytes" if metric.endswith("bytes") else "")
+    if unit == "seconds":
+        return fmt_seconds(value)
+    if unit == "bytes":
+        return fmt_bytes(value)
+    if value is not None and value != int(value):
+        return f"{value:.4g}"
+    return fmt_count(value)
+
+
+def fmt_stats(stats) -> str:
+    """'median (min–max)' of a STATS record; n/a with its reason otherwise."""
+    if not isinstance(stats, dict):
+        return "n/a"
+    if "median" not in stats:
+        return f"n/a: {stats['na']}" if "na" in stats else "n/a"
+    if stats.get("min") == stats.get("max"):
+        return fmt_seconds(stats["median"])
+    return f"{fmt_seconds(stats['median'])} ({fmt_seconds(stats['min'])}–{fmt_seconds(stats['max'])})"
+
+
+def fmt_exponent(g: Growth) -> str:
+    """'0.98 (95% 0.91 to 1.05)', or the exponent alone when there is no interval."""
+
+    def num(value: float) -> str:
+        return f"{value + 0.0:.2f}".replace("-0.00", "0.00")
+
+    low, high = getattr(g, "exponent_low", None), getattr(g, "exponent_high", None)
+    if low is None or high is None:
+        return num(g.exponent)
+    return f"{num(g.exponent)} (95% {num(low)} to {num(high)})"
+
+
+def fit_report_growth(results: Results) -> list[Growth]:
+    """Growth of every reported metric, recomputed from the points."""
+    return fit_growth(results.points, REPORT_METRICS)
+
+
+def hover_label(point: Point, metric: str, value: float) -> str:
+    """Exact value of a point for a chart's hover text."""
+    text = f"{point.variant}, L={point.layers}: {metric} = {value:.6g}"
+    stats = point.timing.get(metric) if metric in point.timing else point.extra.get(metric)
+    if isinstance(stats, dict) and "samples" in stats:
+        text += f" (median of {len(stats['samples'])}; min {stats['min']:.6g}, max {stats['max']:.6g})"
+    return text
 
 
 @dataclass(frozen=True)
@@ -32,64 +113,105 @@ class ModelView:
     headline: str
     charts: tuple[Chart, ...]
     growth: tuple[Growth, ...]
+    points: tuple[Point, ...]
+    variants: tuple[str, ...]
+    largest_layers: int | None
 
 
-def fmt_seconds(value: float | None) -> str:
-    if value is None:
-        return "n/a"
-    if value >= 1:
-        return f"{value:.2f} s"
-    return f"{value * 1000:.1f} ms"
-
-
-def fmt_stats(stats: dict | None) -> str:
-    """'median (min-max)' of a STATS record."""
-    if not stats:
-        return "n/a"
-    return f"{fmt_seconds(stats['median'])} ({fmt_seconds(stats['min'])}–{fmt_seconds(stats['max'])})"
+def _pick_pair(variants: list[str]) -> tuple[str | None, str | None]:
+    scanned = "scan" if "scan" in variants else next((v for v in variants if is_scan_family(v)), None)
+    unrolled = "unroll" if "unroll" in variants else next((v for v in variants if not is_scan_family(v)), None)
+    return scanned, unrolled
 
 
 def headline(model: str, points: list[Point], growth: list[Growth]) -> str:
     """One sentence answering: how much does scanning save at the largest L?"""
+    variants = list(dict.fromkeys(p.variant for p in points))
+    scanned, unrolled = _pick_pair(variants)
+    orders = {(g.variant, g.metric): g.order for g in growth}
+    if scanned is None or unrolled is None:
+        only = ", ".join(variants) or "no variant"
+        parts = [f"{v}: compile time {orders[(v, 'compile_s')]}" for v in variants if (v, "compile_s") in orders]
+        detail = f" ({'; '.join(parts)})" if parts else ""
+        return f"{model}: only {only} measured, nothing to compare against{detail}."
     by_key = {(p.variant, p.layers): p for p in points if p.ok}
-    common = sorted(
-        L for (v, L) in by_key if v == "scan" and ("unroll", L) in by_key
-    )
-    orders = {g.variant: g.order for g in growth if g.metric == "compile_s"}
+    common = sorted(L for (v, L) in by_key if v == scanned and (unrolled, L) in by_key)
+    common = [L for L in common if by_key[(scanned, L)].value("compile_s") and by_key[(unrolled, L)].value("compile_s")]
     if not common:
-        return f"{model}: no layer count where both scan and unroll compiled; no comparison."
+        return f"{model}: no layer count where both {scanned} and {unrolled} compiled; no comparison."
     L = common[-1]
-    scan_s = by_key[("scan", L)].value("compile_s")
-    unroll_s = by_key[("unroll", L)].value("compile_s")
-    if not scan_s or not unroll_s:
-        return f"{model}: compile time not measured at L={L}."
+    scan_s = by_key[(scanned, L)].value("compile_s")
+    unroll_s = by_key[(unrolled, L)].value("compile_s")
     ratio = unroll_s / scan_s
     faster = f"{ratio:.1f}x faster than" if ratio >= 1 else f"{1 / ratio:.1f}x slower than"
-    order_text = ""
-    if "scan" in orders and "unroll" in orders:
-        order_text = f": compile time {orders['scan']} vs {orders['unroll']}"
-    return f"Scanning the {L}-layer {model} compiles {faster} unrolling it{order_text}."
+    verb = "Scanning" if scanned == "scan" else f"The {scanned} variant of"
+    sentence = f"{verb} the {L}-layer {model} compiles {faster} {'unrolling it' if unrolled == 'unroll' else unrolled}"
+    sentence += f" ({fmt_seconds(scan_s)} vs {fmt_seconds(unroll_s)})"
+    facts = []
+    for metric, name in (("compile_s", "compile time"), ("hlo.pre.instructions", "HLO size")):
+        if (scanned, metric) in orders and (unrolled, metric) in orders:
+            facts.append(f"{name} {orders[(scanned, metric)]} vs {orders[(unrolled, metric)]}")
+    return sentence + (": " + ", ".join(facts) if facts else "") + "."
 
 
-def model_views(results: Results) -> list[ModelView]:
+def model_charts(points: list[Point], growth: list[Growth], predictions: list[dict]) -> list[Chart]:
+    """One log-log chart per metric that any point of this model holds."""
+    charts = []
+    variants = list(dict.fromkeys(p.variant for p in points))
+    for metric, title, unit in CHART_METRICS:
+        series = []
+        for variant in variants:
+            data = []
+            for p in points:
+                if p.ok and p.variant == variant:
+                    value = p.value(metric)
+                    if value is not None and value > 0:
+                        data.append((p.layers, value, hover_label(p, metric, value)))
+            fit = next((g for g in growth if g.variant == variant and g.metric == metric), None)
+            predicted = tuple(
+                (int(q["layers"]), float(q["value"]),
+                 f"{variant}, L={q['layers']}: {metric} predicted {float(q['value']):.6g}"
+                 f" (interval {float(q.get('low') or 0):.6g}–{float(q.get('high') or 0):.6g})")
+                for q in predictions
+                if q.get("variant") == variant and q.get("metric") == metric and _positive(q.get("value"))
+            )
+            legend = variant
+            line = None
+            if fit is not None:
+                legend = f"{variant}: {fit.order}, exponent {fmt_exponent(fit)}"
+                line = fit_line(fit.layers, fit.values, fit.exponent)
+            if predicted:
+                legend += "; hollow = predicted"
+            series.append(SeriesData(variant, tuple(data), legend, line, predicted=predicted))
+        chart = loglog_chart(title, unit, series)
+        if chart is not None:
+            charts.append(chart)
+    return charts
+
+
+def _positive(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+
+
+def model_views(results: Results, growth: list[Growth] | None = None) -> list[ModelView]:
     """Charts, growth and headline for each model in the run."""
-    growth = fit_growth(results.points)
+    growth = fit_report_growth(results) if growth is None else growth
+    predictions = [q for q in results.extra.get("predictions") or [] if isinstance(q, dict)]
     views = []
     for model in results.models:
         points = [p for p in results.points if p.model == model]
         model_growth = [g for g in growth if g.model == model]
-        charts = []
-        for metric, title, unit in CHART_METRICS:
-            series = []
-            for variant in dict.fromkeys(p.variant for p in points):
-                data = [(p.layers, p.value(metric)) for p in points if p.ok and p.variant == variant]
-                data = [(x, y) for x, y in data if y is not None]
-                fit = next((g for g in model_growth if g.variant == variant and g.metric == metric), None)
-                legend = f"{variant}: {fit.order}, exponent {fit.exponent:.2f}" if fit else variant
-                series.append((variant, data, legend))
-            fmt = fmt_seconds if unit == "seconds" else (lambda v: f"{v:,.0f}")
-            chart = loglog_chart(title, unit, series, value_format=fmt)
-            if chart is not None:
-                charts.append(chart)
-        views.append(ModelView(model, headline(model, points, model_growth), tuple(charts), tuple(model_growth)))
+        ok_layers = [p.layers for p in points if p.ok]
+        order = {v: i for i, v in enumerate(dict.fromkeys(p.variant for p in points))}
+        views.append(
+            ModelView(
+                name=model,
+                headline=headline(model, points, model_growth),
+                charts=tuple(model_charts(points, model_growth, [q for q in predictions if q.get("model") == model])),
+                growth=tuple(model_growth),
+                points=tuple(sorted(points, key=lambda p: (order[p.variant], p.layers))),
+                variants=tuple(dict.fromkeys(p.variant for p in points)),
+                largest_layers=max(ok_layers) if ok_layers else None,
+            )
+        )
     return views

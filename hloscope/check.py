@@ -1,0 +1,136 @@
+"""A CI gate over a run's growth: expectations in, one line per violation out.
+
+Growth is recomputed from the points. Pure logic: no jax.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+from dataclasses import dataclass, field
+
+from hloscope.compare import order_rank
+from hloscope.errors import UsageError
+from hloscope.growth import Growth, fit_growth
+from hloscope.report.view import REPORT_METRICS, fmt_exponent, is_scan_family
+from hloscope.results import Results, load_results
+
+_SPEC = re.compile(r"^(?P<variant>[^:=\s]+):(?P<metric>[^=\s]+)=(?P<value>\S+)$")
+_ORDER = re.compile(r"^(?:O\()?(?P<body>1|L|L\^(?P<k>[0-9]+(?:\.[0-9]+)?))\)?$")
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """Every variant matching ``variant`` (a glob) grows in ``metric`` no faster than the bound."""
+
+    variant: str
+    metric: str
+    order: str | None = None
+    max_exponent: float | None = None
+    source: str = ""
+
+    def matches(self, variant: str) -> bool:
+        if self.variant == "scan-family":
+            return is_scan_family(variant)
+        return fnmatch.fnmatchcase(variant, self.variant)
+
+    def bound(self) -> str:
+        return f"{self.order} or better" if self.order else f"exponent at most {self.max_exponent:g}"
+
+
+DEFAULT_POLICY = (
+    Expectation("scan-family", "compile_s", order="O(1)", source="default policy"),
+    Expectation("scan-family", "hlo.pre.instructions", order="O(1)", source="default policy"),
+)
+
+
+def normalize_order(text: str) -> str:
+    """'O(1)', '1' -> 'O(1)'; 'O(L)', 'L' -> 'O(L)'; 'O(L^2)' -> 'O(L^2.0)'."""
+    match = _ORDER.match(text.strip())
+    if match is None:
+        raise UsageError(f"{text!r} is not a growth order; use O(1), O(L) or O(L^k)")
+    if match.group("k") is not None:
+        return f"O(L^{float(match.group('k')):.1f})"
+    return f"O({match.group('body')})"
+
+
+def _split(text: str, option: str) -> tuple[str, str, str]:
+    match = _SPEC.match(text.strip())
+    if match is None:
+        raise UsageError(f"{option} {text!r}: expected VARIANT:METRIC=VALUE, e.g. scan:compile_s=O(1)")
+    metric = match.group("metric")
+    if metric not in REPORT_METRICS:
+        raise UsageError(f"{option} {text!r}: unknown metric {metric!r}; known: {', '.join(REPORT_METRICS)}")
+    return match.group("variant"), metric, match.group("value")
+
+
+def parse_expect(text: str) -> Expectation:
+    """'scan:compile_s=O(1)' -> Expectation; UsageError when malformed."""
+    variant, metric, value = _split(text, "--expect")
+    return Expectation(variant, metric, order=normalize_order(value), source=f"--expect {text}")
+
+
+def parse_max_exponent(text: str) -> Expectation:
+    """'scan:compile_s=0.3' -> Expectation; UsageError when malformed."""
+    variant, metric, value = _split(text, "--max-exponent")
+    try:
+        bound = float(value)
+    except ValueError:
+        raise UsageError(f"--max-exponent {text!r}: {value!r} is not a number") from None
+    return Expectation(variant, metric, max_exponent=bound, source=f"--max-exponent {text}")
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    checked: tuple[str, ...]
+    violations: tuple[str, ...]
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def lines(self) -> list[str]:
+        """One line per violation, then notes and a verdict."""
+        out = [f"violation: {v}" for v in self.violations]
+        out += [f"note: {n}" for n in self.notes]
+        if self.violations:
+            out.append(f"FAILED: {len(self.violations)} of {len(self.checked)} expectation(s) violated")
+        else:
+            out.append(f"ok: {len(self.checked)} expectation(s) hold")
+        return out
+
+
+def _holds(exp: Expectation, g: Growth) -> bool:
+    if exp.order is not None:
+        return order_rank(g.order) <= order_rank(exp.order)
+    return g.exponent <= exp.max_exponent
+
+
+def check_results(results: Results, expectations: list[Expectation] | tuple[Expectation, ...] = DEFAULT_POLICY) -> CheckOutcome:
+    """Check every (model, variant) matching each expectation; UsageError if one matches nothing."""
+    fits = {(g.model, g.variant, g.metric): g for g in fit_growth(results.points, REPORT_METRICS)}
+    series = list(dict.fromkeys((p.model, p.variant) for p in results.points))
+    checked, violations = [], []
+    for exp in expectations:
+        targets = [(m, v) for m, v in series if exp.matches(v)]
+        if not targets:
+            variants = ", ".join(dict.fromkeys(v for _, v in series)) or "none"
+            raise UsageError(f"{exp.source}: no variant matches {exp.variant!r} (the run has: {variants})")
+        for model, variant in targets:
+            where = f"{model} {variant} {exp.metric}"
+            checked.append(where)
+            g = fits.get((model, variant, exp.metric))
+            if g is None:
+                ok = sum(1 for p in results.points if p.key[:2] == (model, variant) and p.ok and p.value(exp.metric))
+                violations.append(f"{where}: cannot be fitted ({ok} successful point(s) with this metric, need 2); "
+                                  f"expected {exp.bound()} ({exp.source})")
+            elif not _holds(exp, g):
+                violations.append(f"{where}: {g.order} (exponent {fmt_exponent(g)}, L = "
+                                  f"{', '.join(map(str, g.layers))}), expected {exp.bound()} ({exp.source})")
+    failed = [p for p in results.points if not p.ok]
+    notes = [f"{len(failed)} point(s) failed or timed out; growth was fitted on the others"] if failed else []
+    return CheckOutcome(tuple(checked), tuple(violations), tuple(notes))
+
+
+def check_file(path: str | os.PathLike, expects=(), max_exponents=()) -> CheckOutcome:
+    """Parse the options, load the results and check them (default policy when no option is given)."""
+    expectations = [parse_expect(t) for t in expects] + [parse_max_exponent(t) for t in max_exponents]
+    return check_results(load_results(path), expectations or DEFAULT_POLICY)

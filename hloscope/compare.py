@@ -1,0 +1,186 @@
+"""Compare two runs: what changed per model, variant, L and metric, and whether
+any growth order got worse (a regression) or better (an improvement).
+
+Growth is recomputed from each run's points. Pure logic: no jax.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+
+from hloscope.growth import Growth
+from hloscope.report.view import REPORT_METRICS, fit_report_growth, fmt_exponent, fmt_value
+from hloscope.results import Results, load_results
+
+# Environment keys whose difference can explain a change in compile cost.
+ENVIRONMENT_KEYS = ("python", "jax", "jaxlib", "flax", "backend", "device", "cpu", "cpu_count", "xla_flags")
+CONFIG_KEYS = ("features", "repeats", "seed")
+
+
+def order_rank(order: str) -> float:
+    """O(1) -> 0, O(L) -> 1, O(L^k) -> k: larger grows faster."""
+    if order == "O(1)":
+        return 0.0
+    if order == "O(L)":
+        return 1.0
+    match = re.fullmatch(r"O\(L\^([0-9.]+)\)", order)
+    if match is None:
+        raise ValueError(f"unknown growth order {order!r}")
+    return float(match.group(1))
+
+
+@dataclass(frozen=True)
+class GrowthChange:
+    model: str
+    variant: str
+    metric: str
+    base: Growth | None
+    new: Growth | None
+    verdict: str  # "regression", "improvement", "same", "only in base", "only in new"
+
+    def describe(self) -> str:
+        def one(g):
+            return "n/a" if g is None else f"{g.order} (exponent {fmt_exponent(g)})"
+
+        return f"{self.model} {self.variant} {self.metric}: {one(self.base)} -> {one(self.new)}"
+
+
+@dataclass(frozen=True)
+class PointChange:
+    model: str
+    variant: str
+    layers: int
+    metric: str
+    base: float | None
+    new: float | None
+
+    @property
+    def ratio(self) -> float | None:
+        if self.base and self.new is not None:
+            return self.new / self.base
+        return None
+
+    def text(self) -> tuple[str, str, str]:
+        ratio = self.ratio
+        change = "n/a" if ratio is None else f"{ratio:.2f}x"
+        return fmt_value(self.metric, self.base), fmt_value(self.metric, self.new), change
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    model: str
+    variant: str
+    layers: int
+    base: str
+    new: str
+    error: str | None
+
+    @property
+    def worse(self) -> bool:
+        return self.base == "ok" and self.new != "ok"
+
+    def describe(self) -> str:
+        reason = f": {self.error}" if self.error else ""
+        return f"{self.model} {self.variant} L={self.layers}: {self.base} -> {self.new}{reason}"
+
+
+@dataclass(frozen=True)
+class Comparison:
+    base: Results
+    new: Results
+    base_label: str
+    new_label: str
+    growth: tuple[GrowthChange, ...]
+    points: tuple[PointChange, ...]
+    statuses: tuple[StatusChange, ...]
+    environment: tuple[tuple[str, str, str], ...]  # (key, base, new) that differ
+
+    @property
+    def regressions(self) -> list[str]:
+        found = [c.describe() for c in self.growth if c.verdict == "regression"]
+        return found + [s.describe() for s in self.statuses if s.worse]
+
+    @property
+    def improvements(self) -> list[str]:
+        found = [c.describe() for c in self.growth if c.verdict == "improvement"]
+        return found + [s.describe() for s in self.statuses if s.new == "ok"]
+
+
+def _verdict(base: Growth | None, new: Growth | None) -> str:
+    if base is None:
+        return "only in new"
+    if new is None:
+        return "only in base"
+    before, after = order_rank(base.order), order_rank(new.order)
+    # O(L^1.3) -> O(L^1.4) is noise in the exponent, not a new order.
+    if abs(after - before) < 0.25:
+        return "same"
+    return "regression" if after > before else "improvement"
+
+
+def _env_text(value) -> str:
+    return "n/a (empty)" if value in (None, "") else str(value)
+
+
+def compare_results(base: Results, new: Results, base_label: str = "base", new_label: str = "new") -> Comparison:
+    """Diff two runs: growth verdicts, per-point metrics, statuses, environments."""
+    base_fits = {(g.model, g.variant, g.metric): g for g in fit_report_growth(base)}
+    new_fits = {(g.model, g.variant, g.metric): g for g in fit_report_growth(new)}
+    growth = [
+        GrowthChange(*key, base_fits.get(key), new_fits.get(key), _verdict(base_fits.get(key), new_fits.get(key)))
+        for key in dict.fromkeys(list(base_fits) + list(new_fits))
+    ]
+    base_points = {p.key: p for p in base.points}
+    new_points = {p.key: p for p in new.points}
+    changes, statuses = [], []
+    for key in dict.fromkeys(list(base_points) + list(new_points)):
+        b, n = base_points.get(key), new_points.get(key)
+        b_status, n_status = (b.status if b else "absent"), (n.status if n else "absent")
+        if b_status != n_status:
+            statuses.append(StatusChange(*key, b_status, n_status, n.error if n else None))
+        for metric in REPORT_METRICS:
+            b_value = b.value(metric) if b and b.ok else None
+            n_value = n.value(metric) if n and n.ok else None
+            if b_value is not None or n_value is not None:
+                changes.append(PointChange(*key, metric, b_value, n_value))
+    environment = []
+    for key in ENVIRONMENT_KEYS:
+        b_value, n_value = base.environment.get(key), new.environment.get(key)
+        if b_value != n_value:
+            environment.append((key, _env_text(b_value), _env_text(n_value)))
+    for key in CONFIG_KEYS:
+        b_value, n_value = base.config.get(key), new.config.get(key)
+        if b_value != n_value:
+            environment.append((f"config.{key}", _env_text(b_value), _env_text(n_value)))
+    return Comparison(base, new, base_label, new_label, tuple(growth), tuple(changes), tuple(statuses), tuple(environment))
+
+
+def compare_files(base_path: str | os.PathLike, new_path: str | os.PathLike) -> Comparison:
+    """Load two results files (or run folders) and compare them."""
+    return compare_results(load_results(base_path), load_results(new_path), str(base_path), str(new_path))
+
+
+def summary_text(comparison: Comparison) -> str:
+    """The terminal summary: regressions first, then improvements and differences."""
+    lines = [f"compare {comparison.base_label} -> {comparison.new_label}"]
+    for key, b, n in comparison.environment:
+        lines.append(f"warning: environments differ: {key}: {b} -> {n}")
+    for text in comparison.regressions:
+        lines.append(f"regression: {text}")
+    for text in comparison.improvements:
+        lines.append(f"improvement: {text}")
+    headline = [c for c in comparison.points if c.metric in ("compile_s", "hlo.pre.instructions")]
+    largest: dict[tuple[str, str, str], PointChange] = {}
+    for c in headline:
+        if c.ratio is not None:
+            key = (c.model, c.variant, c.metric)
+            if key not in largest or c.layers > largest[key].layers:
+                largest[key] = c
+    for c in largest.values():
+        b, n, change = c.text()
+        lines.append(f"  {c.model} {c.variant} {c.metric} at L={c.layers}: {b} -> {n} ({change})")
+    regressions = len(comparison.regressions)
+    lines.append(f"{regressions} regression(s), {len(comparison.improvements)} improvement(s)")
+    return "\n".join(lines)

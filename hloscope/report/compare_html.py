@@ -1,0 +1,72 @@
+"""Render a Comparison of two runs as one self-contained HTML page."""
+
+from __future__ import annotations
+
+from hloscope.report.charts import PALETTE, SeriesData, fit_line, loglog_chart
+from hloscope.report.html import hloscope_version
+from hloscope.report.templating import render
+from hloscope.report.view import CHART_METRICS, fmt_exponent
+
+TABLE_METRICS = ("compile_s", "trace_s", "lower_s", "runtime_s", "hlo.pre.instructions", "hlo.opt.instructions",
+                 "memory.temp_bytes")
+CHARTED = ("compile_s", "hlo.pre.instructions", "hlo.opt.instructions")
+
+
+def _charts(comparison, model: str) -> list:
+    titles = {m: (t, u) for m, t, u in CHART_METRICS}
+    charts = []
+    variants = list(dict.fromkeys(c.variant for c in comparison.growth if c.model == model))
+    for metric in CHARTED:
+        series = []
+        for index, variant in enumerate(variants):
+            color = PALETTE[index % len(PALETTE)]
+            for side, label, dashed in (("base", comparison.base_label, True), ("new", comparison.new_label, False)):
+                results = comparison.base if side == "base" else comparison.new
+                data = []
+                for p in results.points:
+                    value = p.value(metric) if p.ok and p.model == model and p.variant == variant else None
+                    if value:
+                        data.append((p.layers, value, f"{variant} ({side}), L={p.layers}: {metric} = {value:.6g}"))
+                change = next((c for c in comparison.growth if (c.model, c.variant, c.metric) == (model, variant, metric)), None)
+                fit = getattr(change, side) if change else None
+                legend = f"{variant} ({side}{', dotted' if dashed else ''})"
+                if fit is not None:
+                    legend += f": {fit.order}, exponent {fmt_exponent(fit)}"
+                line = fit_line(fit.layers, fit.values, fit.exponent) if fit is not None else None
+                series.append(SeriesData(f"{variant} {side}", tuple(data), legend, line, color=color, dashed=dashed))
+        chart = loglog_chart(titles[metric][0], titles[metric][1], series)
+        if chart is not None:
+            charts.append(chart)
+    return charts
+
+
+def _rows(comparison, model: str):
+    """(variant, L, {metric: (base, new, change)}) for the table of point changes."""
+    rows: dict[tuple[str, int], dict] = {}
+    for c in comparison.points:
+        if c.model == model and c.metric in TABLE_METRICS:
+            rows.setdefault((c.variant, c.layers), {})[c.metric] = c.text()
+    metrics = [m for m in TABLE_METRICS if any(m in cells for cells in rows.values())]
+    return metrics, [(v, L, cells) for (v, L), cells in rows.items()]
+
+
+def render_compare_html(comparison) -> str:
+    """The diff report: regressions first, then charts and every point's change."""
+    models = list(dict.fromkeys(comparison.base.models + comparison.new.models))
+    sections = []
+    for model in models:
+        metrics, rows = _rows(comparison, model)
+        sections.append({
+            "name": model,
+            "growth": [c for c in comparison.growth if c.model == model],
+            "charts": _charts(comparison, model),
+            "metrics": metrics,
+            "rows": rows,
+        })
+    return render(
+        "compare.html.j2",
+        comparison=comparison,
+        models=sections,
+        version=hloscope_version(),
+        fmt_exponent=fmt_exponent,
+    )

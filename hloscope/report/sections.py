@@ -1,0 +1,305 @@
+"""Report sections beyond the charts: op histogram, loop tree, memory, cost and
+runtime, per-layer costs, predictions, warnings and provenance.
+
+Each reads what the points hold and says n/a with a reason for what they lack.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from hloscope.growth import Growth
+from hloscope.report.view import fmt_bytes, fmt_count, fmt_seconds, fmt_value, is_scan_family
+from hloscope.results import Point, Results
+
+# A timing is noisy when its slowest sample is this much slower than its fastest.
+NOISY_MAX_OVER_MIN = 1.5
+TIMINGS = ("trace_s", "lower_s", "compile_s", "runtime_s")
+NOT_RECORDED = "not recorded in this results file"
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    title: str = ""
+    na: bool = False
+
+
+def na_cell(reason: str) -> Cell:
+    return Cell("n/a", reason, na=True)
+
+
+@dataclass(frozen=True)
+class OpRow:
+    opcode: str
+    counts: tuple[Cell, ...]
+    widths: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class OpHistogram:
+    layers: int
+    stage: str
+    columns: tuple[str, ...]
+    rows: tuple[OpRow, ...]
+    hidden: int
+
+
+def _largest_pair(points: list[Point]) -> tuple[int, Point, Point | None] | None:
+    """The largest L where a scan-family and another variant both compiled."""
+    ok = [p for p in points if p.ok]
+    scanned = {p.layers: p for p in ok if is_scan_family(p.variant) and p.variant == "scan"} or {
+        p.layers: p for p in ok if is_scan_family(p.variant)
+    }
+    unrolled = {p.layers: p for p in ok if p.variant == "unroll"} or {p.layers: p for p in ok if not is_scan_family(p.variant)}
+    both = sorted(set(scanned) & set(unrolled))
+    if both:
+        return both[-1], scanned[both[-1]], unrolled[both[-1]]
+    if scanned:
+        top = max(scanned)
+        return top, scanned[top], None
+    return None
+
+
+def op_histogram(points: list[Point], stage: str = "pre", top: int = 14) -> OpHistogram | None:
+    """Opcode counts of scanned vs unrolled at the largest L both compiled."""
+    pair = _largest_pair(points)
+    if pair is None:
+        return None
+    layers, scanned, unrolled = pair
+    columns: list[tuple[str, dict]] = [(scanned.variant, scanned.hlo.get(stage, {}).get("op_counts") or {})]
+    weighted = scanned.hlo.get(stage, {}).get("weighted_op_counts")
+    if isinstance(weighted, dict) and weighted:
+        columns.append((f"{scanned.variant} × trip counts", weighted))
+    if unrolled is not None:
+        columns.append((unrolled.variant, unrolled.hlo.get(stage, {}).get("op_counts") or {}))
+    opcodes = sorted({op for _, counts in columns for op in counts}, key=lambda op: -max(c.get(op, 0) for _, c in columns))
+    peak = max([c.get(op, 0) for op in opcodes for _, c in columns] or [1]) or 1
+    rows = []
+    for op in opcodes[:top]:
+        values = [c.get(op, 0) for _, c in columns]
+        rows.append(OpRow(op, tuple(Cell(fmt_count(v)) for v in values), tuple(round(100 * v / peak, 1) for v in values)))
+    return OpHistogram(layers, stage, tuple(name for name, _ in columns), tuple(rows), max(0, len(opcodes) - top))
+
+
+@dataclass(frozen=True)
+class LoopRow:
+    depth: int
+    name: str
+    trip_count: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class LoopTree:
+    variant: str
+    layers: int
+    stage: str
+    while_loops: str
+    max_loop_depth: str
+    trip_counts: str
+    rows: tuple[LoopRow, ...]
+
+
+def _trip_text(value) -> str:
+    return "unknown" if value is None else str(value)
+
+
+def loop_trees(points: list[Point]) -> list[LoopTree]:
+    """The while loops of the scanned module at its largest L, before and after optimization."""
+    pair = _largest_pair(points)
+    if pair is None:
+        return []
+    layers, scanned, _ = pair
+    trees = []
+    for stage in ("pre", "opt"):
+        summary = scanned.hlo.get(stage)
+        if not isinstance(summary, dict):
+            continue
+        trips = summary.get("trip_counts")
+        if isinstance(trips, dict):
+            trip_text = ", ".join(f"{k}: {_trip_text(v)}" for k, v in trips.items()) or "none"
+        elif isinstance(trips, list):
+            trip_text = ", ".join(_trip_text(v) for v in trips) or "none"
+        else:
+            trip_text = f"n/a: {NOT_RECORDED}"
+        depth = summary.get("max_loop_depth")
+        rows = []
+        for loop in summary.get("loops") or []:
+            if isinstance(loop, dict):
+                detail = ", ".join(f"{k} {loop[k]}" for k in ("body", "condition", "computation") if loop.get(k))
+                rows.append(LoopRow(int(loop.get("depth") or 1), str(loop.get("instruction") or loop.get("name") or "while"),
+                                    _trip_text(loop.get("trip_count")), detail))
+        trees.append(LoopTree(
+            scanned.variant, layers, stage,
+            fmt_count(summary.get("while_loops")),
+            f"n/a: {NOT_RECORDED}" if depth is None else str(depth),
+            trip_text, tuple(rows),
+        ))
+    return trees
+
+
+@dataclass(frozen=True)
+class MeasureRow:
+    variant: str
+    layers: int
+    cells: tuple[Cell, ...]
+
+
+@dataclass(frozen=True)
+class Measurements:
+    columns: tuple[str, ...]
+    rows: tuple[MeasureRow, ...]
+    reasons: tuple[str, ...]
+
+
+def _extra_cell(point: Point, key: str, field: str | None, fmt) -> Cell:
+    node = point.extra.get(key)
+    if node is None:
+        return na_cell(f"{key}: {NOT_RECORDED}")
+    if isinstance(node, dict) and "na" in node:
+        return na_cell(f"{key}: {node['na']}")
+    if field is not None:
+        node = node.get(field) if isinstance(node, dict) else None
+    if isinstance(node, dict) and "median" in node:
+        cell = Cell(fmt(node["median"]), f"median; min {fmt(node['min'])}, max {fmt(node['max'])}")
+        return cell
+    if isinstance(node, (int, float)) and not isinstance(node, bool):
+        return Cell(fmt(node))
+    return na_cell(f"{key}.{field}: {NOT_RECORDED}" if field else f"{key}: {NOT_RECORDED}")
+
+
+def _hlo_flops(point: Point) -> Cell:
+    flops = point.hlo.get("pre", {}).get("flops")
+    if isinstance(flops, dict) and isinstance(flops.get("total_flops"), (int, float)):
+        return Cell(f"{flops['total_flops']:.4g}", json.dumps(flops))
+    return na_cell(f"hloscope FLOPs: {NOT_RECORDED}")
+
+
+MEASURE_COLUMNS = (
+    ("runtime", lambda p: _extra_cell(p, "runtime_s", None, fmt_seconds)),
+    ("arguments", lambda p: _extra_cell(p, "memory", "argument_bytes", fmt_bytes)),
+    ("outputs", lambda p: _extra_cell(p, "memory", "output_bytes", fmt_bytes)),
+    ("temp", lambda p: _extra_cell(p, "memory", "temp_bytes", fmt_bytes)),
+    ("code", lambda p: _extra_cell(p, "memory", "generated_code_bytes", fmt_bytes)),
+    ("peak RSS", lambda p: _extra_cell(p, "peak_rss_bytes", None, fmt_bytes)),
+    ("FLOPs (XLA)", lambda p: _extra_cell(p, "cost", "flops", lambda v: f"{v:.4g}")),
+    ("FLOPs (hloscope)", _hlo_flops),
+    ("bytes accessed", lambda p: _extra_cell(p, "cost", "bytes_accessed", fmt_bytes)),
+)
+
+
+def measurements(points: list[Point]) -> Measurements | None:
+    """Memory, cost and runtime per ok point; None when no point measured any."""
+    ok = [p for p in points if p.ok]
+    rows = [MeasureRow(p.variant, p.layers, tuple(fn(p) for _, fn in MEASURE_COLUMNS)) for p in ok]
+    if not rows:
+        return None
+    keep = [i for i in range(len(MEASURE_COLUMNS)) if any(not r.cells[i].na for r in rows)]
+    reasons = sorted({c.title for r in rows for c in r.cells if c.na})
+    if not keep:
+        return Measurements((), (), tuple(reasons))
+    rows = [MeasureRow(r.variant, r.layers, tuple(r.cells[i] for i in keep)) for r in rows]
+    reasons = sorted({c.title for r in rows for c in r.cells if c.na})
+    return Measurements(tuple(MEASURE_COLUMNS[i][0] for i in keep), tuple(rows), tuple(reasons))
+
+
+def equivalence_cell(point: Point) -> Cell:
+    eq = point.extra.get("equivalence")
+    if "equivalence" not in point.extra:
+        return na_cell(f"equivalence: {NOT_RECORDED}")
+    if eq is None:
+        return Cell("reference", "the scan variant is what the others are checked against")
+    if not isinstance(eq, dict):
+        return na_cell("equivalence: unreadable record")
+    diff = eq.get("max_abs_diff")
+    text = ("ok" if eq.get("ok") else "MISMATCH") + (f" ({diff:.2g})" if isinstance(diff, (int, float)) else "")
+    return Cell(text, f"max |diff| against {eq.get('against', 'scan')}, tolerance {eq.get('tolerance', 'n/a')}")
+
+
+def flatten(record, prefix: str = "") -> list[tuple[str, str]]:
+    """(dotted key, text) pairs of a nested JSON value, for records whose shape may change."""
+    if isinstance(record, dict):
+        rows = []
+        for key, value in record.items():
+            rows += flatten(value, f"{prefix}.{key}" if prefix else str(key))
+        return rows
+    if isinstance(record, float):
+        return [(prefix, f"{record:.4g}")]
+    if isinstance(record, list) and all(not isinstance(v, (dict, list)) for v in record):
+        return [(prefix, ", ".join(map(str, record)))]
+    return [(prefix, record if isinstance(record, str) else json.dumps(record))]
+
+
+@dataclass(frozen=True)
+class Warning_:
+    kind: str
+    text: str
+
+
+def noisy_timings(point: Point) -> list[str]:
+    """Timings of a point whose max/min exceeds NOISY_MAX_OVER_MIN."""
+    found = []
+    for name in TIMINGS:
+        stats = point.timing.get(name) if name in point.timing else point.extra.get(name)
+        if isinstance(stats, dict) and len(stats.get("samples") or []) >= 2 and stats.get("min", 0) > 0:
+            ratio = stats["max"] / stats["min"]
+            if ratio > NOISY_MAX_OVER_MIN:
+                found.append(f"{name} max/min = {ratio:.2f} ({fmt_seconds(stats['min'])}–{fmt_seconds(stats['max'])})")
+    return found
+
+
+def collect_warnings(results: Results, growth: list[Growth]) -> list[Warning_]:
+    """Pitfalls, failed points, mismatches, noisy timings and weak fits, in that order."""
+    found = [Warning_("pitfall", str(w)) for w in results.extra.get("warnings") or []]
+    for p in results.points:
+        where = f"{p.model} {p.variant} L={p.layers}"
+        for w in p.extra.get("warnings") or []:
+            found.append(Warning_("pitfall", f"{where}: {w}"))
+        if not p.ok:
+            found.append(Warning_(p.status, f"{where}: {p.error or 'no reason recorded'}"))
+        eq = p.extra.get("equivalence")
+        if isinstance(eq, dict) and eq.get("ok") is False:
+            found.append(Warning_("mismatch", f"{where}: differs from {eq.get('against', 'scan')} by {eq.get('max_abs_diff')}"))
+    for p in results.points:
+        if p.ok:
+            for text in noisy_timings(p):
+                found.append(Warning_("noisy", f"{p.model} {p.variant} L={p.layers}: {text}"))
+    for g in growth:
+        if g.metric in ("compile_s", "hlo.pre.instructions") and len(g.layers) < 3:
+            found.append(Warning_("weak fit", f"{g.model} {g.variant} {g.metric}: fitted on {len(g.layers)} points only"))
+    return found
+
+
+PROVENANCE_KEYS = ("python", "jax", "jaxlib", "flax", "hloscope", "backend", "device", "device_count",
+                   "cpu", "cpu_count", "platform", "xla_flags")
+
+
+def provenance(results: Results) -> list[tuple[str, str]]:
+    """Environment rows, the well-known keys first, every value shown (empty as n/a)."""
+    env = results.environment
+    keys = [k for k in PROVENANCE_KEYS if k in env] + [k for k in env if k not in PROVENANCE_KEYS]
+    rows = []
+    for key in keys:
+        value = env[key]
+        text = "n/a (empty)" if value in (None, "") else value if isinstance(value, str) else json.dumps(value)
+        rows.append((key, text))
+    return rows
+
+
+def prediction_rows(results: Results) -> list[tuple[str, ...]]:
+    """Predictions stored in the results, each marked as predicted."""
+    rows = []
+    for q in results.extra.get("predictions") or []:
+        if not isinstance(q, dict):
+            continue
+        metric = str(q.get("metric", ""))
+
+        def num(key):
+            value = q.get(key)
+            return fmt_value(metric, float(value)) if isinstance(value, (int, float)) else "n/a"
+
+        rows.append((str(q.get("model", "")), str(q.get("variant", "")), metric, str(q.get("layers", "")),
+                     num("value"), f"{num('low')} – {num('high')}"))
+    return rows

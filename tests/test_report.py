@@ -1,0 +1,204 @@
+"""The HTML, Markdown and JSON reports, from fixed synthetic results.
+
+The fixtures under tests/golden/ are built by ``synthetic_results`` below;
+set HLOSCOPE_UPDATE_GOLDENS=1 to rewrite them and the golden HTML.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from hloscope.cli import main
+from hloscope.report import render_html, render_markdown
+from hloscope.results import load_results, results_from_json
+
+GOLDEN = Path(__file__).parent / "golden"
+UPDATE = os.environ.get("HLOSCOPE_UPDATE_GOLDENS") == "1"
+LAYERS = (1, 2, 4, 8)
+
+
+def _stats(value: float, spread: float = 1.05) -> dict:
+    samples = [round(value, 6), round(value * spread, 6), round(value / spread, 6)]
+    return {"median": round(value, 6), "min": min(samples), "max": max(samples), "samples": samples}
+
+
+def _hlo(instructions: int, layers: int, scanned: bool) -> dict:
+    dots = 1 if scanned else layers
+    ops = {"parameter": 3 + (2 if scanned else 0), "dot": dots, "add": dots, "maximum": dots,
+           "broadcast": dots, "constant": 2 if scanned else 1}
+    if scanned:
+        ops.update({"while": 1, "tuple": 2, "get-tuple-element": 6, "compare": 1})
+    summary = {"instructions": instructions, "computations": 4 if scanned else 2,
+               "while_loops": 1 if scanned else 0, "bytes": instructions * 90, "op_counts": ops,
+               "fusions": 0, "max_loop_depth": 1 if scanned else 0, "trip_counts": [layers] if scanned else []}
+    if scanned:
+        summary["weighted_op_counts"] = {k: (v * layers if k in ("dot", "add", "maximum", "broadcast") else v)
+                                         for k, v in ops.items()}
+    summary["flops"] = {"dot_flops": 512 * layers, "conv_flops": 0, "elementwise_flops": 32 * layers,
+                        "total_flops": 544 * layers}
+    return summary
+
+
+def synthetic_results(regressed: bool = False, model: str = "linear") -> dict:
+    """A results.json record with every section filled; ``regressed`` makes scan grow with L."""
+    points = []
+    for variant in ("scan", "unroll"):
+        for L in LAYERS:
+            scanned = variant == "scan"
+            grows = not scanned or regressed
+            compile_s = 0.02 * L if grows else 0.05 + 0.001 * (L % 3)
+            instructions = 12 + 9 * L if grows else 30
+            noisy = 1.8 if (variant, L) == ("unroll", 4) else 1.05
+            points.append({
+                "model": model, "variant": variant, "layers": L, "status": "ok", "error": None,
+                "timing": {"trace_s": _stats(0.004 * (L if not scanned else 1) + 0.003),
+                           "lower_s": _stats(0.002 * (L if not scanned else 1) + 0.002),
+                           "compile_s": _stats(compile_s, noisy), "analysis_s": 0.0005},
+                "hlo": {"pre": _hlo(instructions, L, scanned), "opt": _hlo(instructions - 4, L, scanned)},
+                "memory": {"argument_bytes": 1088 * L, "output_bytes": 64, "temp_bytes": 256 if scanned else 128,
+                           "generated_code_bytes": 4000 + (0 if scanned else 900 * L), "alias_bytes": 0},
+                "cost": {"na": "the CPU backend gave no cost analysis"} if L == 1 else
+                        {"flops": 544.0 * L, "bytes_accessed": 4352.0 * L, "transcendentals": 0.0},
+                "peak_rss_bytes": 300_000_000 + L * 1_000_000,
+                "runtime_s": _stats(0.00002 * L + 0.00001),
+                "equivalence": None if scanned else {"max_abs_diff": 0.0, "ok": True, "tolerance": 1e-5, "against": "scan"},
+                "warnings": [],
+                "platform": "cpu",
+            })
+    points.append({"model": model, "variant": "unroll", "layers": 16, "status": "timeout",
+                   "error": "compile exceeded --timeout 60 s", "timing": {}, "hlo": {}})
+    return {
+        "format": "hloscope.results", "version": 1, "created": "2026-01-02T03:04:05+00:00",
+        "command": f"hloscope analyze --model {model} --layers 1,2,4,8,16 --features 16 --repeats 3 --out reports/x",
+        "environment": {"python": "3.11.2", "jax": "0.10.2" if not regressed else "0.11.0", "jaxlib": "0.10.2",
+                        "flax": "0.12.8", "hloscope": "0.1.0", "backend": "cpu", "device": "cpu", "device_count": 1,
+                        "cpu": "Example CPU @ 2.0GHz", "cpu_count": 2, "platform": "Linux-x86_64",
+                        "xla_flags": "" if not regressed else "--xla_cpu_enable_fast_math=false"},
+        "config": {"models": [model], "variants": ["scan", "unroll"], "layers": [1, 2, 4, 8, 16],
+                   "features": 16, "repeats": 3, "seed": 0},
+        "points": points,
+        "predictions": [{"model": model, "variant": "unroll", "metric": "compile_s", "layers": 64,
+                         "value": 1.28, "low": 1.1, "high": 1.5, "predicted": True}],
+        "per_layer": {model: {"unroll_ops_per_layer": {"dot": 1.0, "add": 1.0, "maximum": 1.0}, "scan_body_matches": True}},
+        "warnings": ["example pitfall: parameter 'kernel' is identical in every layer (built without split_rngs)"],
+    }
+
+
+def _fixture(name: str, record: dict) -> Path:
+    path = GOLDEN / name
+    if UPDATE:
+        GOLDEN.mkdir(exist_ok=True)
+        path.write_text(json.dumps(record, indent=1) + "\n")
+    return path
+
+
+def healthy_path() -> Path:
+    return _fixture("results_healthy.json", synthetic_results())
+
+
+def regressed_path() -> Path:
+    return _fixture("results_regressed.json", synthetic_results(regressed=True))
+
+
+def scrub(html: str) -> str:
+    """Blank what changes between runs and releases: timestamps and versions."""
+    html = re.sub(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(\+00:00|Z)?", "TIMESTAMP", html)
+    html = re.sub(r"(Rendered by hloscope )\S+\.", r"\1VERSION.", html)
+    html = re.sub(r"(<th>(python|jax|jaxlib|flax|hloscope)</th><td><code>)[^<]*", r"\1VERSION", html)
+    return html
+
+
+def test_fixtures_match_their_builder():
+    assert json.loads(healthy_path().read_text()) == synthetic_results()
+    assert json.loads(regressed_path().read_text()) == synthetic_results(regressed=True)
+
+
+def test_html_matches_golden():
+    html = scrub(render_html(load_results(healthy_path())))
+    golden = GOLDEN / "report.html"
+    if UPDATE:
+        golden.write_text(html)
+    assert html == golden.read_text(), "report changed; rerun with HLOSCOPE_UPDATE_GOLDENS=1 and review the diff"
+
+
+def test_html_answers_the_reviewer():
+    html = render_html(load_results(healthy_path()))
+    # The headline with figures from the run: 0.16 s / 0.052 s at L=8.
+    assert "Scanning the 8-layer linear compiles 3.1x faster than unrolling it" in html
+    assert "compile time O(1) vs O(L)" in html
+    assert html.count("<svg") >= 8 and 'class="fit"' in html
+    assert "timeout" in html and "compile exceeded --timeout 60 s" in html
+    assert "noisy" in html and "compile_s max/min = 3.24" in html
+    assert "example pitfall" in html
+    assert "scan × trip counts" in html and "trip counts 8" in html
+    assert "the CPU backend gave no cost analysis" in html
+    assert "(predicted)" in html and "hollow = predicted" in html
+    assert "Example CPU @ 2.0GHz" in html and "hloscope analyze --model linear" in html
+    assert len(html.encode()) < 1_000_000
+
+
+def test_html_says_na_for_what_an_old_run_lacks():
+    record = synthetic_results()
+    for p in record["points"]:
+        for key in ("memory", "cost", "peak_rss_bytes", "runtime_s", "equivalence", "warnings", "platform"):
+            p.pop(key, None)
+        for stage in p["hlo"].values():
+            for key in ("fusions", "max_loop_depth", "trip_counts", "weighted_op_counts", "flops"):
+                stage.pop(key, None)
+    for key in ("predictions", "per_layer", "warnings"):
+        record.pop(key)
+    html = render_html(results_from_json(record))
+    assert "trip counts n/a: not recorded in this results file" in html
+    assert "per-layer costs not recorded" in html
+    assert "n/a: memory: not recorded in this results file" in html
+    assert "Predictions" not in html
+
+
+@pytest.mark.parametrize("hostile", ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>'])
+def test_untrusted_strings_are_inert(hostile):
+    record = synthetic_results(model=hostile)
+    record["points"][0]["hlo"]["pre"]["op_counts"][hostile] = 99
+    record["points"][-1]["error"] = hostile
+    record["environment"]["xla_flags"] = hostile
+    html = render_html(results_from_json(record))
+    assert hostile not in html
+    assert "<script" not in html and "<img" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html or "&#34;&gt;&lt;img" in html
+
+
+def test_markdown_summary():
+    text = render_markdown(load_results(healthy_path()))
+    assert text.startswith("## hloscope")
+    assert "Scanning the 8-layer linear compiles 3.1x faster than unrolling it" in text
+    assert "| linear | scan | O(1)" in text
+    assert "timeout" in text
+
+
+def test_report_cli_formats(tmp_path):
+    runner = CliRunner()
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    (run_dir / "results.json").write_text(healthy_path().read_text())
+    for fmt in ("html", "md", "json"):
+        out = tmp_path / f"report.{fmt}"
+        result = runner.invoke(main, ["report", str(run_dir), "--out", str(out), "--format", fmt])
+        assert result.exit_code == 0, result.output
+        assert out.exists()
+    data = json.loads((tmp_path / "report.json").read_text())
+    orders = {(g["variant"], g["metric"]): g["order"] for g in data["growth"]}
+    assert orders[("scan", "compile_s")] == "O(1)" and orders[("unroll", "hlo.pre.instructions")] == "O(L)"
+    assert "<svg" in (tmp_path / "report.html").read_text()
+
+
+def test_report_cli_rejects_bad_input(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    result = CliRunner().invoke(main, ["report", str(bad), "--out", str(tmp_path / "r.html")])
+    assert result.exit_code == 2 and "not JSON" in result.output
+    assert not (tmp_path / "r.html").exists()
