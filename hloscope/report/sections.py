@@ -74,7 +74,7 @@ def op_histogram(points: list[Point], stage: str = "pre", top: int = 14) -> OpHi
         columns.append((f"{scanned.variant} × trip counts", weighted))
     if unrolled is not None:
         columns.append((unrolled.variant, unrolled.hlo.get(stage, {}).get("op_counts") or {}))
-    opcodes = sorted({op for _, counts in columns for op in counts}, key=lambda op: -max(c.get(op, 0) for _, c in columns))
+    opcodes = sorted({op for _, counts in columns for op in counts}, key=lambda op: (-max(c.get(op, 0) for _, c in columns), op))
     peak = max([c.get(op, 0) for op in opcodes for _, c in columns] or [1]) or 1
     rows = []
     for op in opcodes[:top]:
