@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ANALYZE_ARGS ?=
 
-.PHONY: analyze test install clean benchmarks
+.PHONY: analyze test install clean benchmarks browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,14 @@ install: $(STAMP)
 analyze: $(STAMP)
 	$(BIN)/hloscope analyze $(ANALYZE_ARGS)
 
-test: $(STAMP)
+# The report's browser tests need headless Chromium: install Debian's package
+# when running as root; otherwise those tests skip and say why.
+browser:
+	@command -v chromium >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1 || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
+		echo "could not install chromium; the browser tests will skip"
+
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -q
 
 benchmarks: $(STAMP)
