@@ -216,6 +216,22 @@ def test_hostile_names_stay_text(browser, tmp_path):
     assert hostile in browser.evaluate("document.body.textContent")
 
 
+def test_compare_report_renders_offline(browser, tmp_path):
+    from test_report import synthetic_results
+
+    from hloscope.compare import compare_results
+    from hloscope.report.compare_html import render_compare_html
+    from hloscope.results import results_from_json
+
+    comparison = compare_results(results_from_json(synthetic_results()), results_from_json(synthetic_results(regressed=True)))
+    page = tmp_path / "compare.html"
+    page.write_text(render_compare_html(comparison), encoding="utf-8")
+    errors, requests = _load(browser, page)
+    assert errors == [] and requests == []
+    assert browser.evaluate("document.querySelectorAll('svg').length") >= 2
+    assert "regression" in browser.evaluate("document.querySelector('.headline').textContent")
+
+
 def test_the_checks_catch_a_page_that_reaches_out(browser, tmp_path):
     # The detector itself: a page that fetches and logs must be caught.
     page = tmp_path / "bad.html"

@@ -78,3 +78,13 @@ def test_order_spellings():
     assert normalize_order("O(L^2)") == "O(L^2.0)"
     with pytest.raises(UsageError):
         parse_expect("scan:compile_s=O(N)")
+
+
+def test_report_compare_and_check_do_not_import_jax():
+    import subprocess
+    import sys
+
+    code = ("import sys, hloscope.report, hloscope.compare, hloscope.check, hloscope.report.render; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('jax', 'flax')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
