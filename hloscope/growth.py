@@ -1,14 +1,22 @@
-"""Fit how each metric grows with the layer count L.
+"""Fit how each metric grows with the layer count L, and extrapolate it.
 
 Growth is derived from points, never stored as truth: ``report``, ``compare``
 and ``check`` call ``fit_growth`` on the points they load.
+
+The rule (README, "How growth is classified"): the exponent is the
+least-squares slope of log(value) against log(L) over every sample of the
+upper half of the measured layer counts (at least three counts when there
+are; L = 1 left out when two or more others were measured). Below 0.5 the
+metric is O(1), below 1.5 O(L), else O(L^k). The upper half matters because
+an exact count a + b*L with a large a has a log-log slope well below 1 over
+1..96 but close to 1 over its upper half, where b*L dominates.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Any, Iterable
 
 from hloscope.results import Point
 
@@ -16,14 +24,31 @@ DEFAULT_METRICS = (
     "compile_s",
     "lower_s",
     "trace_s",
+    "runtime_s",
     "hlo.pre.instructions",
     "hlo.opt.instructions",
     "hlo.pre.bytes",
+    "memory.temp_bytes",
 )
 
-# Exponent bands of the log-log slope; see README "How growth is classified".
-CONSTANT_BELOW = 0.25
-LINEAR_BELOW = 1.25
+# Exponent bands; see README "How growth is classified".
+CONSTANT_BELOW = 0.5
+LINEAR_BELOW = 1.5
+MIN_FIT_LAYERS = 3
+
+# Two-sided 95% quantiles of Student's t for 1..30 degrees of freedom.
+_T95 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+        2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
+        2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042)
+
+
+def t95(dof: int) -> float:
+    """Two-sided 95% quantile of Student's t with ``dof`` degrees of freedom."""
+    if dof < 1:
+        return math.inf
+    if dof <= len(_T95):
+        return _T95[dof - 1]
+    return 1.960 + 2.37 / dof  # Cornish-Fisher, good to 0.001 beyond 30
 
 
 @dataclass(frozen=True)
@@ -39,6 +64,15 @@ class Growth:
     values: tuple[float, ...]
     exponent_low: float | None = None
     exponent_high: float | None = None
+    intercept: float = 0.0
+    fit_layers: tuple[int, ...] = ()
+    samples: int = 0
+    residual_sd: float = 0.0
+    log_mean_l: float = 0.0
+    log_sxx: float = 0.0
+    # Exact metrics that grow are fitted as base_value + exp(intercept) * (L - base_layers)^exponent.
+    base_layers: int | None = None
+    base_value: float = 0.0
 
     def to_json(self) -> dict:
         return {
@@ -49,9 +83,67 @@ class Growth:
             "exponent": round(self.exponent, 4),
             "exponent_low": None if self.exponent_low is None else round(self.exponent_low, 4),
             "exponent_high": None if self.exponent_high is None else round(self.exponent_high, 4),
+            "intercept": round(self.intercept, 6),
+            "fit_layers": list(self.fit_layers),
+            "base_layers": self.base_layers,
             "layers": list(self.layers),
             "values": list(self.values),
         }
+
+    def predict(self, layers: int) -> "Prediction":
+        """The fitted power law at ``layers``, with a 95% prediction interval."""
+        shift = self.base_layers or 0
+        if layers <= shift:
+            raise ValueError(f"cannot extrapolate below L={shift}")
+        x = math.log(layers - shift)
+        centre = self.intercept + self.exponent * x
+        dof = self.samples - 2
+        if self.exponent_low == self.exponent_high == self.exponent == 0.0:
+            half = 0.0  # an exact constant
+        elif dof < 1 or self.log_sxx == 0.0:
+            half = math.inf
+        elif self.residual_sd == 0.0:
+            half = 0.0
+        else:
+            spread = 1 + 1 / self.samples + (x - self.log_mean_l) ** 2 / self.log_sxx
+            half = t95(dof) * self.residual_sd * math.sqrt(spread)
+        low, high = _exp(centre - half), _exp(centre + half)
+        base = self.base_value if self.base_layers is not None else 0.0
+        return Prediction(
+            self.model, self.variant, self.metric, int(layers), base + math.exp(centre),
+            None if low is None else base + low, None if high is None else base + high, self.order,
+        )
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """A metric extrapolated to a layer count that was not measured."""
+
+    model: str
+    variant: str
+    metric: str
+    layers: int
+    value: float
+    low: float | None
+    high: float | None
+    order: str
+
+    def to_json(self) -> dict:
+        return {
+            "model": self.model,
+            "variant": self.variant,
+            "metric": self.metric,
+            "layers": self.layers,
+            "value": self.value,
+            "low": self.low,
+            "high": self.high,
+            "order": self.order,
+            "predicted": True,
+        }
+
+
+def _exp(value: float) -> float | None:
+    return None if math.isinf(value) else math.exp(value)
 
 
 def loglog_slope(layers: Iterable[float], values: Iterable[float]) -> float:
@@ -75,6 +167,126 @@ def classify(exponent: float) -> str:
     return f"O(L^{exponent:.1f})"
 
 
+def fit_layers(layers: Iterable[int]) -> tuple[int, ...]:
+    """The layer counts the exponent is fitted over: the upper half.
+
+    L = 1 is left out when two or more other counts were measured: with one
+    layer XLA drops a scanned stack's loop, so it belongs to neither family.
+    """
+    counts = sorted(set(layers))
+    if len([L for L in counts if L > 1]) >= 2:
+        counts = [L for L in counts if L > 1]
+    keep = max(math.ceil(len(counts) / 2), min(MIN_FIT_LAYERS, len(counts)))
+    return tuple(counts[-keep:])
+
+
+def samples_of(point: Point, metric: str) -> tuple[list[float], bool]:
+    """Every positive sample of a metric at a point, and whether it is exact.
+
+    A timing (a STATS record) gives its repeats and is noisy; a plain number
+    (a count, a byte size) is exact: the same program gives the same value.
+    """
+    node: Any = point.timing.get(metric)
+    if node is None:
+        node = point.to_json()
+        for part in metric.split("."):
+            if not isinstance(node, dict) or part not in node:
+                return [], True
+            node = node[part]
+    exact = not isinstance(node, dict)
+    if isinstance(node, dict):
+        values = node.get("samples") or ([node["median"]] if "median" in node else [])
+    else:
+        values = [node]
+    values = [float(v) for v in values if isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0]
+    return values, exact
+
+
+@dataclass(frozen=True)
+class _Line:
+    """A least-squares line y = intercept + slope*x and what its intervals need."""
+
+    slope: float
+    intercept: float
+    n: int
+    mean_x: float
+    sxx: float
+    residual_sd: float
+
+    @property
+    def slope_interval(self) -> tuple[float | None, float | None]:
+        if self.n <= 2 or not self.sxx:
+            return None, None
+        half = t95(self.n - 2) * self.residual_sd / math.sqrt(self.sxx)
+        return self.slope - half, self.slope + half
+
+
+def _ols(xs: list[float], ys: list[float]) -> _Line:
+    n = len(xs)
+    mean_x, mean_y = sum(xs) / n, sum(ys) / n
+    sxx = sum((x - mean_x) ** 2 for x in xs)
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys)) / sxx if sxx else 0.0
+    intercept = mean_y - slope * mean_x
+    sse = sum((y - intercept - slope * x) ** 2 for x, y in zip(xs, ys))
+    if sse < 1e-18 * n:  # exact values on an exact line
+        sse = 0.0
+    return _Line(slope, intercept, n, mean_x, sxx, math.sqrt(sse / (n - 2)) if n > 2 else 0.0)
+
+
+def fit_series(model: str, variant: str, metric: str, points: list[Point]) -> Growth | None:
+    """Fit one series; None with fewer than two layer counts of positive values."""
+    data: dict[int, tuple[float, list[float]]] = {}
+    exact = True
+    for point in sorted(points, key=lambda p: p.layers):
+        samples, point_exact = samples_of(point, metric)
+        median = point.value(metric)
+        if samples and median is not None and median > 0:
+            data[point.layers] = (median, samples)
+            exact = exact and point_exact
+    if len(data) < 2:
+        return None
+    chosen = fit_layers(data)
+    common = dict(layers=tuple(data), values=tuple(m for m, _ in data.values()), fit_layers=chosen)
+    if exact:
+        growth = _fit_exact(model, variant, metric, data, chosen, common)
+        if growth is not None:
+            return growth
+    xs = [math.log(L) for L in chosen for _ in data[L][1]]
+    ys = [math.log(v) for L in chosen for v in data[L][1]]
+    line = _ols(xs, ys)
+    low, high = line.slope_interval
+    return Growth(
+        model, variant, metric, classify(line.slope), line.slope, exponent_low=low, exponent_high=high,
+        intercept=line.intercept, samples=line.n, residual_sd=line.residual_sd,
+        log_mean_l=line.mean_x, log_sxx=line.sxx, **common,
+    )
+
+
+def _fit_exact(model, variant, metric, data, chosen, common) -> Growth | None:
+    """Exact values: O(1) when constant over the fit layers; otherwise the
+    exponent of the growth above the smallest layer count (L >= 2 when there
+    are others), y(L) - y(base) against L - base, so that a + b*L comes out
+    as exactly 1 however large a is. None when that growth is not positive
+    everywhere (the caller falls back to the plain log-log slope)."""
+    values = {L: data[L][0] for L in chosen}
+    if len(set(values.values())) == 1:
+        return Growth(model, variant, metric, "O(1)", 0.0, exponent_low=0.0, exponent_high=0.0,
+                      intercept=math.log(next(iter(values.values()))), samples=len(values), **common)
+    candidates = [L for L in data if L > 1] if len([L for L in data if L > 1]) >= 2 else list(data)
+    base = min(candidates)
+    above = [L for L in chosen if L != base]
+    increments = [data[L][0] - data[base][0] for L in above]
+    if len(above) < 2 or any(d <= 0 for d in increments):
+        return None
+    line = _ols([math.log(L - base) for L in above], [math.log(d) for d in increments])
+    low, high = line.slope_interval
+    return Growth(
+        model, variant, metric, classify(line.slope), line.slope, exponent_low=low, exponent_high=high,
+        intercept=line.intercept, samples=line.n, residual_sd=line.residual_sd,
+        log_mean_l=line.mean_x, log_sxx=line.sxx, base_layers=base, base_value=data[base][0], **common,
+    )
+
+
 def fit_growth(points: Iterable[Point], metrics: Iterable[str] = DEFAULT_METRICS) -> list[Growth]:
     """One Growth per (model, variant, metric) with at least two ok points."""
     series: dict[tuple[str, str], list[Point]] = {}
@@ -82,14 +294,16 @@ def fit_growth(points: Iterable[Point], metrics: Iterable[str] = DEFAULT_METRICS
         if point.ok:
             series.setdefault((point.model, point.variant), []).append(point)
     fits = []
+    metrics = tuple(metrics)
     for (model, variant), group in series.items():
-        group.sort(key=lambda p: p.layers)
         for metric in metrics:
-            pairs = [(p.layers, p.value(metric)) for p in group]
-            pairs = [(x, y) for x, y in pairs if y is not None and y > 0]
-            if len({x for x, _ in pairs}) < 2:
-                continue
-            layers, values = zip(*pairs)
-            exponent = loglog_slope(layers, values)
-            fits.append(Growth(model, variant, metric, classify(exponent), exponent, layers, values))
+            fit = fit_series(model, variant, metric, group)
+            if fit is not None:
+                fits.append(fit)
     return fits
+
+
+def predict(growth: Iterable[Growth], layers: Iterable[int]) -> list[Prediction]:
+    """Every fit extrapolated to each of ``layers``."""
+    layers = tuple(layers)
+    return [g.predict(L) for g in growth for L in layers]

@@ -1,0 +1,176 @@
+"""Show a sweep's progress on stderr: a live bar on a terminal, plain lines otherwise.
+
+The estimate of the remaining time models each (model, variant)'s point
+duration as a + b*L from the points already measured, since unrolled points
+grow with L and an average over the first (small) points would promise far
+too little.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from typing import TextIO
+
+from hloscope.results import Point
+
+BAR_WIDTH = 20
+TICK_S = 0.5
+
+
+def format_duration(seconds: float | None) -> str:
+    """'1:05' or '1:02:05'; '?' when unknown."""
+    if seconds is None:
+        return "?"
+    seconds = int(round(max(0.0, seconds)))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def estimate_remaining(done: list[tuple[str, str, int, float]], remaining: list[tuple[str, str, int]]) -> float | None:
+    """Seconds the remaining points will take, from the measured durations.
+
+    ``done`` holds (model, variant, layers, seconds) of finished points.
+    """
+    if not done:
+        return None
+    overall = sum(d for *_, d in done) / len(done)
+    fits: dict[tuple[str, str], tuple[float, float]] = {}
+    by_series: dict[tuple[str, str], list[tuple[int, float]]] = {}
+    for model, variant, layers, seconds in done:
+        by_series.setdefault((model, variant), []).append((layers, seconds))
+    for key, pairs in by_series.items():
+        fits[key] = _line(pairs)
+    total = 0.0
+    for model, variant, layers in remaining:
+        fit = fits.get((model, variant))
+        total += overall if fit is None else max(0.0, fit[0] + fit[1] * layers)
+    return total
+
+
+def _line(pairs: list[tuple[int, float]]) -> tuple[float, float]:
+    """Least-squares a + b*L with b >= 0 (a constant when L does not vary)."""
+    n = len(pairs)
+    mean_x = sum(x for x, _ in pairs) / n
+    mean_y = sum(y for _, y in pairs) / n
+    sxx = sum((x - mean_x) ** 2 for x, _ in pairs)
+    if sxx == 0:
+        return mean_y, 0.0
+    slope = max(0.0, sum((x - mean_x) * (y - mean_y) for x, y in pairs) / sxx)
+    return mean_y - slope * mean_x, slope
+
+
+class Progress:
+    """Progress of one sweep; silent when disabled (``--quiet``)."""
+
+    def __init__(self, plan: list[tuple[str, str, int]], stream: TextIO | None = None,
+                 enabled: bool = True, live: bool | None = None, shown_warnings: set | None = None):
+        self.stream = stream if stream is not None else sys.stderr
+        self.enabled = enabled
+        self.live = enabled and (self.stream.isatty() if live is None else live)
+        self.plan = list(plan)
+        # Each distinct point warning is printed once per run.
+        self.shown_warnings = shown_warnings if shown_warnings is not None else set()
+        self.finished: set[tuple[str, str, int]] = set()
+        self.durations: list[tuple[str, str, int, float]] = []
+        self.started = time.monotonic()
+        self.current: tuple[str, str, int] | None = None
+        self.current_started = 0.0
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._ticker: threading.Thread | None = None
+
+    def skip(self, keys) -> None:
+        """Points already measured by an earlier run (``--resume``)."""
+        self.finished.update(keys)
+
+    def begin(self, model: str, variant: str, layers: int) -> None:
+        with self._lock:
+            self.current = (model, variant, layers)
+            self.current_started = time.monotonic()
+        if self.live:
+            self._draw()
+            if self._ticker is None:
+                self._ticker = threading.Thread(target=self._tick, name="hloscope-progress", daemon=True)
+                self._ticker.start()
+
+    def end(self, point: Point) -> None:
+        with self._lock:
+            seconds = time.monotonic() - self.current_started
+            self.finished.add(point.key)
+            self.durations.append((*point.key, seconds))
+            self.current = None
+        if not self.enabled:
+            return
+        status = point.status if point.ok else f"{point.status}: {point.error}"
+        line = (
+            f"[{len(self.finished)}/{len(self.plan)}] {point.model} {point.variant} L={point.layers}: "
+            f"{status} ({seconds:.1f} s; elapsed {format_duration(self.elapsed_s)}, "
+            f"remaining ~{format_duration(self.remaining_s())})"
+        )
+        if self.live:
+            if not point.ok:
+                self._write("\r\033[K" + line + "\n")
+        else:
+            self._write(line + "\n")
+        for warning in point.extra.get("warnings") or []:
+            if warning not in self.shown_warnings:
+                self.shown_warnings.add(warning)
+                self.message(f"hloscope: warning: {warning}")
+        if self.live:
+            self._draw()
+
+    def message(self, text: str) -> None:
+        """A line of its own (warnings, interruption notices)."""
+        if not self.enabled:
+            return
+        self._write(("\r\033[K" if self.live else "") + text + "\n")
+        if self.live and self.current is not None:
+            self._draw()
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._ticker is not None:
+            self._ticker.join(2)
+        if self.live:
+            self._write("\r\033[K")
+
+    @property
+    def elapsed_s(self) -> float:
+        return time.monotonic() - self.started
+
+    def remaining_s(self) -> float | None:
+        remaining = [key for key in self.plan if key not in self.finished]
+        if not remaining:
+            return 0.0
+        estimate = estimate_remaining(self.durations, remaining)
+        if estimate is not None and self.current is not None:
+            # The current point has already run for a while.
+            estimate = max(estimate - (time.monotonic() - self.current_started), 0.0)
+        return estimate
+
+    def _tick(self) -> None:
+        while not self._stop.wait(TICK_S):
+            if self.current is not None:
+                self._draw()
+
+    def _draw(self) -> None:
+        done, total = len(self.finished), len(self.plan)
+        filled = BAR_WIDTH * done // total if total else BAR_WIDTH
+        bar = "#" * filled + "-" * (BAR_WIDTH - filled)
+        current = self.current
+        what = f"{current[0]} {current[1]} L={current[2]}" if current else ""
+        self._write(
+            f"\r\033[K[{bar}] {done}/{total} {what}  elapsed {format_duration(self.elapsed_s)}"
+            f"  remaining ~{format_duration(self.remaining_s())}"
+        )
+
+    def _write(self, text: str) -> None:
+        with self._lock:
+            try:
+                self.stream.write(text)
+                self.stream.flush()
+            except (OSError, ValueError):
+                pass

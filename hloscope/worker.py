@@ -1,0 +1,247 @@
+"""Measure points in a separate worker process, one at a time.
+
+The worker is started with the 'spawn' context (never fork: JAX and XLA hold
+threads and locks a forked child would inherit half-held), imports JAX once,
+warms XLA up with a trivial compile and then measures point after point. A
+point that runs past its timeout gets its worker killed; a worker that dies
+(segfault, out of memory, killed) fails its point with the reason. Either
+way the next point gets a fresh worker.
+
+The worker ignores SIGINT: Ctrl-C in a terminal reaches the whole process
+group, and the parent decides what an interruption means (finish the current
+point, then stop).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import time
+import traceback
+from multiprocessing.connection import wait
+
+from hloscope.config import SweepConfig
+from hloscope.errors import HloscopeError
+from hloscope.results import Point
+
+# For tests only: make the worker misbehave on chosen points. A comma-separated
+# list of ACTION:MODEL/VARIANT/LAYERS, ACTION one of "crash" (SIGSEGV), "exit"
+# (exit status 3), "hang" (sleep for an hour) or "sleep=S" (sleep S seconds,
+# then measure). Never set it outside the test suite.
+TEST_FAULTS_ENV = "HLOSCOPE_TEST_FAULTS"
+
+START_TIMEOUT_S = 600.0
+
+
+class WorkerStartError(HloscopeError):
+    """The worker process could not start or warm up."""
+
+    exit_code = 1
+
+
+def death_reason(exitcode: int | None) -> str:
+    """Words for how a worker process ended."""
+    if exitcode is None:
+        return "the worker closed its pipe and stopped answering"
+    if exitcode < 0:
+        try:
+            sig = signal.Signals(-exitcode)
+        except ValueError:
+            return f"the worker was killed by signal {-exitcode}"
+        hint = ""
+        if sig == signal.SIGKILL:
+            hint = " (killed from outside; the kernel's out-of-memory killer sends this)"
+        elif sig == signal.SIGSEGV:
+            hint = " (segmentation fault)"
+        elif sig == signal.SIGABRT:
+            hint = " (aborted, e.g. a failed check inside XLA)"
+        return f"the worker died from {sig.name}{hint}"
+    return f"the worker exited with status {exitcode}"
+
+
+class Worker:
+    """A worker process that measures one point at a time."""
+
+    def __init__(self, start_timeout_s: float = START_TIMEOUT_S):
+        self.start_timeout_s = start_timeout_s
+        self._process = None
+        self._conn = None
+        self.info: dict = {}
+
+    @property
+    def alive(self) -> bool:
+        return self._process is not None and self._process.is_alive()
+
+    def start(self) -> None:
+        """Spawn the worker and wait until it has warmed up."""
+        context = multiprocessing.get_context("spawn")
+        parent_conn, child_conn = context.Pipe()
+        process = context.Process(target=_worker_main, args=(child_conn,), name="hloscope-worker", daemon=True)
+        # Spawned children inherit an ignored SIGINT through exec; Python then
+        # leaves it ignored, so Ctrl-C during start-up cannot kill the worker.
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            process.start()
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        child_conn.close()
+        self._process, self._conn = process, parent_conn
+        message = self._receive(self.start_timeout_s)
+        if message is None or message[0] != "ready":
+            reason = "it did not start in time" if message is None else _message_reason(message, process)
+            self.kill()
+            raise WorkerStartError(f"cannot start the measuring worker: {reason}")
+        self.info = message[1]
+
+    def measure(self, config: SweepConfig, model: str, variant: str, layers: int, timeout_s: float | None) -> Point:
+        """Measure one point in the worker; a timeout or death gives a non-ok Point."""
+        if not self.alive:
+            try:
+                self.start()
+            except WorkerStartError as exc:
+                return Point(model, variant, layers, status="failed", error=str(exc))
+        started = time.monotonic()
+        try:
+            self._conn.send(("measure", config, model, variant, layers))
+        except (BrokenPipeError, OSError):
+            return self._died(model, variant, layers)
+        message = self._receive(timeout_s)
+        if message is None:
+            self.kill()
+            elapsed = time.monotonic() - started
+            return Point(
+                model, variant, layers, status="timeout",
+                error=f"over --timeout {timeout_s:g} s (stopped after {elapsed:.1f} s; worker killed)",
+            )
+        if message[0] == "point":
+            return Point.from_json(message[1])
+        return self._died(model, variant, layers, message)
+
+    def _receive(self, timeout_s: float | None):
+        """The worker's next message; ("died", code) if it died; None on timeout."""
+        deadline = None if timeout_s is None else time.monotonic() + timeout_s
+        while True:
+            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+            ready = wait([self._conn, self._process.sentinel], remaining)
+            if self._conn in ready or self._conn.poll():
+                try:
+                    return self._conn.recv()
+                except (EOFError, OSError):
+                    self._process.join(5)
+                    return ("died", self._process.exitcode)
+            if self._process.sentinel in ready:
+                self._process.join(5)
+                return ("died", self._process.exitcode)
+            if deadline is not None and time.monotonic() >= deadline:
+                return None
+
+    def _died(self, model, variant, layers, message=None) -> Point:
+        reason = _message_reason(message, self._process) if message else death_reason(self._process.exitcode)
+        self.kill()
+        return Point(model, variant, layers, status="failed", error=reason)
+
+    def kill(self) -> None:
+        """Stop the worker now."""
+        if self._process is not None:
+            if self._process.is_alive():
+                self._process.kill()
+            self._process.join(10)
+        if self._conn is not None:
+            self._conn.close()
+        self._process = self._conn = None
+
+    def close(self) -> None:
+        """Ask the worker to exit; kill it if it does not."""
+        if self.alive:
+            try:
+                self._conn.send(("exit",))
+                self._process.join(10)
+            except (BrokenPipeError, OSError):
+                pass
+        self.kill()
+
+
+def _message_reason(message, process) -> str:
+    if message[0] == "died":
+        return death_reason(message[1])
+    if message[0] == "error":
+        return message[1]
+    return f"unexpected message from the worker: {message[0]!r}"
+
+
+# ---------------------------------------------------------------- worker side
+
+
+def _worker_main(conn) -> None:
+    """The worker's loop: warm up, then measure each point it is sent."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        info = warm_up()
+    except Exception as exc:
+        conn.send(("error", f"warm-up failed: {type(exc).__name__}: {exc}"))
+        return
+    conn.send(("ready", info))
+    faults = _parse_faults(os.environ.get(TEST_FAULTS_ENV, ""))
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        if message[0] != "measure":
+            return
+        _, config, model, variant, layers = message
+        _inject_fault(faults.get((model, variant, layers)))
+        conn.send(("point", measure_safely(config, model, variant, layers).to_json()))
+
+
+def warm_up() -> dict:
+    """Pay JAX's and XLA's one-time start-up before the first measured point."""
+    from hloscope.lowering import lower_cold
+    from hloscope.models import build_forward, builtin_model
+
+    start = time.perf_counter()
+    spec = builtin_model("linear", 4)
+    x = spec.make_input()
+    for variant in ("scan", "unroll"):
+        lower_cold(lambda: build_forward(spec.make_block, variant, 2, x, 0), 1)
+    return {"warm_up_s": time.perf_counter() - start, "pid": os.getpid()}
+
+
+def measure_safely(config: SweepConfig, model: str, variant: str, layers: int) -> Point:
+    """measure_point, with any exception turned into a failed Point."""
+    from hloscope.measure import measure_point
+
+    try:
+        return measure_point(config, model, variant, layers)
+    except HloscopeError as exc:
+        return Point(model, variant, layers, status="failed", error=str(exc))
+    except Exception as exc:  # a crash in JAX or a model is a failed point, not a lost sweep
+        last = traceback.extract_tb(exc.__traceback__)[-1:]
+        where = f" ({last[0].filename}:{last[0].lineno})" if last else ""
+        return Point(model, variant, layers, status="failed", error=f"{type(exc).__name__}: {exc}{where}")
+
+
+def _parse_faults(text: str) -> dict:
+    faults = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        action, _, target = item.partition(":")
+        model, variant, layers = target.split("/")
+        faults[(model, variant, int(layers))] = action
+    return faults
+
+
+def _inject_fault(action: str | None) -> None:
+    if action is None:
+        return
+    if action == "crash":
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # no core file from a staged crash
+        os.kill(os.getpid(), signal.SIGSEGV)
+    elif action == "exit":
+        os._exit(3)
+    elif action == "hang":
+        time.sleep(3600)
+    elif action.startswith("sleep="):
+        time.sleep(float(action.split("=", 1)[1]))
