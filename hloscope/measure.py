@@ -39,6 +39,7 @@ def measure_point(config: SweepConfig, model: str, variant: str, layers: int) ->
             "analysis_s": analysis_s,
         },
         hlo={"pre": pre.to_json(), "opt": opt.to_json()},
+        extra=_engine_extras(lowering),
     )
     return _with_model_checks(point, spec, config, platform, getattr(lowering, "output", None))
 
@@ -97,3 +98,17 @@ def _measure_elsewhere(config: SweepConfig, spec, variant: str, layers: int, pla
     )
     return _with_model_checks(point, spec, config, platform)
 
+
+def _engine_extras(lowering) -> dict:
+    """memory, cost, peak_rss_bytes, runtime_s and warnings of one lowering."""
+    if lowering.runtime_s:
+        runtime = Stats.from_samples(lowering.runtime_s).to_json()
+    else:
+        runtime = {"na": lowering.runtime_error or "the forward was not run"}
+    return {
+        "memory": lowering.memory,
+        "cost": lowering.cost,
+        "peak_rss_bytes": lowering.peak_rss_bytes,
+        "runtime_s": runtime,
+        "warnings": list(lowering.warnings),
+    }
