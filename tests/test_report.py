@@ -134,7 +134,7 @@ def test_html_answers_the_reviewer():
     assert "compile time O(1) vs O(L)" in html
     assert html.count("<svg") >= 8 and 'class="fit"' in html
     assert "timeout" in html and "compile exceeded --timeout 60 s" in html
-    assert "noisy" in html and "compile_s max/min = 3.24" in html
+    assert "linear compile_s: 1 of 8 points have max/min above 1.5; worst 3.24 at unroll L=4" in html
     assert "example pitfall" in html
     assert "scan × trip counts" in html and "trip counts 8" in html
     assert "the CPU backend gave no cost analysis" in html

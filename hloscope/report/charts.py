@@ -56,14 +56,14 @@ class Chart:
 class SeriesData:
     """One line to draw: (L, value, hover text) points and an optional fit.
 
-    ``fit`` is (exponent, intercept) of log(value) = intercept + exponent*log(L).
+    ``fit`` holds (L, value) points of the fitted curve, drawn dashed.
     ``predicted`` points are drawn hollow and not joined to the measured line.
     """
 
     name: str
     points: tuple[tuple[float, float, str], ...]
     legend: str
-    fit: tuple[float, float] | None = None
+    fit: tuple[tuple[float, float], ...] = ()
     color: str | None = None
     dashed: bool = False
     predicted: tuple[tuple[float, float, str], ...] = ()
@@ -142,13 +142,8 @@ def loglog_chart(
             continue
         color = s.color or PALETTE[index % len(PALETTE)]
         path = " ".join(f"{'M' if i == 0 else 'L'}{sx(x)},{sy(y)}" for i, (x, y, _) in enumerate(data))
-        fit_path = ""
-        if s.fit is not None and data:
-            exponent, intercept = s.fit
-            xs = [x for x, _, _ in data + predicted]
-            x0, x1 = min(xs), max(xs)
-            y0, y1 = (math.exp(intercept + exponent * math.log(x)) for x in (x0, x1))
-            fit_path = f"M{sx(x0)},{sy(y0)} L{sx(x1)},{sy(y1)}"
+        fit = [(x, y) for x, y in s.fit if x > 0 and y > 0]
+        fit_path = " ".join(f"{'M' if i == 0 else 'L'}{sx(x)},{sy(y)}" for i, (x, y) in enumerate(fit))
         markers = tuple(Marker(sx(x), sy(y), label) for x, y, label in data)
         markers += tuple(Marker(sx(x), sy(y), label, hollow=True) for x, y, label in predicted)
         drawn.append(Series(s.name, color, path, markers, s.legend, fit_path, s.dashed))
@@ -158,8 +153,28 @@ def loglog_chart(
     return Chart(title, y_label, width, height, left, top, plot_w, plot_h, x_ticks, y_ticks, tuple(drawn))
 
 
-def fit_line(layers, values, exponent: float) -> tuple[float, float]:
-    """(exponent, intercept) of the least-squares line with this slope through the points."""
-    xs = [math.log(x) for x in layers]
-    ys = [math.log(y) for y in values]
-    return exponent, sum(ys) / len(ys) - exponent * sum(xs) / len(xs)
+def fit_curve(growth, until: float | None = None, steps: int = 16) -> tuple[tuple[float, float], ...]:
+    """Points of a Growth's fitted curve over its fitted layers (and on to ``until``).
+
+    Timings follow exp(intercept) * L^exponent; exact counts that grow follow
+    base_value + exp(intercept) * (L - base_layers)^exponent (see hloscope.growth).
+    """
+    layers = tuple(getattr(growth, "fit_layers", ()) or growth.layers)
+    if not layers or not hasattr(growth, "intercept"):
+        return ()
+    base = getattr(growth, "base_layers", None) or 0
+    lo = max(min(layers), base + 0.5 if base else min(layers))
+    hi = max(max(layers), until or 0)
+    if hi <= lo:
+        return ()
+    points = []
+    for i in range(steps + 1):
+        x = lo * (hi / lo) ** (i / steps)
+        shifted = x - base
+        if shifted <= 0:
+            continue
+        y = math.exp(growth.intercept + growth.exponent * math.log(shifted))
+        if base:
+            y += getattr(growth, "base_value", 0.0)
+        points.append((round(x, 4), y))
+    return tuple(points)

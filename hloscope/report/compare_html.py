@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hloscope.report.charts import PALETTE, SeriesData, fit_line, loglog_chart
+from hloscope.report.charts import PALETTE, SeriesData, fit_curve, loglog_chart
 from hloscope.report.html import hloscope_version
 from hloscope.report.templating import render
 from hloscope.report.view import CHART_METRICS, fmt_exponent
@@ -32,7 +32,7 @@ def _charts(comparison, model: str) -> list:
                 legend = f"{variant} ({side}{', dotted' if dashed else ''})"
                 if fit is not None:
                     legend += f": {fit.order}, exponent {fmt_exponent(fit)}"
-                line = fit_line(fit.layers, fit.values, fit.exponent) if fit is not None else None
+                line = fit_curve(fit) if fit is not None else ()
                 series.append(SeriesData(f"{variant} {side}", tuple(data), legend, line, color=color, dashed=dashed))
         chart = loglog_chart(titles[metric][0], titles[metric][1], series)
         if chart is not None:

@@ -238,15 +238,35 @@ class Warning_:
     text: str
 
 
-def noisy_timings(point: Point) -> list[str]:
-    """Timings of a point whose max/min exceeds NOISY_MAX_OVER_MIN."""
+def noisy_timings(point: Point) -> list[tuple[str, float]]:
+    """(timing, max/min) of a point's timings whose max/min exceeds NOISY_MAX_OVER_MIN."""
     found = []
     for name in TIMINGS:
         stats = point.timing.get(name) if name in point.timing else point.extra.get(name)
         if isinstance(stats, dict) and len(stats.get("samples") or []) >= 2 and stats.get("min", 0) > 0:
             ratio = stats["max"] / stats["min"]
             if ratio > NOISY_MAX_OVER_MIN:
-                found.append(f"{name} max/min = {ratio:.2f} ({fmt_seconds(stats['min'])}–{fmt_seconds(stats['max'])})")
+                found.append((name, ratio))
+    return found
+
+
+def _noisy_warnings(points: list[Point]) -> list[Warning_]:
+    """One warning per (model, timing): how many points were noisy and the worst one."""
+    groups: dict[tuple[str, str], list[tuple[float, Point]]] = {}
+    measured: dict[tuple[str, str], int] = {}
+    for p in points:
+        if not p.ok:
+            continue
+        for name in TIMINGS:
+            if isinstance(p.timing.get(name) or p.extra.get(name), dict):
+                measured[(p.model, name)] = measured.get((p.model, name), 0) + 1
+        for name, ratio in noisy_timings(p):
+            groups.setdefault((p.model, name), []).append((ratio, p))
+    found = []
+    for (model, name), hits in groups.items():
+        ratio, worst = max(hits, key=lambda hit: hit[0])
+        found.append(Warning_("noisy", f"{model} {name}: {len(hits)} of {measured[(model, name)]} points have "
+                                       f"max/min above {NOISY_MAX_OVER_MIN}; worst {ratio:.2f} at {worst.variant} L={worst.layers}"))
     return found
 
 
@@ -262,10 +282,7 @@ def collect_warnings(results: Results, growth: list[Growth]) -> list[Warning_]:
         eq = p.extra.get("equivalence")
         if isinstance(eq, dict) and eq.get("ok") is False:
             found.append(Warning_("mismatch", f"{where}: differs from {eq.get('against', 'scan')} by {eq.get('max_abs_diff')}"))
-    for p in results.points:
-        if p.ok:
-            for text in noisy_timings(p):
-                found.append(Warning_("noisy", f"{p.model} {p.variant} L={p.layers}: {text}"))
+    found += _noisy_warnings(list(results.points))
     for g in growth:
         if g.metric in ("compile_s", "hlo.pre.instructions") and len(g.layers) < 3:
             found.append(Warning_("weak fit", f"{g.model} {g.variant} {g.metric}: fitted on {len(g.layers)} points only"))

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hloscope.growth import DEFAULT_METRICS, Growth, fit_growth
-from hloscope.report.charts import Chart, SeriesData, fit_line, loglog_chart
+from hloscope.report.charts import Chart, SeriesData, fit_curve, loglog_chart
 from hloscope.results import Point, Results
 
 # (metric, chart title, unit) for every timing and size figure a point may hold.
@@ -91,6 +91,14 @@ def fmt_exponent(g: Growth) -> str:
     if low is None or high is None:
         return num(g.exponent)
     return f"{num(g.exponent)} (95% {num(low)} to {num(high)})"
+
+
+def fitted_on(g: Growth) -> str:
+    """', fitted on L >= 8' when the fit used only the upper layer counts."""
+    chosen = tuple(getattr(g, "fit_layers", ()) or ())
+    if chosen and tuple(chosen) != tuple(g.layers):
+        return f", fitted on L ≥ {min(chosen)}"
+    return ""
 
 
 def fit_report_growth(results: Results) -> list[Growth]:
@@ -176,10 +184,10 @@ def model_charts(points: list[Point], growth: list[Growth], predictions: list[di
                 if q.get("variant") == variant and q.get("metric") == metric and _positive(q.get("value"))
             )
             legend = variant
-            line = None
+            line: tuple = ()
             if fit is not None:
-                legend = f"{variant}: {fit.order}, exponent {fmt_exponent(fit)}"
-                line = fit_line(fit.layers, fit.values, fit.exponent)
+                legend = f"{variant}: {fit.order}, exponent {fmt_exponent(fit)}{fitted_on(fit)}"
+                line = fit_curve(fit, max((x for x, _, _ in predicted), default=None))
             if predicted:
                 legend += "; hollow = predicted"
             series.append(SeriesData(variant, tuple(data), legend, line, predicted=predicted))
