@@ -87,7 +87,9 @@ class HloscopeGroup(click.Group):
         try:
             return super().invoke(ctx)
         except HloscopeError as exc:
-            click.echo(f"hloscope: error: {exc}", err=True)
+            # One line: parse errors carry a caret snippet below their first line.
+            message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            click.echo(f"hloscope: error: {message}", err=True)
             ctx.exit(exc.exit_code)
 
 
@@ -220,6 +222,35 @@ def check(results_path, expects, max_exponents):
     for line in outcome.lines():
         click.echo(line)
     click.get_current_context().exit(EXIT_FAILURES if outcome.violations else EXIT_OK)
+
+
+@main.command()
+@click.argument("path", metavar="PATH")
+@click.option("--json", "as_json", is_flag=True, help="Print the analysis as JSON.")
+@click.option("--html", "html_file", type=click.Path(path_type=Path), metavar="OUT",
+              help="Also write a one-page HTML view (op histogram, loop tree, call graph).")
+def inspect(path, as_json, html_file):
+    """Analyse HLO text: a file, '-' for stdin, or an XLA --xla_dump_to folder."""
+    import json
+
+    from hloscope.inspect import (
+        format_text,
+        inspect_sources,
+        load_hlo_sources,
+        render_inspect_html,
+        report_to_json,
+    )
+    from hloscope.results import write_atomic
+
+    reports = inspect_sources(load_hlo_sources(path))
+    if html_file is not None:
+        write_atomic(html_file, render_inspect_html(reports))
+    if as_json:
+        click.echo(json.dumps(report_to_json(reports), indent=1))
+    else:
+        click.echo(format_text(reports))
+        if html_file is not None:
+            click.echo(f"wrote {html_file}")
 
 
 if __name__ == "__main__":
