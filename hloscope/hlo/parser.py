@@ -42,7 +42,7 @@ _INSTR_RE = re.compile(
 _ATTR_RE = re.compile(_ATTR, re.ASCII)
 _CALL_HINT_RE = re.compile(r", (?:" + "|".join(CALL_KINDS) + ")=")
 _COMP_RE = re.compile(
-    r"(ENTRY )?%?(" + _NAME + r")(?: (\([^\n]*\) -> [^\n]*?))? \{[ \t]*\n", re.ASCII
+    r"(ENTRY )?%?(" + _NAME + r")(?: (\([^\n=%\"]*\) -> [^\n=%\"]*?))? \{[ \t]*\n", re.ASCII
 )
 _CLOSE_RE = re.compile(r"[ \t]*\}[ \t\r]*(?:\n|\Z)")
 _WORD_RE = re.compile(r"[A-Za-z_][\w.\-]*", re.ASCII)

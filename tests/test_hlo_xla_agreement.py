@@ -1,0 +1,134 @@
+"""The parser agrees with XLA's own on real and hand-written modules.
+
+XLA's parser (``jaxlib._hlo.hlo_module_from_text``) is the reference. For each
+module both must list the same computations and, in each, the same
+instructions in the same order with the same opcodes and operands. Two
+normalisations, both XLA's doing:
+
+- operands are compared by position within the computation, not by name,
+  because XLA renames instructions whose names repeat across computations
+  (``p0`` -> ``p0.1``);
+- XLA may add computations of its own (the wrapped computation of an async
+  ``*-start`` op); computations are matched by name and any extra XLA ones
+  are ignored.
+
+Opcodes are compared in the spelling of HLO text (``get-tuple-element``)
+against XLA's enum names (``kGetTupleElement``) through OPCODE_ALIASES.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hloscope.hlo import parse_hlo
+
+CASES = Path(__file__).parent / "hlo_cases"
+# XLA enum name (lower case, no "k") -> HLO spelling without dashes, where they differ.
+OPCODE_ALIASES = {
+    "exp": "exponential",
+    "expm1": "exponentialminusone",
+    "sin": "sine",
+    "cos": "cosine",
+    "log1p": "logplusone",
+    "rem": "remainder",
+    "optimizationbarrier": "optbarrier",
+    "populationcount": "popcnt",
+}
+
+
+def xla_opcode(opcode) -> str:
+    name = opcode.name[1:].lower()
+    return OPCODE_ALIASES.get(name, name)
+
+
+def assert_agrees_with_xla(text: str) -> None:
+    hlo = pytest.importorskip("jaxlib._hlo")
+    ours = parse_hlo(text)
+    theirs = {c.name: c for c in hlo.hlo_module_from_text(text).computations()}
+    assert set(ours.computations) <= set(theirs)
+    for name, computation in ours.computations.items():
+        xla_instructions = theirs[name].instructions()
+        assert len(computation.instructions) == len(xla_instructions), name
+        our_index = {inst.name: i for i, inst in enumerate(computation.instructions)}
+        xla_index = {inst.name: i for i, inst in enumerate(xla_instructions)}
+        for inst, xla_inst in zip(computation.instructions, xla_instructions):
+            assert inst.opcode.replace("-", "") == xla_opcode(xla_inst.opcode), (name, inst.name)
+            assert [our_index[o] for o in inst.operands] == [xla_index[o.name] for o in xla_inst.operands()], (
+                name,
+                inst.name,
+            )
+
+
+@pytest.fixture(scope="session")
+def jax_texts() -> dict[str, str]:
+    """Pre- and post-optimization HLO of small JAX programs, made in a 4-device process."""
+    pytest.importorskip("jax")
+    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=4", JAX_PLATFORMS="cpu")
+    done = subprocess.run(
+        [sys.executable, str(CASES / "jax_programs.py")], capture_output=True, text=True, env=env, timeout=600
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout)
+
+
+PROGRAMS = [
+    "loops",
+    "nested_scans",
+    "branches",
+    "sorting",
+    "scatter_gather",
+    "conv_and_grad",
+    "fft",
+    "linalg",
+    "randoms",
+    "pooling_and_remat",
+    "collectives",
+    "pmapped",
+    "complex_math",
+]
+
+
+@pytest.mark.parametrize("stage", ["pre", "opt"])
+@pytest.mark.parametrize("program", PROGRAMS)
+def test_jax_program_agrees_with_xla(jax_texts, program, stage):
+    assert_agrees_with_xla(jax_texts[f"{program}.{stage}"])
+
+
+def test_programs_cover_the_ops_they_are_for(jax_texts):
+    def ops(key):
+        return parse_hlo(jax_texts[key]).op_counts()
+
+    assert "all-reduce" in ops("collectives.opt") and "all-gather" in ops("collectives.opt")
+    assert "all-reduce" in ops("pmapped.opt")
+    assert "convolution" in ops("conv_and_grad.pre")
+    assert "fft" in ops("fft.pre")
+    assert "sort" in ops("sorting.pre")
+    assert "scatter" in ops("scatter_gather.pre") and "gather" in ops("scatter_gather.pre")
+    assert "conditional" in ops("branches.pre")
+    assert "custom-call" in ops("linalg.opt")
+    assert "opt-barrier" in ops("pooling_and_remat.pre")
+    assert "reduce-window" in ops("pooling_and_remat.pre")
+    # Optimized output carries the stack-frame sections that follow the header.
+    assert parse_hlo(jax_texts["loops.opt"]).sections.get("StackFrames")
+
+
+def test_trip_counts_inferred_before_optimization_match_xla_after(jax_texts):
+    for program in ("loops", "nested_scans", "linalg"):
+        pre = [loop.trip_count for loop in parse_hlo(jax_texts[f"{program}.pre"]).while_loops()]
+        opt = [
+            loop.trip_count
+            for loop in parse_hlo(jax_texts[f"{program}.opt"]).while_loops()
+            if loop.trip_count_source == "backend_config"
+        ]
+        assert sorted(t for t in pre if t is not None) == sorted(opt), program
+
+
+@pytest.mark.parametrize("case", sorted(p.name for p in CASES.glob("*.hlo")))
+def test_hand_written_case_agrees_with_xla(case):
+    assert_agrees_with_xla((CASES / case).read_text())
