@@ -86,6 +86,11 @@ class HloscopeGroup(click.Group):
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:
+            # Click would print usage lines around the message; keep it to one line.
+            where = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+            click.echo(f"hloscope: error: {exc.format_message()}{where}", err=True)
+            ctx.exit(EXIT_USAGE)
         except HloscopeError as exc:
             # One line: parse errors carry a caret snippet below their first line.
             message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
