@@ -85,7 +85,12 @@ def synthetic_results(regressed: bool = False, model: str = "linear") -> dict:
         "points": points,
         "predictions": [{"model": model, "variant": "unroll", "metric": "compile_s", "layers": 64,
                          "value": 1.28, "low": 1.1, "high": 1.5, "predicted": True}],
-        "per_layer": {model: {"unroll_ops_per_layer": {"dot": 1.0, "add": 1.0, "maximum": 1.0}, "scan_body_matches": True}},
+        "per_layer": {model: {
+            "layers": list(LAYERS), "fitted_from": "unroll hlo.pre.op_counts",
+            "opcodes": {op: {"per_layer": 1, "intercept": 0, "exact": True, "scan_body": 1, "matches": True,
+                             "work": op != "broadcast"} for op in ("dot", "add", "maximum", "broadcast")},
+            "work_matches": True, "differs": [],
+            "while_loops": [{"variant": "scan", "layers": L, "pre": 1, "opt": 1, "kept": True} for L in LAYERS]}},
         "warnings": ["example pitfall: parameter 'kernel' is identical in every layer (built without split_rngs)"],
     }
 
@@ -139,6 +144,7 @@ def test_html_answers_the_reviewer():
     assert "scan × trip counts" in html and "trip counts 8" in html
     assert "the CPU backend gave no cost analysis" in html
     assert "(predicted)" in html and "hollow = predicted" in html
+    assert "each layer adds 1 add, 1 dot, 1 maximum, 1 broadcast - the scanned body holds the same" in html
     assert "Example CPU @ 2.0GHz" in html and "hloscope analyze --model linear" in html
     assert len(html.encode()) < 1_000_000
 
@@ -155,7 +161,7 @@ def test_html_says_na_for_what_an_old_run_lacks():
         record.pop(key)
     html = render_html(results_from_json(record))
     assert "trip counts n/a: not recorded in this results file" in html
-    assert "per-layer costs not recorded" in html
+    assert "Derived from the points when rendering" in html
     assert "n/a: memory: not recorded in this results file" in html
     assert "Predictions" not in html
 

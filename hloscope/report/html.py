@@ -22,7 +22,6 @@ def render_html(results: Results, growth: list[Growth] | None = None) -> str:
     """The report page: inline CSS and SVG, no script, nothing fetched."""
     growth = fit_report_growth(results) if growth is None else growth
     models = []
-    per_layer = results.extra.get("per_layer") or {}
     for view in model_views(results, growth):
         points = list(view.points)
         models.append({
@@ -30,7 +29,7 @@ def render_html(results: Results, growth: list[Growth] | None = None) -> str:
             "histograms": [h for h in (sections.op_histogram(points, "pre"), sections.op_histogram(points, "opt")) if h],
             "loops": sections.loop_trees(points),
             "measurements": sections.measurements(points),
-            "per_layer": sections.flatten(per_layer[view.name]) if view.name in per_layer else None,
+            "per_layer": sections.per_layer_view(results, view.name),
             "show_platform": any("platform" in p.extra for p in points),
             "show_equivalence": any("equivalence" in p.extra for p in points),
         })

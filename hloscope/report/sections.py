@@ -320,3 +320,57 @@ def prediction_rows(results: Results) -> list[tuple[str, ...]]:
         rows.append((str(q.get("model", "")), str(q.get("variant", "")), metric, str(q.get("layers", "")),
                      num("value"), f"{num('low')} – {num('high')}"))
     return rows
+
+
+@dataclass(frozen=True)
+class PerLayer:
+    sentence: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    loops: tuple[tuple[str, ...], ...]
+    other: tuple[tuple[str, str], ...]
+    derived: bool
+
+
+def per_layer_view(results: Results, model: str) -> PerLayer | None:
+    """What one layer adds: stored in the results, or derived from the points."""
+    record = (results.extra.get("per_layer") or {}).get(model)
+    derived = False
+    if record is None:
+        try:
+            from hloscope.per_layer import model_per_layer
+        except ImportError:
+            return None
+        record = model_per_layer([p for p in results.points if p.model == model])
+        derived = True
+    if not isinstance(record, dict):
+        return None
+    opcodes = record.get("opcodes")
+    if not isinstance(opcodes, dict):
+        return PerLayer("", (), (), (), tuple(flatten(record)), derived)
+    try:
+        from hloscope.per_layer import per_layer_sentence
+
+        sentence = per_layer_sentence(model, record)
+    except (ImportError, KeyError, TypeError):
+        sentence = ""
+
+    def text(value) -> str:
+        return "n/a" if value is None else ("yes" if value is True else "no" if value is False else str(value))
+
+    columns = ("opcode", "added per layer (unrolled)", "in the scanned body", "executed per layer, unrolled / scanned", "matches")
+    rows = tuple(
+        (op, text(rec.get("per_layer")), text(rec.get("scan_body")),
+         f"{text(rec.get('executed_per_layer'))} / {text(rec.get('scan_executed_per_layer'))}"
+         if "executed_per_layer" in rec else "n/a", text(rec.get("matches")))
+        for op, rec in sorted(opcodes.items(), key=lambda item: (not item[1].get("work"), item[0]))
+        if isinstance(rec, dict)
+    )
+    loops = tuple(
+        (str(r.get("variant")), str(r.get("layers")), text(r.get("pre")), text(r.get("opt")),
+         "kept" if r.get("kept") else "removed or unrolled by XLA")
+        for r in record.get("while_loops") or [] if isinstance(r, dict)
+    )
+    shown = {"opcodes", "while_loops"}
+    other = tuple(flatten({k: v for k, v in record.items() if k not in shown}))
+    return PerLayer(sentence, columns, rows, loops, other, derived)
