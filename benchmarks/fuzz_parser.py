@@ -5,7 +5,8 @@ JAX programs of tests/hlo_cases/jax_programs.py before and after
 optimization) with one to three mutations: truncation, character flips,
 deletions, token swaps, duplicated spans, inserted special characters or deep
 nesting of parentheses, braces and brackets. Each must parse, or raise
-HloParseError, within --timeout seconds.
+HloParseError, within --timeout seconds; what parses is also summarised and
+its attributes decoded (unless --no-analyse).
 
     python benchmarks/fuzz_parser.py [--count 10000] [--seed 0] [--timeout 10] [--no-jax]
 
@@ -31,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from hloscope.hlo import HloParseError, parse_hlo  # noqa: E402
+from hloscope.hlo import HloParseError, parse_hlo, summarize_module  # noqa: E402
 
 CASES = ROOT / "tests" / "hlo_cases"
 TOKEN_RE = re.compile(r"%?[\w.\-]+|[^\w\s]")
@@ -96,6 +97,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds allowed per input (default 10)")
     parser.add_argument("--no-jax", action="store_true", help="skip the generated JAX modules")
+    parser.add_argument(
+        "--no-analyse", dest="analyse", action="store_false", help="only parse; do not summarise what parses"
+    )
     parser.add_argument("--save-dir", default="fuzz-failures", help="where failing inputs are written")
     args = parser.parse_args(argv)
 
@@ -117,7 +121,12 @@ def main(argv: list[str] | None = None) -> int:
         began = time.perf_counter()
         signal.setitimer(signal.ITIMER_REAL, args.timeout)
         try:
-            parse_hlo(text)
+            module = parse_hlo(text)
+            if args.analyse:
+                # What parses must also summarise and decode its attributes.
+                summarize_module(module)
+                for inst in module.instructions():
+                    inst.attributes
             outcome = "parsed"
         except HloParseError:
             outcome = "HloParseError"

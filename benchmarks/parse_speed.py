@@ -8,7 +8,7 @@ each text with ``hloscope.hlo.parse_hlo`` and with
 the runs) and the ratio. It also prints what parsing allocates (tracemalloc)
 as a multiple of the text size.
 
-    python benchmarks/parse_speed.py [--layers 96] [--repeats 7] [--check]
+    python benchmarks/parse_speed.py [--layers 96] [--repeats 7] [--check] [--cache-dir DIR]
 
 ``--check`` exits 1 when hloscope is slower than XLA on either text.
 """
@@ -123,11 +123,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--layers", type=int, default=96, help="layers in the unrolled stack (default 96)")
     parser.add_argument("--repeats", type=int, default=7, help="timed runs per parser and text (default 7)")
     parser.add_argument("--check", action="store_true", help="exit 1 when hloscope is slower than XLA")
+    parser.add_argument(
+        "--cache-dir", help="keep the generated texts here and reuse them on the next run (same --layers)"
+    )
     args = parser.parse_args(argv)
 
-    start = time.perf_counter()
-    pre_text, post_text = transformer_hlo_texts(args.layers)
-    print(f"generated {args.layers}-layer unrolled transformer HLO in {time.perf_counter() - start:.1f} s")
+    cache = Path(args.cache_dir) / f"transformer_{args.layers}" if args.cache_dir else None
+    if cache is not None and (cache / "pre.hlo").exists() and (cache / "post.hlo").exists():
+        pre_text, post_text = (cache / "pre.hlo").read_text(), (cache / "post.hlo").read_text()
+        print(f"read {args.layers}-layer unrolled transformer HLO from {cache}")
+    else:
+        start = time.perf_counter()
+        pre_text, post_text = transformer_hlo_texts(args.layers)
+        print(f"generated {args.layers}-layer unrolled transformer HLO in {time.perf_counter() - start:.1f} s")
+        if cache is not None:
+            cache.mkdir(parents=True, exist_ok=True)
+            (cache / "pre.hlo").write_text(pre_text)
+            (cache / "post.hlo").write_text(post_text)
     ratios = [
         measure("pre-optimization", pre_text, args.repeats),
         measure("post-optimization", post_text, args.repeats),

@@ -132,3 +132,28 @@ def test_trip_counts_inferred_before_optimization_match_xla_after(jax_texts):
 @pytest.mark.parametrize("case", sorted(p.name for p in CASES.glob("*.hlo")))
 def test_hand_written_case_agrees_with_xla(case):
     assert_agrees_with_xla((CASES / case).read_text())
+
+
+def test_jax_output_takes_the_one_line_fast_path(jax_texts, monkeypatch):
+    """Everything JAX prints is read by the fast path; the full reader is for other text."""
+    from hloscope.hlo import parser
+
+    slow = []
+    full_instruction, full_signature = parser._parse_instruction, parser._skip_signature
+
+    def counting_instruction(src, pos, *args):
+        slow.append(src[pos : pos + 80])
+        return full_instruction(src, pos, *args)
+
+    def counting_signature(src, pos):
+        slow.append(src[pos : pos + 80])
+        return full_signature(src, pos)
+
+    monkeypatch.setattr(parser, "_parse_instruction", counting_instruction)
+    monkeypatch.setattr(parser, "_skip_signature", counting_signature)
+    for key, text in jax_texts.items():
+        parse_hlo(text)
+        assert slow == [], key
+    # The hand-written wrapped case does use the full reader.
+    parse_hlo((CASES / "comments_and_wrapping.hlo").read_text())
+    assert slow

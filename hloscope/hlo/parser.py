@@ -26,23 +26,34 @@ MAX_NESTING = 200
 
 _NAME = r"[A-Za-z_][\w.\-]*"
 _STR = r'"(?:[^"\\\n]++|\\.)*+"'
-_INNER = r"(?:[^{}\"'\n/]++|" + _STR + r"|/(?![/*]))"
+# Bracket groups inside a value: strings and one level of braces allowed,
+# no comments or deeper brackets (those take the full reader).
+_PLAIN = r"(?:[^(){}\[\]\"'\n/]++|" + _STR + r"|\{[^(){}\[\]\"'\n/]*\})*+"
+_PLAIN_GROUP = r"\(" + _PLAIN + r"\)|\[" + _PLAIN + r"\]"
+# XLA numbers long tuples with /*index=N*/ comments in shapes and operand lists.
+_INDEX = r"/\*index=\d+\*/"
+_INNER = r"(?:[^{}()\[\]\"'\n/]++|" + _STR + "|" + _PLAIN_GROUP + r"|/(?![/*]))"
 _BRACE = r"\{(?:" + _INNER + r"|\{(?:" + _INNER + r"|\{" + _INNER + r"*+\})*+\})*+\}"
-_BARE = r"(?:[^\s,{}()\[\]\"'/]++|\[[^\[\]\n]*\]|\([^()\n]*\))++"
+_BARE = r"(?:[^\s,{}()\[\]\"'/]++|" + _PLAIN_GROUP + ")++"
 _VALUE = "(?:" + _BRACE + "|" + _STR + "|" + _BARE + ")"
 _ATTR = r", (" + _NAME + r")=(" + _VALUE + ")"
-_SHAPE = r"(?:[a-z][a-z0-9]*\[[0-9,?<=]*\](?:\{[^{}\n]*\})?|\([^=\n%\"]*?\))"
+_SHAPE = (
+    r"(?:[a-z][a-z0-9]*\[[0-9,?<=]*\](?:\{[0-9:][^{}\n]*\})?|\((?:[^=\n%\"/]|" + _INDEX + r")*?\))"
+)
 
 _INSTR_RE = re.compile(
     r"[ \t]*(ROOT )?%?(" + _NAME + r") = (" + _SHAPE + r") ([a-z][a-z0-9\-]*)\("
-    r"(?:((?:%?" + _NAME + r"(?:, %?" + _NAME + r")*)?)|([^()\n]*))\)"
+    r"(?:((?:%?" + _NAME + r"(?:, (?:" + _INDEX + r")?%?" + _NAME + r")*)?)|((?:[^()\n]|\([^()\n]*\))*))\)"
     r"((?:, " + _NAME + "=" + _VALUE + r")*+)[ \t\r]*(?:\n|\Z)",
     re.ASCII,
 )
 _ATTR_RE = re.compile(_ATTR, re.ASCII)
+_INDEX_RE = re.compile(_INDEX)
 _CALL_HINT_RE = re.compile(r", (?:" + "|".join(CALL_KINDS) + ")=")
 _COMP_RE = re.compile(
-    r"(ENTRY )?%?(" + _NAME + r")(?: (\([^\n=%\"]*\) -> [^\n=%\"]*?))? \{[ \t]*\n", re.ASCII
+    r"(ENTRY )?%?(" + _NAME + r")(?: (\((?:[^\n=%\"/]|" + _INDEX + r")*\) -> (?:[^\n=%\"/]|" + _INDEX + r")*?))?"
+    r" \{[ \t]*\n",
+    re.ASCII
 )
 _CLOSE_RE = re.compile(r"[ \t]*\}[ \t\r]*(?:\n|\Z)")
 _WORD_RE = re.compile(r"[A-Za-z_][\w.\-]*", re.ASCII)
@@ -142,6 +153,8 @@ def _parse_computation(src: str, pos: int, module: HloModule, names: set[str]) -
     m = _COMP_RE.match(src, pos)
     if m is not None and not _keyword_at(src, pos, "ROOT"):
         is_entry, name, signature = m.group(1) is not None, m.group(2), m.group(3)
+        if signature is not None and "/" in signature:
+            signature = _INDEX_RE.sub("", signature)
         name_pos = m.start(2)
         pos = m.end()
     else:
@@ -155,7 +168,7 @@ def _parse_computation(src: str, pos: int, module: HloModule, names: set[str]) -
         if src.startswith("(", sig_pos):
             pos = _skip_signature(src, sig_pos)
             signature = lexer.clean_text(src[sig_pos:pos])
-        pos = lexer.expect(src, pos, "{", "'{' to start the computation body")
+        pos = skip_ws(src, lexer.expect(src, pos, "{", "'{' to start the computation body"))
     if name in names:
         raise error(f"computation {name} is defined twice", src, name_pos)
     if is_entry and module.entry is not None:
@@ -223,6 +236,8 @@ def _parse_body(src: str, pos: int, computation: HloComputation, comp_names: set
                     bad = m
                     break
             elif ops:
+                if "/" in ops:
+                    ops = _INDEX_RE.sub("", ops)
                 try:
                     operands = list(map(lookup, ops.replace("%", "").split(", ")))
                 except KeyError:
@@ -233,6 +248,8 @@ def _parse_body(src: str, pos: int, computation: HloComputation, comp_names: set
                 break
             else:
                 operands = []
+            if "/" in shape:
+                shape = _INDEX_RE.sub("", shape)
             if rest:
                 attr_pos = m.start(7)
                 calls = ()
@@ -269,6 +286,8 @@ def _parse_body(src: str, pos: int, computation: HloComputation, comp_names: set
             pos = p + 1
             break
         pos, inst, is_root = _parse_instruction(src, p, computation, seen, comp_names)
+        # Back to the fast path at the start of the next instruction.
+        pos = skip_ws(src, pos)
         if is_root:
             if root is not None:
                 raise error("one computation should have only one ROOT", src, p)
