@@ -7,7 +7,9 @@ The rule (README, "How growth is classified"): the exponent is the
 least-squares slope of log(value) against log(L) over every sample of the
 upper half of the measured layer counts (at least three counts when there
 are; L = 1 left out when two or more others were measured). Below 0.5 the
-metric is O(1), below 1.5 O(L), else O(L^k). The upper half matters because
+metric is O(1); O(L^k) when its 95% interval lies wholly above 1.25; else
+O(L). Exact values (counts, bytes) that grow are fitted on their growth
+above the smallest layer count instead. The upper half matters because
 an exact count a + b*L with a large a has a log-log slope well below 1 over
 1..96 but close to 1 over its upper half, where b*L dominates.
 """
@@ -34,6 +36,7 @@ DEFAULT_METRICS = (
 # Exponent bands; see README "How growth is classified".
 CONSTANT_BELOW = 0.5
 LINEAR_BELOW = 1.5
+STEEPER_ABOVE = 1.25
 MIN_FIT_LAYERS = 3
 
 # Two-sided 95% quantiles of Student's t for 1..30 degrees of freedom.
@@ -158,11 +161,17 @@ def loglog_slope(layers: Iterable[float], values: Iterable[float]) -> float:
     return sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys)) / sxx
 
 
-def classify(exponent: float) -> str:
-    """Name the order of growth a log-log slope stands for."""
+def classify(exponent: float, low: float | None = None) -> str:
+    """Name the order of growth a log-log slope (and its 95% interval) stands for.
+
+    Steeper than linear needs the whole interval above STEEPER_ABOVE, so that
+    noise around a linear slope does not flip the verdict; without an
+    interval the exponent itself must reach LINEAR_BELOW.
+    """
     if exponent < CONSTANT_BELOW:
         return "O(1)"
-    if exponent < LINEAR_BELOW:
+    steeper = low > STEEPER_ABOVE if low is not None else exponent >= LINEAR_BELOW
+    if not steeper or exponent < 1.0:
         return "O(L)"
     return f"O(L^{exponent:.1f})"
 
@@ -256,7 +265,7 @@ def fit_series(model: str, variant: str, metric: str, points: list[Point]) -> Gr
     line = _ols(xs, ys)
     low, high = line.slope_interval
     return Growth(
-        model, variant, metric, classify(line.slope), line.slope, exponent_low=low, exponent_high=high,
+        model, variant, metric, classify(line.slope, low), line.slope, exponent_low=low, exponent_high=high,
         intercept=line.intercept, samples=line.n, residual_sd=line.residual_sd,
         log_mean_l=line.mean_x, log_sxx=line.sxx, **common,
     )
@@ -281,7 +290,7 @@ def _fit_exact(model, variant, metric, data, chosen, common) -> Growth | None:
     line = _ols([math.log(L - base) for L in above], [math.log(d) for d in increments])
     low, high = line.slope_interval
     return Growth(
-        model, variant, metric, classify(line.slope), line.slope, exponent_low=low, exponent_high=high,
+        model, variant, metric, classify(line.slope, low), line.slope, exponent_low=low, exponent_high=high,
         intercept=line.intercept, samples=line.n, residual_sd=line.residual_sd,
         log_mean_l=line.mean_x, log_sxx=line.sxx, base_layers=base, base_value=data[base][0], **common,
     )

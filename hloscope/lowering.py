@@ -32,6 +32,13 @@ RUNTIME_RUNS = 5
 RUNTIME_RUNS_SLOW = 3
 SLOW_STEP_S = 0.2
 
+# A point whose first cold repeat takes longer than SLOW_REPEAT_S stops after
+# SLOW_POINT_REPEATS repeats (never fewer than asked for when that is less):
+# the deepest unrolled stacks would otherwise dominate a sweep. Recorded per
+# point ("repeats") and in its warnings.
+SLOW_REPEAT_S = 8.0
+SLOW_POINT_REPEATS = 2
+
 MEMORY_FIELDS = {
     "argument_bytes": "argument_size_in_bytes",
     "output_bytes": "output_size_in_bytes",
@@ -65,6 +72,7 @@ class Lowering:
     runtime_error: str | None = None
     warnings: tuple[str, ...] = ()
     output: Any = None  # the forward's result from the warm-up call, for equivalence checks
+    repeats_requested: int = 0
 
 
 class PeakRss:
@@ -238,10 +246,14 @@ def lower_cold(build: Callable[[], Forward], repeats: int, run: bool = True) -> 
             trace_s.append(events.get(TRACE_EVENT, 0.0))
             lower_s.append(events.get(LOWER_EVENT, 0.0))
             compile_s.append(events[COMPILE_EVENT])
-            if repeat == repeats - 1:
+            last = repeat == repeats - 1 or (
+                repeat + 1 >= SLOW_POINT_REPEATS and wall_s[0] > SLOW_REPEAT_S
+            )
+            if last:
                 # The dialect must be named: the default text is StableHLO.
                 pre_text = lowered.as_text(dialect="hlo")
                 opt_text = compiled.as_text()
+                break
     runtime_s: tuple[float, ...] = ()
     runtime_error = output = None
     if run:
@@ -261,8 +273,18 @@ def lower_cold(build: Callable[[], Forward], repeats: int, run: bool = True) -> 
         peak_rss_bytes=peak.peak_bytes,
         runtime_s=runtime_s,
         runtime_error=runtime_error,
-        warnings=tuple(peak.warnings),
+        warnings=tuple(peak.warnings) + _repeat_warnings(repeats, wall_s),
         output=output,
+        repeats_requested=repeats,
+    )
+
+
+def _repeat_warnings(requested: int, wall_s: list[float]) -> tuple[str, ...]:
+    if len(wall_s) >= requested:
+        return ()
+    return (
+        f"{len(wall_s)} of {requested} cold repeats: the first took {wall_s[0]:.1f} s "
+        f"(over {SLOW_REPEAT_S:g} s, so a slow point stops at {SLOW_POINT_REPEATS})",
     )
 
 

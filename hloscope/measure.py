@@ -110,5 +110,6 @@ def _engine_extras(lowering) -> dict:
         "cost": lowering.cost,
         "peak_rss_bytes": lowering.peak_rss_bytes,
         "runtime_s": runtime,
+        "repeats": {"requested": lowering.repeats_requested, "done": len(lowering.compile_s)},
         "warnings": list(lowering.warnings),
     }

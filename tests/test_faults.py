@@ -46,7 +46,7 @@ def statuses(out):
     return {(p.variant, p.layers): p for p in load_results(out / "results.json").points}
 
 
-def test_worker_crash_and_exit_fail_their_points_and_the_sweep_goes_on(tmp_path):
+def test_worker_crash_fails_its_point_and_a_torn_line_is_redone_on_resume(tmp_path):
     out = tmp_path / "run"
     code, stdout, stderr = cli(out, "--layers", "1,2", faults="crash:linear/scan/1,exit:linear/unroll/2")
     assert code == 1, stderr
@@ -54,17 +54,28 @@ def test_worker_crash_and_exit_fail_their_points_and_the_sweep_goes_on(tmp_path)
     assert points[("scan", 1)].status == "failed" and "SIGSEGV" in points[("scan", 1)].error
     assert points[("unroll", 2)].status == "failed" and "status 3" in points[("unroll", 2)].error
     assert points[("unroll", 1)].ok and points[("scan", 2)].ok
-    assert (out / "index.html").exists()
     assert "SIGSEGV" in (out / "index.html").read_text()
+
+    # A crash while writing leaves half a line: resume ignores it, with a warning, and redoes that point.
+    whole = recorded_lines(out)
+    (out / "points.jsonl").write_text("\n".join(whole[:-1]) + "\n" + whole[-1][: len(whole[-1]) // 2])
+    code, _, stderr = cli(out, "--layers", "1,2", "--resume")
+    assert code == 1, stderr  # scan L=1 is still a failed point
+    assert "torn last line" in stderr
+    lines = recorded_lines(out)
+    assert len(lines) == 4 and lines[:3] == whole[:3]
+    points = statuses(out)
+    assert points[("unroll", 2)].ok and points[("scan", 1)].status == "failed"
+    assert any("torn" in w for w in load_results(out).extra.get("warnings", []))
 
 
 def test_timeout_kills_the_point_and_a_fresh_worker_measures_the_rest(tmp_path):
     out = tmp_path / "run"
-    code, stdout, stderr = cli(out, "--layers", "1,2", "--timeout", "15", faults="hang:linear/unroll/1")
+    code, stdout, stderr = cli(out, "--layers", "1,2", "--timeout", "10", faults="hang:linear/unroll/1")
     assert code == 1, stderr
     points = statuses(out)
     assert points[("unroll", 1)].status == "timeout"
-    assert "--timeout 15" in points[("unroll", 1)].error
+    assert "--timeout 10" in points[("unroll", 1)].error
     assert all(points[key].ok for key in [("scan", 1), ("scan", 2), ("unroll", 2)])
     raw = json.loads((out / "results.json").read_text())
     assert {(g["variant"], g["metric"]) for g in raw["growth"]} >= {("scan", "compile_s")}
@@ -72,13 +83,13 @@ def test_timeout_kills_the_point_and_a_fresh_worker_measures_the_rest(tmp_path):
 
 def test_resume_after_sigkill_finishes_without_redoing_a_point(tmp_path):
     out = tmp_path / "run"
-    args = ["--layers", "1,2,4"]
-    process = cli(out, *args, faults="sleep=1:linear/unroll/2,sleep=1:linear/scan/4", wait=False)
+    args = ["--layers", "1,2"]
+    process = cli(out, *args, faults="sleep=2:linear/scan/2", wait=False)
     wait_for_points(out, 2, process)
     process.kill()
     process.wait()
     before = [line for line in recorded_lines(out) if line.endswith("}")]
-    assert 2 <= len(before) < 6
+    assert 2 <= len(before) < 4
     assert not (out / "results.json").exists()
 
     code, stdout, stderr = cli(out, *args, "--resume")
@@ -86,26 +97,8 @@ def test_resume_after_sigkill_finishes_without_redoing_a_point(tmp_path):
     after = recorded_lines(out)
     assert after[: len(before)] == before  # finished points kept as they were
     keys = [(r["variant"], r["layers"]) for r in map(json.loads, after)]
-    assert len(keys) == len(set(keys)) == 6
-    assert len(load_results(out).points) == 6
-
-
-def test_resume_ignores_a_torn_last_line_with_a_warning(tmp_path):
-    out = tmp_path / "run"
-    code, _, stderr = cli(out, "--layers", "1")
-    assert code == 0, stderr
-    lines = recorded_lines(out)
-    (out / "points.jsonl").write_text(lines[0] + "\n" + lines[1][: len(lines[1]) // 2])
-    (out / "results.json").unlink()
-
-    code, _, stderr = cli(out, "--layers", "1", "--resume")
-    assert code == 0, stderr
-    assert "torn last line" in stderr
-    lines = recorded_lines(out)
-    assert len(lines) == 2 and all(json.loads(line) for line in lines)
-    results = load_results(out)
-    assert len(results.points) == 2
-    assert any("torn" in w for w in results.extra.get("warnings", []))
+    assert len(keys) == len(set(keys)) == 4
+    assert len(load_results(out).points) == 4
 
 
 def test_ctrl_c_stops_after_the_current_point_and_writes_what_finished(tmp_path):

@@ -78,9 +78,12 @@ def test_fit_layers_are_the_upper_half_without_one():
 
 
 def test_classify_bands():
-    assert classify(0.0) == "O(1)" and classify(0.49) == "O(1)"
+    assert classify(0.0) == "O(1)" and classify(0.49, 0.1) == "O(1)"
     assert classify(0.5) == "O(L)" and classify(1.49) == "O(L)"
     assert classify(2.04) == "O(L^2.0)"
+    # Steeper than linear only when the whole interval says so.
+    assert classify(1.6, 1.1) == "O(L)"
+    assert classify(1.4, 1.3) == "O(L^1.4)"
 
 
 def test_predictions_extrapolate_exact_counts_exactly_and_timings_with_an_interval():
