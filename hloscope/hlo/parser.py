@@ -15,6 +15,7 @@ import re
 
 from hloscope.hlo import lexer
 from hloscope.hlo.errors import HloParseError
+from hloscope.hlo.fastpath import ATTR_RE, CALL_HINT_RE, CLOSE_RE, COMP_RE, INDEX_RE, INSTR_RE, NAME
 from hloscope.hlo.lexer import NAME_CHARS, error, skip_ws
 from hloscope.hlo.module import CALL_KINDS, HloComputation, HloInstruction, HloModule
 
@@ -24,38 +25,6 @@ PAYLOAD_OPCODES = frozenset({"constant", "parameter"})
 # Nested instructions (``add(f32[] maximum(x, y), z)``) deeper than this are refused.
 MAX_NESTING = 200
 
-_NAME = r"[A-Za-z_][\w.\-]*"
-_STR = r'"(?:[^"\\\n]++|\\.)*+"'
-# Bracket groups inside a value: strings and one level of braces allowed,
-# no comments or deeper brackets (those take the full reader).
-_PLAIN = r"(?:[^(){}\[\]\"'\n/]++|" + _STR + r"|\{[^(){}\[\]\"'\n/]*\})*+"
-_PLAIN_GROUP = r"\(" + _PLAIN + r"\)|\[" + _PLAIN + r"\]"
-# XLA numbers long tuples with /*index=N*/ comments in shapes and operand lists.
-_INDEX = r"/\*index=\d+\*/"
-_INNER = r"(?:[^{}()\[\]\"'\n/]++|" + _STR + "|" + _PLAIN_GROUP + r"|/(?![/*]))"
-_BRACE = r"\{(?:" + _INNER + r"|\{(?:" + _INNER + r"|\{" + _INNER + r"*+\})*+\})*+\}"
-_BARE = r"(?:[^\s,{}()\[\]\"'/]++|" + _PLAIN_GROUP + ")++"
-_VALUE = "(?:" + _BRACE + "|" + _STR + "|" + _BARE + ")"
-_ATTR = r", (" + _NAME + r")=(" + _VALUE + ")"
-_SHAPE = (
-    r"(?:[a-z][a-z0-9]*\[[0-9,?<=]*\](?:\{[0-9:][^{}\n]*\})?|\((?:[^=\n%\"/]|" + _INDEX + r")*?\))"
-)
-
-_INSTR_RE = re.compile(
-    r"[ \t]*(ROOT )?%?(" + _NAME + r") = (" + _SHAPE + r") ([a-z][a-z0-9\-]*)\("
-    r"(?:((?:%?" + _NAME + r"(?:, (?:" + _INDEX + r")?%?" + _NAME + r")*)?)|((?:[^()\n]|\([^()\n]*\))*))\)"
-    r"((?:, " + _NAME + "=" + _VALUE + r")*+)[ \t\r]*(?:\n|\Z)",
-    re.ASCII,
-)
-_ATTR_RE = re.compile(_ATTR, re.ASCII)
-_INDEX_RE = re.compile(_INDEX)
-_CALL_HINT_RE = re.compile(r", (?:" + "|".join(CALL_KINDS) + ")=")
-_COMP_RE = re.compile(
-    r"(ENTRY )?%?(" + _NAME + r")(?: (\((?:[^\n=%\"/]|" + _INDEX + r")*\) -> (?:[^\n=%\"/]|" + _INDEX + r")*?))?"
-    r" \{[ \t]*\n",
-    re.ASCII
-)
-_CLOSE_RE = re.compile(r"[ \t]*\}[ \t\r]*(?:\n|\Z)")
 _WORD_RE = re.compile(r"[A-Za-z_][\w.\-]*", re.ASCII)
 
 
@@ -150,11 +119,11 @@ def read_attributes(src: str, pos: int) -> tuple[int, dict[str, str]]:
 
 def _parse_computation(src: str, pos: int, module: HloModule, names: set[str]) -> int:
     start = pos
-    m = _COMP_RE.match(src, pos)
+    m = COMP_RE.match(src, pos)
     if m is not None and not _keyword_at(src, pos, "ROOT"):
         is_entry, name, signature = m.group(1) is not None, m.group(2), m.group(3)
         if signature is not None and "/" in signature:
-            signature = _INDEX_RE.sub("", signature)
+            signature = INDEX_RE.sub("", signature)
         name_pos = m.start(2)
         pos = m.end()
     else:
@@ -218,7 +187,7 @@ def _parse_body(src: str, pos: int, computation: HloComputation, comp_names: set
     lookup = seen.__getitem__
     # One string object per distinct opcode and shape across the module.
     share = computation.module._shared_strings.setdefault
-    call_hint = _CALL_HINT_RE.search
+    call_hint = CALL_HINT_RE.search
     payload_opcodes = PAYLOAD_OPCODES
     root = None
     n = len(src)
@@ -226,7 +195,7 @@ def _parse_body(src: str, pos: int, computation: HloComputation, comp_names: set
     while True:
         # Fast path: consecutive one-line instructions, matched back to back.
         m = bad = None
-        for m in iter(_INSTR_RE.scanner(src, pos).match, None):
+        for m in iter(INSTR_RE.scanner(src, pos).match, None):
             is_root, name, shape, opcode, ops, literal, rest = m.groups()
             payload = None
             if opcode in payload_opcodes:
@@ -237,7 +206,7 @@ def _parse_body(src: str, pos: int, computation: HloComputation, comp_names: set
                     break
             elif ops:
                 if "/" in ops:
-                    ops = _INDEX_RE.sub("", ops)
+                    ops = INDEX_RE.sub("", ops)
                 try:
                     operands = list(map(lookup, ops.replace("%", "").split(", ")))
                 except KeyError:
@@ -249,12 +218,12 @@ def _parse_body(src: str, pos: int, computation: HloComputation, comp_names: set
             else:
                 operands = []
             if "/" in shape:
-                shape = _INDEX_RE.sub("", shape)
+                shape = INDEX_RE.sub("", shape)
             if rest:
                 attr_pos = m.start(7)
                 calls = ()
                 if call_hint(rest):
-                    attrs = {a.group(1): a.group(2) for a in _ATTR_RE.finditer(rest)}
+                    attrs = {a.group(1): a.group(2) for a in ATTR_RE.finditer(rest)}
                     calls = _calls_from_attrs(attrs, src, attr_pos, comp_names)
                 inst = HloInstruction(
                     name, share(opcode, opcode), share(shape, shape), operands, payload, computation, calls, attr_pos
@@ -275,7 +244,7 @@ def _parse_body(src: str, pos: int, computation: HloComputation, comp_names: set
             pos = bad.start()
         elif m is not None:
             pos = m.end()
-        close = _CLOSE_RE.match(src, pos)
+        close = CLOSE_RE.match(src, pos)
         if close is not None:
             pos = close.end()
             break
@@ -402,7 +371,6 @@ def _parse_operands(src, pos, operands, computation, seen, comp_names, depth):
             raise error(f"expects ',' or ')' in operands, found {lexer.describe(src, pos)}", src, pos)
 
 
-_LIST_ITEM_RE = re.compile(r"\s*%?(" + _NAME + r")\s*(?:,|$)", re.ASCII)
 
 
 def _calls_from_attrs(attrs: dict[str, str], src: str, attrs_pos: int, comp_names: set[str]):
@@ -424,7 +392,7 @@ def _calls_from_attrs(attrs: dict[str, str], src: str, attrs_pos: int, comp_name
     return tuple(calls)
 
 
-_NAME_ITEM_RE = re.compile(r"\s*%?(" + _NAME + r")\s*", re.ASCII)
+_NAME_ITEM_RE = re.compile(r"\s*%?(" + NAME + r")\s*", re.ASCII)
 
 
 def _computation_names(value: str) -> list[str]:
