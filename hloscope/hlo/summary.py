@@ -42,6 +42,8 @@ class HloSummary:
     fused_computations: int = 0
     custom_call_targets: dict[str, int] = field(default_factory=dict)
     module_name: str = ""
+    # Dots and convolutions whose shapes could not be read: they count 0 FLOPs.
+    unreadable_flop_instructions: int = 0
 
     def to_json(self) -> dict:
         """Plain JSON types (dicts, lists, ints, strings, None)."""
@@ -63,6 +65,7 @@ class HloSummary:
             "flops": dict(self.flops),
             "while_body_op_counts": dict(self.while_body_op_counts),
             "custom_call_targets": dict(self.custom_call_targets),
+            "unreadable_flop_instructions": self.unreadable_flop_instructions,
         }
 
 
@@ -100,4 +103,5 @@ def summarize_module(module: HloModule) -> HloSummary:
         fused_computations=len(fused),
         custom_call_targets=dict(sorted(targets.items())),
         module_name=module.name,
+        unreadable_flop_instructions=len(flops["unreadable"]),  # type: ignore[arg-type]
     )
