@@ -4,7 +4,7 @@ Growth is derived from points, never stored as truth: ``report``, ``compare``
 and ``check`` call ``fit_growth`` on the points they load.
 
 The rule (README, "How growth is classified"): the exponent is the
-least-squares slope of log(value) against log(L) over every sample of the
+least-squares slope of log(median) against log(L) over the
 upper half of the measured layer counts (at least three counts when there
 are; L = 1 left out when two or more others were measured). Below 0.5 the
 metric is O(1); O(L^k) when its 95% interval lies wholly above 1.25; else
@@ -76,6 +76,9 @@ class Growth:
     # Exact metrics that grow are fitted as base_value + exp(intercept) * (L - base_layers)^exponent.
     base_layers: int | None = None
     base_value: float = 0.0
+    # Mean and spread of log(value) over the fit layers: an O(1) metric is predicted as this level.
+    level: float = 0.0
+    level_sd: float = 0.0
 
     def to_json(self) -> dict:
         return {
@@ -95,6 +98,8 @@ class Growth:
 
     def predict(self, layers: int) -> "Prediction":
         """The fitted power law at ``layers``, with a 95% prediction interval."""
+        if self.order == "O(1)" and self.samples > 1:
+            return self._predict_level(layers)
         shift = self.base_layers or 0
         if layers <= shift:
             raise ValueError(f"cannot extrapolate below L={shift}")
@@ -116,6 +121,13 @@ class Growth:
             self.model, self.variant, self.metric, int(layers), base + math.exp(centre),
             None if low is None else base + low, None if high is None else base + high, self.order,
         )
+
+
+    def _predict_level(self, layers: int) -> "Prediction":
+        """An O(1) metric does not grow: predict its level over the fit layers."""
+        half = t95(self.samples - 1) * self.level_sd * math.sqrt(1 + 1 / self.samples)
+        return Prediction(self.model, self.variant, self.metric, int(layers), math.exp(self.level),
+                          math.exp(self.level - half), math.exp(self.level + half), self.order)
 
 
 @dataclass(frozen=True)
@@ -260,14 +272,18 @@ def fit_series(model: str, variant: str, metric: str, points: list[Point]) -> Gr
         growth = _fit_exact(model, variant, metric, data, chosen, common)
         if growth is not None:
             return growth
-    xs = [math.log(L) for L in chosen for _ in data[L][1]]
-    ys = [math.log(v) for L in chosen for v in data[L][1]]
+    # One median per layer count: repeats of a point share its moment's load,
+    # so they are not independent evidence about the slope.
+    xs = [math.log(L) for L in chosen]
+    ys = [math.log(data[L][0]) for L in chosen]
     line = _ols(xs, ys)
     low, high = line.slope_interval
+    level = sum(ys) / len(ys)
+    level_sd = math.sqrt(sum((y - level) ** 2 for y in ys) / (len(ys) - 1)) if len(ys) > 1 else 0.0
     return Growth(
         model, variant, metric, classify(line.slope, low), line.slope, exponent_low=low, exponent_high=high,
         intercept=line.intercept, samples=line.n, residual_sd=line.residual_sd,
-        log_mean_l=line.mean_x, log_sxx=line.sxx, **common,
+        log_mean_l=line.mean_x, log_sxx=line.sxx, level=level, level_sd=level_sd, **common,
     )
 
 
@@ -280,7 +296,8 @@ def _fit_exact(model, variant, metric, data, chosen, common) -> Growth | None:
     values = {L: data[L][0] for L in chosen}
     if len(set(values.values())) == 1:
         return Growth(model, variant, metric, "O(1)", 0.0, exponent_low=0.0, exponent_high=0.0,
-                      intercept=math.log(next(iter(values.values()))), samples=len(values), **common)
+                      intercept=math.log(next(iter(values.values()))), samples=len(values),
+                      level=math.log(next(iter(values.values()))), **common)
     candidates = [L for L in data if L > 1] if len([L for L in data if L > 1]) >= 2 else list(data)
     base = min(candidates)
     above = [L for L in chosen if L != base]
