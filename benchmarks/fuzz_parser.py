@@ -36,7 +36,10 @@ from hloscope.hlo import HloParseError, parse_hlo, summarize_module  # noqa: E40
 
 CASES = ROOT / "tests" / "hlo_cases"
 TOKEN_RE = re.compile(r"%?[\w.\-]+|[^\w\s]")
-SPECIAL = list("{}()[],=%\"'/*:<>-.?\n\t\\ ") + ["\x00", "\u00e9", "\ufffd", "ROOT ", "ENTRY ", "->", "/*", "//"]
+SPECIAL = list("{}()[],=%\"'/*:<>-.?\n\t\\ ") + [
+    "\x00", "\u00e9", "\ufffd", "\u00b2", "\u0663", "\u2028",
+    "ROOT ", "ENTRY ", "->", "/*", "//", "9" * 5000,
+]
 CLOSER = {"(": ")", "{": "}", "[": "]"}
 
 

@@ -18,7 +18,10 @@ from hloscope.hlo import HloParseError, parse_hlo, summarize_module
 CASES = Path(__file__).parent / "hlo_cases"
 CORPUS = [p.read_text() for p in sorted(CASES.glob("*.hlo"))]
 TOKEN_RE = re.compile(r"%?[\w.\-]+|[^\w\s]")
-SPECIAL_CHARS = list("{}()[],=%\"'/*:<>-.?\n\t\\ ") + ["\x00", "\u00e9", "\ufffd", "ROOT", "ENTRY", "->", "/*", "//"]
+SPECIAL_CHARS = list("{}()[],=%\"'/*:<>-.?\n\t\\ ") + [
+    "\x00", "\u00e9", "\ufffd", "\u00b2", "\u0663", "\u2028",
+    "ROOT", "ENTRY", "->", "/*", "//", "9" * 5000,
+]
 
 
 @st.composite

@@ -7,16 +7,26 @@ import re
 
 from hloscope.hlo.lexer import clean_text
 
-_INT_RE = re.compile(r"-?\d+")
+_INT_RE = re.compile(r"-?[0-9]+", re.ASCII)
+# Longer digit runs are not sizes or indices; int() would also refuse past 4300 digits.
+_SMALL_INT_RE = re.compile(r"-?[0-9]{1,30}", re.ASCII)
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "'": "'", "\\": "\\", "0": "\0"}
 _METADATA_ITEM_RE = re.compile(r"([A-Za-z_][\w.\-]*)=(\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'|[^\s}]+)", re.S)
 
 
+def to_int(text: str | None) -> int | None:
+    """A decimal integer of up to 30 digits, else None (never raises)."""
+    if text is None:
+        return None
+    text = text.strip()
+    return int(text) if _SMALL_INT_RE.fullmatch(text) else None
+
+
 def int_list(raw: str | None) -> list[int]:
-    """``{1,0}`` -> ``[1, 0]``; None or ``{}`` -> ``[]``."""
+    """``{1,0}`` -> ``[1, 0]``; None or ``{}`` -> ``[]``; oversized numbers are dropped."""
     if not raw:
         return []
-    return [int(x) for x in _INT_RE.findall(clean_text(raw))]
+    return [int(x) for x in _INT_RE.findall(clean_text(raw)) if _SMALL_INT_RE.fullmatch(x)]
 
 
 def int_list_list(raw: str | None) -> list[list[int]]:
@@ -67,8 +77,8 @@ def metadata(raw: str | None) -> dict[str, str | int]:
     for key, value in _METADATA_ITEM_RE.findall(body):
         if value[:1] in "\"'":
             result[key] = unquote(value)
-        elif _INT_RE.fullmatch(value):
-            result[key] = int(value)
+        elif to_int(value) is not None:
+            result[key] = to_int(value)  # type: ignore[assignment]
         else:
             result[key] = value
     return result

@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from hloscope.hlo.attributes import int_list
+from hloscope.hlo.attributes import int_list, to_int
 from hloscope.hlo.shapes import array_dims, element_count
 
 if TYPE_CHECKING:
@@ -101,8 +101,9 @@ def _conv_flops(inst: HloInstruction) -> int | None:
     features = lhs[lhs_labels.index("f")]
     if features is None or any(d is None for d in spatial):
         return None
-    groups_text = inst.attributes.get("feature_group_count", "1").strip()
-    groups = int(groups_text) if groups_text.isdigit() and int(groups_text) > 0 else 1
+    groups = to_int(inst.attributes.get("feature_group_count")) or 1
+    if groups < 1:
+        return None
     return 2 * out_elements * math.prod(spatial) * features // groups  # type: ignore[arg-type]
 
 

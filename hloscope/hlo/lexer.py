@@ -23,7 +23,7 @@ BARE_VALUE_STOP = WHITESPACE | frozenset(",(){}[]\"'")
 
 _WS_RE = re.compile(r"[ \t\r\n]*")
 _NAME_RE = re.compile(r"%?([A-Za-z_][\w.\-]*)", re.ASCII)
-_INT_RE = re.compile(r"-?\d+")
+_INT_RE = re.compile(r"-?[0-9]{1,30}(?![0-9])", re.ASCII)
 _BARE_RUN_RE = re.compile(r"[^\s,(){}\[\]\"'/]+|/(?![/*])")
 
 

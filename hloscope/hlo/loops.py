@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hloscope.hlo.attributes import backend_config
+from hloscope.hlo.attributes import backend_config, to_int
 from hloscope.hlo.module import HloComputation, HloInstruction, HloModule
 
 # Looking through copies and one-op fusions stays this shallow.
@@ -82,8 +82,9 @@ def trip_count_of(
     config = backend_config(raw) if raw else None
     if config:
         known = config.get("known_trip_count")
-        if isinstance(known, dict) and str(known.get("n", "")).lstrip("-").isdigit():
-            return int(known["n"]), "backend_config"
+        trips = to_int(str(known.get("n"))) if isinstance(known, dict) else None
+        if trips is not None and trips >= 0:
+            return trips, "backend_config"
     if body is None or condition is None or not inst.operands:
         return None, None
     inferred = _infer_from_pattern(inst, body, condition)
@@ -174,7 +175,7 @@ def _tuple_index_of_param(inst: HloInstruction | None) -> int | None:
     if source is None or source.parameter_number != 0:
         return None
     index = inst.attributes.get("index", "").strip()
-    return int(index) if index.isdigit() else None
+    return to_int(index)
 
 
 def _int_constant(inst: HloInstruction | None) -> int | None:
@@ -188,7 +189,7 @@ def _int_constant(inst: HloInstruction | None) -> int | None:
     if inst.opcode != "constant" or not inst.shape.startswith(_INT_TYPES) or "[]" not in inst.shape:
         return None
     text = (inst.payload or "").strip()
-    return int(text) if text.lstrip("-").isdigit() else None
+    return to_int(text)
 
 
 def _init_value(init_tuple: HloInstruction | None, index: int) -> int | None:

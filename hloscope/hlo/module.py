@@ -78,11 +78,10 @@ class HloInstruction:
     @property
     def parameter_number(self) -> int | None:
         """The index of a ``parameter`` instruction, else None."""
-        if self.opcode == "parameter" and self.payload is not None:
-            try:
-                return int(self.payload)
-            except ValueError:
-                return None
+        if self.opcode == "parameter":
+            from hloscope.hlo.attributes import to_int
+
+            return to_int(self.payload)
         return None
 
     @property

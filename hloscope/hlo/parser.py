@@ -201,7 +201,7 @@ def _parse_body(src: str, pos: int, computation: HloComputation, comp_names: set
             if opcode in payload_opcodes:
                 payload = ops if literal is None else literal
                 operands = []
-                if opcode == "parameter" and not payload.isdigit():
+                if opcode == "parameter" and not (payload.isascii() and payload.isdigit()):
                     bad = m
                     break
             elif ops:
@@ -314,7 +314,7 @@ def _parse_rhs(src, pos, name, computation, seen, comp_names, depth):
     if opcode in PAYLOAD_OPCODES:
         end = lexer.skip_group(src, pos - 1)
         payload = lexer.clean_text(src[pos : end - 1])
-        if opcode == "parameter" and not re.fullmatch(r"\d+", payload):
+        if opcode == "parameter" and not re.fullmatch(r"[0-9]+", payload):
             raise error("expects parameter number", src, pos)
         pos = end
     else:

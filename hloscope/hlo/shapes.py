@@ -6,6 +6,8 @@ import math
 import re
 from functools import lru_cache
 
+from hloscope.hlo.attributes import to_int
+
 _ARRAY_RE = re.compile(r"([a-z][a-z0-9]*)\[([^\]]*)\]")
 
 # Bits per element; types not listed (token, opaque) hold no array data.
@@ -31,7 +33,7 @@ def leaf_arrays(shape: str) -> tuple[tuple[str, tuple[int | None, ...]], ...]:
             if not item:
                 continue
             item = item.removeprefix("<=").strip()
-            dims.append(int(item) if item.isdigit() else None)
+            dims.append(to_int(item))
         leaves.append((m.group(1), tuple(dims)))
     return tuple(leaves)
 
