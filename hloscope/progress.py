@@ -51,12 +51,13 @@ def estimate_remaining(done: list[tuple[str, str, int, float]], remaining: list[
 
 
 def _line(pairs: list[tuple[int, float]]) -> tuple[float, float]:
-    """Least-squares a + b*L with b >= 0 (a constant when L does not vary)."""
+    """Least-squares a + b*L with b >= 0; a constant until three layer counts
+    are in, since a slope from two noisy points extrapolates wildly."""
     n = len(pairs)
     mean_x = sum(x for x, _ in pairs) / n
     mean_y = sum(y for _, y in pairs) / n
     sxx = sum((x - mean_x) ** 2 for x, _ in pairs)
-    if sxx == 0:
+    if sxx == 0 or len({x for x, _ in pairs}) < 3:
         return mean_y, 0.0
     slope = max(0.0, sum((x - mean_x) * (y - mean_y) for x, y in pairs) / sxx)
     return mean_y - slope * mean_x, slope

@@ -138,7 +138,8 @@ def run_sweep(
 
     plan = config.plan()
     progress = progress or Progress(plan, enabled=False)
-    done = {p.key: p for p in recorded if p.key in set(plan)}
+    planned = set(plan)
+    done = {p.key: p for p in recorded if p.key in planned}
     progress.skip(done)
     worker = Worker()
     measured = 0

@@ -77,7 +77,9 @@ class Worker:
         """Spawn the worker and wait until it has warmed up."""
         context = multiprocessing.get_context("spawn")
         parent_conn, child_conn = context.Pipe()
-        process = context.Process(target=_worker_main, args=(child_conn,), name="hloscope-worker", daemon=True)
+        process = context.Process(
+            target=_worker_main, args=(child_conn, os.getpid()), name="hloscope-worker", daemon=True
+        )
         # Spawned children inherit an ignored SIGINT through exec; Python then
         # leaves it ignored, so Ctrl-C during start-up cannot kill the worker.
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -173,9 +175,10 @@ def _message_reason(message, process) -> str:
 # ---------------------------------------------------------------- worker side
 
 
-def _worker_main(conn) -> None:
+def _worker_main(conn, parent_pid: int) -> None:
     """The worker's loop: warm up, then measure each point it is sent."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent(parent_pid)
     try:
         info = warm_up()
     except Exception as exc:
@@ -193,6 +196,20 @@ def _worker_main(conn) -> None:
         _, config, model, variant, layers = message
         _inject_fault(faults.get((model, variant, layers)))
         conn.send(("point", measure_safely(config, model, variant, layers).to_json()))
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """On Linux, have the kernel kill the worker when the sweep process dies
+    (even by SIGKILL), so no orphan compile runs on beside a resumed sweep."""
+    try:
+        import ctypes
+
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent_pid:  # the parent died before the request took effect
+        os._exit(1)
 
 
 def warm_up() -> dict:

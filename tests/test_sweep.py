@@ -120,8 +120,11 @@ def test_progress_bar_on_a_terminal():
 
 
 def test_remaining_time_grows_with_layers_for_a_growing_series():
-    done = [("m", "unroll", 1, 1.0), ("m", "unroll", 2, 2.0), ("m", "scan", 1, 1.0), ("m", "scan", 2, 1.0)]
+    done = [("m", "unroll", 1, 1.0), ("m", "unroll", 2, 2.0), ("m", "unroll", 4, 4.0),
+            ("m", "scan", 1, 1.0), ("m", "scan", 2, 1.0), ("m", "scan", 4, 1.0)]
     remaining = [("m", "unroll", 8), ("m", "scan", 8)]
     assert estimate_remaining(done, remaining) == pytest.approx(8.0 + 1.0)
+    # Two layer counts: no slope yet, the series' mean.
+    assert estimate_remaining(done[:2], [("m", "unroll", 8)]) == pytest.approx(1.5)
     assert estimate_remaining([], remaining) is None
     assert format_duration(65) == "1:05" and format_duration(3725) == "1:02:05"
