@@ -188,3 +188,15 @@ def test_not_a_string():
 def test_good_text_parses():
     module = parse_hlo(GOOD)
     assert module.entry.root.calls == (("to_apply", "add"),)
+
+
+def test_repeated_attribute():
+    wrapped = GOOD.replace("dimensions={0}, to_apply=%add", "dimensions={0},\n    dimensions={0}, to_apply=%add")
+    assert "attribute dimensions already exists" in str(parse_error(wrapped))
+    # On a one-line instruction the fast path reads it; the last value wins.
+    one_line = GOOD.replace("dimensions={0}, to_apply=%add", "dimensions={0}, dimensions={1}, to_apply=%add")
+    try:
+        module = parse_hlo(one_line)
+    except HloParseError:
+        return
+    assert module.entry.root.attributes["dimensions"] == "{1}"

@@ -72,7 +72,11 @@ class HloInstruction:
             from hloscope.hlo.parser import read_attributes
 
             src = self.computation.module.text
-            self._attrs = read_attributes(src, self._attr_pos)[1] if self._attr_pos is not None else {}
+            if self._attr_pos is None:
+                self._attrs = {}
+            else:
+                # The fast path already checked this text; it does not reject repeats.
+                self._attrs = read_attributes(src, self._attr_pos, strict=False)[1]
         return self._attrs
 
     @property

@@ -96,8 +96,12 @@ def _parse_section(src: str, pos: int, entries: dict[int, str]) -> int:
         entries[key] = src[start:pos]
 
 
-def read_attributes(src: str, pos: int) -> tuple[int, dict[str, str]]:
-    """Read ``, name=value`` pairs; return the end and raw value texts."""
+def read_attributes(src: str, pos: int, strict: bool = True) -> tuple[int, dict[str, str]]:
+    """Read ``, name=value`` pairs; return the end and raw value texts.
+
+    ``strict=False`` lets a repeated attribute overwrite the earlier one, as
+    the fast path read it, instead of failing.
+    """
     attrs: dict[str, str] = {}
     while True:
         after = skip_ws(src, pos)
@@ -112,7 +116,7 @@ def read_attributes(src: str, pos: int) -> tuple[int, dict[str, str]]:
             raise error(f"expects '=' after attribute name {m.group(0)!r}", src, eq)
         start = skip_ws(src, eq + 1)
         pos = lexer.skip_value(src, start, f"value of attribute {m.group(0)!r}")
-        if m.group(0) in attrs:
+        if strict and m.group(0) in attrs:
             raise error(f"attribute {m.group(0)} already exists", src, name_pos)
         attrs[m.group(0)] = src[start:pos]
 
