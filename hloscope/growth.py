@@ -3,20 +3,20 @@
 Growth is derived from points, never stored as truth: ``report``, ``compare``
 and ``check`` call ``fit_growth`` on the points they load.
 
-The rule (README, "How growth is classified"): the exponent is the
-least-squares slope of log(median) against log(L) over the
-upper half of the measured layer counts (at least three counts when there
-are; L = 1 left out when two or more others were measured). Below 0.5 the
-metric is O(1); O(L^k) when its 95% interval lies wholly above 1.25; else
-O(L). Exact values (counts, bytes) that grow are fitted on their growth
-above the smallest layer count instead. The upper half matters because
-an exact count a + b*L with a large a has a log-log slope well below 1 over
-1..96 but close to 1 over its upper half, where b*L dominates.
+The rule (README, "How growth is classified"): L = 1 is left out when two or
+more other counts were measured. A timing's exponent is the Theil-Sen slope
+of log(median) against log(L) over all layer counts, with Sen's 95% interval.
+An exact figure (a count, a byte size) is O(1) when constant over the upper
+half of the layer counts; otherwise its exponent is the slope of
+log(y(L) - y(L0)) against log(L - L0) there, so that a + b*L comes out as 1
+however large a is. Below 0.5 the order is O(1); O(L^k) when the whole 95%
+interval lies above 1.25 (no interval: k >= 1.5); else O(L).
 """
 
 from __future__ import annotations
 
 import math
+import statistics
 from dataclasses import dataclass
 from typing import Any, Iterable
 
@@ -188,17 +188,29 @@ def classify(exponent: float, low: float | None = None) -> str:
     return f"O(L^{exponent:.1f})"
 
 
-def fit_layers(layers: Iterable[int]) -> tuple[int, ...]:
-    """The layer counts the exponent is fitted over: the upper half.
-
-    L = 1 is left out when two or more other counts were measured: with one
-    layer XLA drops a scanned stack's loop, so it belongs to neither family.
-    """
+def _without_one(layers: Iterable[int]) -> list[int]:
+    """L = 1 is left out when two or more other counts were measured: with one
+    layer XLA drops a scanned stack's loop, so it belongs to neither family."""
     counts = sorted(set(layers))
     if len([L for L in counts if L > 1]) >= 2:
         counts = [L for L in counts if L > 1]
+    return counts
+
+
+def fit_layers(layers: Iterable[int]) -> tuple[int, ...]:
+    """The layer counts an exact figure is fitted over: the upper half (at least three)."""
+    counts = _without_one(layers)
     keep = max(math.ceil(len(counts) / 2), min(MIN_FIT_LAYERS, len(counts)))
     return tuple(counts[-keep:])
+
+
+def timing_fit_layers(layers: Iterable[int]) -> tuple[int, ...]:
+    """The layer counts a timing is fitted over: all but L = 1.
+
+    Every count is kept so that one point slowed by the machine's load is
+    outvoted (the slope is a median of pairwise slopes) rather than decisive.
+    """
+    return tuple(_without_one(layers))
 
 
 def samples_of(point: Point, metric: str) -> tuple[list[float], bool]:
@@ -242,6 +254,43 @@ class _Line:
         return self.slope - half, self.slope + half
 
 
+@dataclass(frozen=True)
+class _RobustLine(_Line):
+    """A Theil-Sen line: its interval comes from the ranks of the pairwise slopes."""
+
+    low: float | None = None
+    high: float | None = None
+
+    @property
+    def slope_interval(self) -> tuple[float | None, float | None]:
+        return self.low, self.high
+
+
+def _theil_sen(xs: list[float], ys: list[float]) -> _RobustLine:
+    """Median of pairwise slopes, with Sen's (1968) 95% interval.
+
+    One point thrown off by load moves a least-squares slope; it moves the
+    median of the slopes of all pairs by at most one rank.
+    """
+    n = len(xs)
+    slopes = sorted((ys[j] - ys[i]) / (xs[j] - xs[i]) for i in range(n) for j in range(i + 1, n) if xs[j] != xs[i])
+    slope = statistics.median(slopes)
+    intercept = statistics.median(y - slope * x for x, y in zip(xs, ys))
+    mean_x = sum(xs) / n
+    sxx = sum((x - mean_x) ** 2 for x in xs)
+    sse = sum((y - intercept - slope * x) ** 2 for x, y in zip(xs, ys))
+    residual_sd = math.sqrt(sse / (n - 2)) if n > 2 else 0.0
+    # Ranks of the interval's ends among the N pairwise slopes (no ties in L).
+    count = len(slopes)
+    spread = 1.96 * math.sqrt(n * (n - 1) * (2 * n + 5) / 18)
+    lower_rank = math.floor((count - spread) / 2)
+    upper_rank = math.ceil((count + spread) / 2) + 1
+    low = high = None
+    if lower_rank >= 1 and upper_rank <= count:
+        low, high = slopes[lower_rank - 1], slopes[upper_rank - 1]
+    return _RobustLine(slope, intercept, n, mean_x, sxx, residual_sd, low, high)
+
+
 def _ols(xs: list[float], ys: list[float]) -> _Line:
     n = len(xs)
     mean_x, mean_y = sum(xs) / n, sum(ys) / n
@@ -274,12 +323,14 @@ def fit_series(model: str, variant: str, metric: str, points: list[Point]) -> Gr
             return growth
     # One median per layer count: repeats of a point share its moment's load,
     # so they are not independent evidence about the slope.
+    chosen = timing_fit_layers(data)
+    common["fit_layers"] = chosen
     xs = [math.log(L) for L in chosen]
     ys = [math.log(data[L][0]) for L in chosen]
-    line = _ols(xs, ys)
+    line = _theil_sen(xs, ys)
     low, high = line.slope_interval
-    level = sum(ys) / len(ys)
-    level_sd = math.sqrt(sum((y - level) ** 2 for y in ys) / (len(ys) - 1)) if len(ys) > 1 else 0.0
+    level = statistics.median(ys)
+    level_sd = statistics.stdev(ys) if len(ys) > 1 else 0.0
     return Growth(
         model, variant, metric, classify(line.slope, low), line.slope, exponent_low=low, exponent_high=high,
         intercept=line.intercept, samples=line.n, residual_sd=line.residual_sd,

@@ -91,6 +91,28 @@ def drop_torn_tail(path: Path, valid_bytes: int) -> None:
         raise OutputError(f"cannot repair {path}: {exc.strerror or exc}") from None
 
 
+def measure_order(plan: list[tuple[str, str, int]]) -> list[tuple[str, str, int]]:
+    """The plan's points in the order they are measured: per model, layer
+    counts from the outside in (smallest, largest, second smallest, ...),
+    the variants of one layer count together.
+
+    Load from other processes drifts over minutes; measured in ascending L,
+    that drift would tilt every slope. Alternating ends turns it into noise,
+    which the robust fits absorb. Results keep the plan's order.
+    """
+    order = []
+    for model in dict.fromkeys(m for m, _, _ in plan):
+        layers = sorted({L for m, _, L in plan if m == model})
+        outside_in = []
+        while layers:
+            outside_in.append(layers.pop(0))
+            if layers:
+                outside_in.append(layers.pop())
+        for L in outside_in:
+            order += [key for key in plan if key[0] == model and key[2] == L]
+    return order
+
+
 @dataclass(frozen=True)
 class SweepOutcome:
     """Every point of the plan that has a record, in plan order."""
@@ -147,7 +169,7 @@ def run_sweep(
     try:
         with _Interruption(progress) as interruption:
             try:
-                for key in plan:
+                for key in measure_order(plan):
                     if key in done:
                         continue
                     if interruption.requested:

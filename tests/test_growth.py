@@ -119,3 +119,15 @@ def test_t_quantiles():
     assert t95(30) == pytest.approx(2.042)
     assert t95(60) == pytest.approx(2.000, abs=0.002)
     assert t95(0) == math.inf
+
+
+@pytest.mark.parametrize("slowed", [2, 8, 32, 96])
+def test_one_point_slowed_by_load_does_not_flip_a_verdict(slowed):
+    def factor(L):
+        return 3.0 if L == slowed else 1.0
+
+    points = [make_point("scan", L, [0.2 * factor(L)] * 3, 1) for L in LAYERS]
+    points += [make_point("unroll", L, [(0.25 + 0.1 * L) * factor(L)] * 3, 1) for L in LAYERS]
+    fits = verdicts(points, "compile_s")
+    assert fits["scan"].order == "O(1)"
+    assert fits["unroll"].order == "O(L)"

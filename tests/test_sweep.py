@@ -11,7 +11,7 @@ from hloscope.errors import ResultsError
 from hloscope.pipeline import LOCK_FILE, lock_out_dir, write_run_config
 from hloscope.progress import Progress, estimate_remaining, format_duration
 from hloscope.results import Point
-from hloscope.sweep import append_point, drop_torn_tail, read_points
+from hloscope.sweep import append_point, drop_torn_tail, measure_order, read_points
 
 TINY = ["--model", "linear", "--features", "16", "--repeats", "1", "--layers", "1,2"]
 
@@ -128,3 +128,11 @@ def test_remaining_time_grows_with_layers_for_a_growing_series():
     assert estimate_remaining(done[:2], [("m", "unroll", 8)]) == pytest.approx(1.5)
     assert estimate_remaining([], remaining) is None
     assert format_duration(65) == "1:05" and format_duration(3725) == "1:02:05"
+
+
+def test_points_are_measured_from_the_outside_in():
+    config = SweepConfig(models=("a", "b"), layers=(1, 2, 4, 8, 16))
+    order = measure_order(config.plan())
+    assert sorted(order) == sorted(config.plan())
+    assert [L for m, v, L in order if m == "a" and v == "scan"] == [1, 16, 2, 8, 4]
+    assert order[:2] == [("a", "scan", 1), ("a", "unroll", 1)]
