@@ -288,6 +288,12 @@ def _theil_sen(xs: list[float], ys: list[float]) -> _RobustLine:
     low = high = None
     if lower_rank >= 1 and upper_rank <= count:
         low, high = slopes[lower_rank - 1], slopes[upper_rank - 1]
+    elif n > 2 and sxx:
+        # Too few layer counts for the rank interval: the least-squares
+        # slope's t half-width around the robust slope.
+        ols = _ols(xs, ys)
+        half = t95(n - 2) * ols.residual_sd / math.sqrt(sxx)
+        low, high = slope - half, slope + half
     return _RobustLine(slope, intercept, n, mean_x, sxx, residual_sd, low, high)
 
 
