@@ -17,6 +17,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import threading
 import time
 import traceback
 from multiprocessing.connection import wait
@@ -82,11 +83,13 @@ class Worker:
         )
         # Spawned children inherit an ignored SIGINT through exec; Python then
         # leaves it ignored, so Ctrl-C during start-up cannot kill the worker.
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        in_main = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if in_main else None
         try:
             process.start()
         finally:
-            signal.signal(signal.SIGINT, previous)
+            if in_main:
+                signal.signal(signal.SIGINT, previous)
         child_conn.close()
         self._process, self._conn = process, parent_conn
         message = self._receive(self.start_timeout_s)
