@@ -44,6 +44,9 @@ class HloSummary:
     module_name: str = ""
     # Dots and convolutions whose shapes could not be read: they count 0 FLOPs.
     unreadable_flop_instructions: int = 0
+    # One record per while loop in text order: instruction, computation,
+    # body, condition, depth, trip_count, trip_count_source.
+    loops: list[dict] = field(default_factory=list)
 
     def to_json(self) -> dict:
         """Plain JSON types (dicts, lists, ints, strings, None)."""
@@ -66,6 +69,7 @@ class HloSummary:
             "while_body_op_counts": dict(self.while_body_op_counts),
             "custom_call_targets": dict(self.custom_call_targets),
             "unreadable_flop_instructions": self.unreadable_flop_instructions,
+            "loops": [dict(loop) for loop in self.loops],
         }
 
 
@@ -104,4 +108,16 @@ def summarize_module(module: HloModule) -> HloSummary:
         custom_call_targets=dict(sorted(targets.items())),
         module_name=module.name,
         unreadable_flop_instructions=len(flops["unreadable"]),  # type: ignore[arg-type]
+        loops=[
+            {
+                "instruction": loop.name,
+                "computation": loop.computation.name,
+                "body": loop.body.name if loop.body else None,
+                "condition": loop.condition.name if loop.condition else None,
+                "depth": loop.depth,
+                "trip_count": loop.trip_count,
+                "trip_count_source": loop.trip_count_source,
+            }
+            for loop in loops
+        ],
     )
