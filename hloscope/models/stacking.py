@@ -135,6 +135,44 @@ def forward_fn(stack: Stack, variant: str) -> Callable:
     return forward
 
 
+def spec_key(spec: ModelSpec) -> tuple:
+    """What decides a model's parameters, as a hashable key.
+
+    A spec is resolved afresh for every point (new factory closures), so the
+    key is what it was resolved from, not its identity.
+    """
+    return (spec.source or spec.name, spec.name, repr(sorted(spec.sizes.items())),
+            tuple(spec.input_shape), str(spec.dtype))
+
+
+# The last stack built by cached_stack. The variants of one layer count are
+# measured back to back and apply the very same parameters, and building them
+# costs seconds (nnx.vmap traces again after jax.clear_caches()); one entry is
+# enough and keeps at most one model's parameters alive between points.
+_last_stack: tuple[tuple, Stack] | None = None
+
+
+def cached_stack(spec: ModelSpec, num_layers: int, seed: int = 0) -> Stack:
+    """build_stack(spec, num_layers, seed), reusing the last one built with the same key.
+
+    The earlier stack is dropped before a new one is built, so its memory is
+    free again before the next point's peak RSS is taken.
+    """
+    global _last_stack
+    key = (spec_key(spec), int(num_layers), int(seed))
+    if _last_stack is not None and _last_stack[0] == key:
+        return _last_stack[1]
+    _last_stack = None
+    stack = build_stack(spec, num_layers, seed)
+    _last_stack = (key, stack)
+    return stack
+
+
+def forward_of(stack: Stack, variant: str, x) -> Forward:
+    """A fresh forward applying ``stack`` as ``variant`` says, and its arguments."""
+    return Forward(fn=forward_fn(stack, variant), args=(stack.states, x))
+
+
 def build_forward(model: ModelSpec | BlockFactory, variant: str, num_layers: int, x, seed: int = 0) -> Forward:
     """Return a fresh forward for ``variant`` and its arguments.
 
@@ -144,5 +182,4 @@ def build_forward(model: ModelSpec | BlockFactory, variant: str, num_layers: int
     """
     if not isinstance(model, ModelSpec):
         model = ModelSpec(name="block", description="", make_block=model, input_shape=tuple(x.shape))
-    stack = build_stack(model, num_layers, seed)
-    return Forward(fn=forward_fn(stack, variant), args=(stack.states, x))
+    return forward_of(build_stack(model, num_layers, seed), variant, x)
