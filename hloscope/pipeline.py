@@ -16,7 +16,7 @@ from pathlib import Path
 
 from hloscope.config import SweepConfig
 from hloscope.errors import HloscopeError, OutputError, UsageError
-from hloscope.growth import fit_growth, predict
+from hloscope.growth import fit_growth
 from hloscope.progress import Progress
 from hloscope.results import Results, save_results, write_atomic
 from hloscope.sweep import POINTS_FILE, drop_torn_tail, read_points, run_sweep
@@ -160,14 +160,41 @@ def resume_out_dir(out_dir: Path, config: SweepConfig):
 
 def build_results(config: SweepConfig, points, created: str, command: str, environment: dict,
                   warnings: list[str]) -> Results:
-    """Results of a run, with predictions at ``config.predict_layers``."""
-    extra = {}
+    """Results of a run: per-layer costs, and predictions at ``config.predict_layers``."""
+    from hloscope.per_layer import per_layer_costs
+
+    extra = {"per_layer": per_layer_costs(points)}
+    warnings = list(warnings)
     if config.predict_layers:
-        extra["predictions"] = [p.to_json() for p in predict(fit_growth(points), config.predict_layers)]
+        extra["predictions"], unpredicted = predictions(points, config.predict_layers)
+        warnings += unpredicted
     if warnings:
         extra["warnings"] = list(warnings)
     return Results(created=created, command=command, environment=environment,
                    config=config.to_json(), points=tuple(points), extra=extra)
+
+
+def predictions(points, layers) -> tuple[list[dict], list[str]]:
+    """Every growth fit predicted at each of ``layers``, and a warning per fit that cannot be.
+
+    A fit anchored at its smallest measured L cannot go below it; one
+    prediction that cannot be made must not cost the run its results.
+    """
+    records, missing = [], {}
+    for growth in fit_growth(points):
+        for L in layers:
+            try:
+                records.append(growth.predict(L).to_json())
+            except (ValueError, OverflowError) as exc:
+                name = f"{growth.model} {growth.variant} {growth.metric}"
+                missing.setdefault((L, str(exc) or type(exc).__name__), []).append(name)
+    # One warning per layer count and reason, not one per metric.
+    warnings = [
+        f"--predict-layers {L}: {len(names)} fit(s) not predicted ({reason}): {', '.join(names[:3])}"
+        + (", ..." if len(names) > 3 else "")
+        for (L, reason), names in missing.items()
+    ]
+    return records, warnings
 
 
 def write_outputs(results: Results, out_dir: Path) -> None:
