@@ -1,6 +1,8 @@
-"""What an analyze run writes beside the points: per-layer costs and predictions."""
+"""What an analyze run writes beside the points: per-layer costs, predictions, file modes."""
 
 import json
+import os
+import stat
 
 import pytest
 from click.testing import CliRunner
@@ -8,6 +10,7 @@ from click.testing import CliRunner
 from hloscope import pipeline
 from hloscope.cli import main
 from hloscope.growth import Prediction
+from hloscope.results import write_atomic
 
 TINY = ["--model", "linear", "--features", "16", "--repeats", "1", "--layers", "2,4,8"]
 
@@ -18,6 +21,10 @@ def run(tmp_path_factory):
     result = CliRunner().invoke(main, ["analyze", *TINY, "--predict-layers", "1,16", "--quiet", "--out", str(out)])
     assert result.exit_code == 0, result.output
     return out
+
+
+def mode(path):
+    return stat.S_IMODE(os.stat(path).st_mode)
 
 
 def test_results_hold_per_layer_costs_of_the_model(run):
@@ -49,3 +56,23 @@ def test_a_prediction_that_cannot_be_made_is_one_warning_not_a_lost_run(monkeypa
     assert [(r["metric"], r["layers"]) for r in records] == [("compile_s", 16), ("hlo.pre.instructions", 16)]
     assert len(warnings) == 1
     assert warnings[0].startswith("--predict-layers 1: 2 fit(s) not predicted (cannot extrapolate below L=2)")
+
+
+def test_run_outputs_get_the_mode_a_plain_open_gives(run):
+    mask = os.umask(0o022)
+    os.umask(mask)
+    for name in ("results.json", "index.html", "config.json"):
+        assert mode(run / name) == 0o666 & ~mask, name
+
+
+@pytest.mark.parametrize("mask", [0o022, 0o077, 0o002])
+def test_write_atomic_honours_the_umask(tmp_path, mask):
+    previous = os.umask(mask)
+    try:
+        write_atomic(tmp_path / "out.txt", "hello\n")
+        open(tmp_path / "plain.txt", "w").close()
+    finally:
+        os.umask(previous)
+    assert (tmp_path / "out.txt").read_text() == "hello\n"
+    assert mode(tmp_path / "out.txt") == mode(tmp_path / "plain.txt") == 0o666 & ~mask
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
