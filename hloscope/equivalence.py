@@ -109,7 +109,7 @@ def point_checks(spec, variant: str, layers: int, seed: int = 0, output=None) ->
     import jax
 
     from hloscope.models.checks import identical_layer_warnings
-    from hloscope.models.stacking import cached_stack, forward_fn, spec_key
+    from hloscope.models.stacking import cached_input, cached_stack, forward_fn, spec_key
 
     stack = cached_stack(spec, layers, seed)
     warnings = identical_layer_warnings(spec.name, stack.states[1], layers)
@@ -118,11 +118,10 @@ def point_checks(spec, variant: str, layers: int, seed: int = 0, output=None) ->
         if output is not None:
             remember_scan_output(key, output)
         return None, warnings
-    x = spec.make_input()
     reference = _scan_outputs.get(key)
     if reference is None:
-        reference = jax.device_get(jax.jit(forward_fn(stack, "scan"))(stack.states, x))
+        reference = jax.device_get(jax.jit(forward_fn(stack, "scan"))(stack.states, cached_input(spec)))
         remember_scan_output(key, reference)
     if output is None:
-        output = jax.jit(forward_fn(stack, variant))(stack.states, x)
+        output = jax.jit(forward_fn(stack, variant))(stack.states, cached_input(spec))
     return compare_outputs(reference, jax.device_get(output)), warnings

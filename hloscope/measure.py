@@ -14,11 +14,11 @@ def measure_point(config: SweepConfig, model: str, variant: str, layers: int) ->
     from hloscope.hlo import summarize_hlo
     from hloscope.lowering import lower_cold
     from hloscope.models.checks import resolve_model
-    from hloscope.models.stacking import cached_stack, forward_of
     from hloscope.models.platform import check_platform, local_platform
+    from hloscope.models.stacking import cached_input, cached_stack, forward_of
 
     spec = resolve_model(config, model)
-    x = spec.make_input()
+    x = cached_input(spec)
     platform = check_platform(config.platform)
     if platform != local_platform():
         return _measure_elsewhere(config, spec, variant, layers, platform)
@@ -75,9 +75,9 @@ def _measure_elsewhere(config: SweepConfig, spec, variant: str, layers: int, pla
     """Lower for a platform that is not here: pre-optimization HLO, trace and lower times."""
     from hloscope.hlo import summarize_hlo
     from hloscope.models.platform import lower_for_platform
-    from hloscope.models.stacking import cached_stack, forward_of
+    from hloscope.models.stacking import cached_input, cached_stack, forward_of
 
-    x = spec.make_input()
+    x = cached_input(spec)
     lowering = lower_for_platform(
         lambda: forward_of(cached_stack(spec, layers, config.seed), variant, x), config.repeats, platform
     )

@@ -168,6 +168,22 @@ def cached_stack(spec: ModelSpec, num_layers: int, seed: int = 0) -> Stack:
     return stack
 
 
+_last_input: tuple[tuple, Any] | None = None
+
+
+def cached_input(spec: ModelSpec):
+    """spec.make_input(), reused while the model stays the same.
+
+    The input depends on the model's shape and dtype only; making it again
+    after jax.clear_caches() compiles the random sampler again.
+    """
+    global _last_input
+    key = spec_key(spec)
+    if _last_input is None or _last_input[0] != key:
+        _last_input = (key, spec.make_input())
+    return _last_input[1]
+
+
 def forward_of(stack: Stack, variant: str, x) -> Forward:
     """A fresh forward applying ``stack`` as ``variant`` says, and its arguments."""
     return Forward(fn=forward_fn(stack, variant), args=(stack.states, x))
