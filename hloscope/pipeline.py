@@ -247,7 +247,14 @@ def analyze(
                 "run again with --resume to finish"
             )
         results = build_results(config, outcome.points, created, command, environment, warnings)
-        write_outputs(results, out_dir)
+        try:
+            write_outputs(results, out_dir)
+        except OutputError as exc:
+            # Every finished point is already in points.jsonl: say how to get the outputs back.
+            raise OutputError(
+                f"{exc}; every finished point is kept in {out_dir / POINTS_FILE}: "
+                "once the cause is fixed, rerun with --resume to write results and report"
+            ) from None
     finally:
         lock.close()
     if outcome.interrupted:

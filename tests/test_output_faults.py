@@ -32,6 +32,7 @@ def test_disk_full_when_writing_results_keeps_every_point(tmp_path, monkeypatch)
     assert "Traceback" not in result.output
     assert "No space left on device" in result.output
     assert "results.json" in result.output
+    assert "--resume" in result.output and "points.jsonl" in result.output
     lines = (out / "points.jsonl").read_text().splitlines()
     assert len(lines) == 4
     assert {(p["variant"], p["layers"]) for p in map(json.loads, lines)} == {
