@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Iterable
 
 from hloscope.results import Point
@@ -100,6 +100,10 @@ class Growth:
         """The fitted power law at ``layers``, with a 95% prediction interval."""
         if self.order == "O(1)" and self.samples > 1:
             return self._predict_level(layers)
+        if self.base_layers is None:
+            shifted = self._shifted()
+            if shifted is not None and _holdout_error(shifted, self) < _holdout_error(self, self):
+                return shifted.predict(layers)
         shift = self.base_layers or 0
         if layers <= shift:
             raise ValueError(f"cannot extrapolate below L={shift}")
@@ -122,6 +126,33 @@ class Growth:
             None if low is None else base + low, None if high is None else base + high, self.order,
         )
 
+
+    def _shifted(self, drop_deepest: bool = False) -> "Growth | None":
+        """A growing timing refitted as y(L0) + c * (L - L0)^k over its fit layers.
+
+        Timings carry a constant cost (tracing and compiling the parts
+        outside the stack) that flattens their log-log slope at small L; the
+        plain power law fitted there then undershoots deep stacks. The
+        growth above the smallest fit layer has no such constant. None when
+        that growth is not positive at every other fit layer.
+        """
+        by_layers = dict(zip(self.layers, self.values))
+        chosen = sorted(L for L in self.fit_layers if L in by_layers)
+        if drop_deepest:
+            chosen = chosen[:-1]
+        if len(chosen) < 3:
+            return None
+        base = min(chosen)
+        above = [L for L in chosen if L != base]
+        increments = [by_layers[L] - by_layers[base] for L in above]
+        if any(d <= 0 for d in increments):
+            return None
+        line = _ols([math.log(L - base) for L in above], [math.log(d) for d in increments])
+        return replace(
+            self, exponent=line.slope, intercept=line.intercept, samples=line.n,
+            residual_sd=line.residual_sd, log_mean_l=line.mean_x, log_sxx=line.sxx,
+            base_layers=base, base_value=by_layers[base],
+        )
 
     def _predict_level(self, layers: int) -> "Prediction":
         """An O(1) metric does not grow: predict its level over the fit layers."""
@@ -159,6 +190,31 @@ class Prediction:
 
 def _exp(value: float) -> float | None:
     return None if math.isinf(value) else math.exp(value)
+
+
+def _holdout_error(form: Growth, fitted: Growth) -> float:
+    """How far ``form``, refitted without the deepest fit layer, misses it (log ratio).
+
+    Decides between the plain power law and the shifted form for a growing
+    timing: whichever extrapolates the measured series better is used to
+    predict beyond it.
+    """
+    by_layers = dict(zip(fitted.layers, fitted.values))
+    chosen = sorted(L for L in fitted.fit_layers if L in by_layers)
+    if len(chosen) < 4:
+        return math.inf
+    deepest = chosen[-1]
+    if form.base_layers is not None:
+        refit = fitted._shifted(drop_deepest=True)
+    else:
+        xs = [math.log(L) for L in chosen[:-1]]
+        line = _theil_sen(xs, [math.log(by_layers[L]) for L in chosen[:-1]])
+        refit = replace(fitted, exponent=line.slope, intercept=line.intercept, base_layers=None, base_value=0.0)
+    if refit is None:
+        return math.inf
+    shift = refit.base_layers or 0
+    guess = refit.base_value + math.exp(refit.intercept + refit.exponent * math.log(deepest - shift))
+    return abs(math.log(guess / by_layers[deepest]))
 
 
 def loglog_slope(layers: Iterable[float], values: Iterable[float]) -> float:

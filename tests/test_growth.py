@@ -131,3 +131,23 @@ def test_one_point_slowed_by_load_does_not_flip_a_verdict(slowed):
     fits = verdicts(points, "compile_s")
     assert fits["scan"].order == "O(1)"
     assert fits["unroll"].order == "O(L)"
+
+
+def test_a_timing_with_a_constant_cost_is_predicted_from_its_growth_above_the_base():
+    # compile_s = 0.3 s of fixed cost + 0.1 s per layer, with a little noise:
+    # the plain log-log slope over L <= 32 is well below 1 and undershoots L = 96.
+    rng = random.Random(7)
+    fit_on = (1, 2, 4, 8, 16, 32)
+
+    def compile_s(L):
+        return (0.3 + 0.1 * L) * (1 + rng.uniform(-0.02, 0.02))
+
+    points = [make_point("unroll", L, [compile_s(L) for _ in range(3)], 10 * L) for L in fit_on]
+    (fit,) = [g for g in fit_growth(points, ["compile_s"]) if g.variant == "unroll"]
+    assert fit.order == "O(L)"
+    (prediction,) = predict([fit], [96])
+    truth = 0.3 + 0.1 * 96
+    assert abs(prediction.value / truth - 1) < 0.1
+    assert prediction.low < prediction.value < prediction.high
+    plain = math.exp(fit.intercept + fit.exponent * math.log(96))
+    assert abs(plain / truth - 1) > abs(prediction.value / truth - 1)
