@@ -167,18 +167,129 @@ def while_loops_kept(points: Iterable[Point]) -> list[dict]:
     return sorted(rows, key=lambda r: (r["variant"], r["layers"]))
 
 
+# How the report labels the ops that are not a layer's arithmetic. Layout ops
+# move or reshape data; bookkeeping is what a loop or a Python call needs
+# (slicing the stacked weights, tuples, parameters, calls, the loop counter).
+LAYOUT_OPCODES = frozenset(
+    {"reshape", "broadcast", "transpose", "bitcast", "copy", "convert", "concatenate", "pad", "iota",
+     "reverse", "gather", "bitcast-convert"}
+)
+BOOKKEEPING_WORDS = {
+    "slice": "slicing", "dynamic-slice": "slicing", "dynamic-update-slice": "slicing", "tuple": "tuples",
+    "get-tuple-element": "tuples", "parameter": "parameters", "constant": "constants", "call": "calls",
+    "while": "the loop", "compare": "the loop counter", "add": "the loop counter",
+    "reshape": "reshapes", "broadcast": "broadcasts", "transpose": "transposes", "copy": "copies",
+}
+
+
+def opcode_kind(op: str) -> str:
+    """'arithmetic' (what work_matches compares), 'layout' or 'bookkeeping'."""
+    if op in WORK_OPCODES or op == "add":
+        return "arithmetic"
+    return "layout" if op in LAYOUT_OPCODES else "bookkeeping"
+
+
+def opcode_verdict(op: str, rec: dict) -> tuple[str, str]:
+    """(verdict, tone) of one opcode: executed per layer, unrolled vs scanned.
+
+    tone is 'good', 'bad' (the layer's arithmetic differs) or 'muted' (layout
+    or bookkeeping, which differ between a Python loop and a while loop by
+    construction).
+    """
+    if "executed_per_layer" in rec:
+        unrolled, scanned = rec.get("executed_per_layer"), rec.get("scan_executed_per_layer")
+    else:
+        unrolled, scanned = rec.get("per_layer"), rec.get("scan_body")
+    if unrolled is None or scanned is None:
+        return "n/a: no scanned while body", "muted"
+    if unrolled == scanned:
+        return "same", "good"
+    kind = opcode_kind(op)
+    if kind == "arithmetic":
+        if op == "add" and scanned == unrolled + 1:
+            return "same + loop counter", "good"
+        return "differs", "bad"
+    return f"differs: {kind}", "muted"
+
+
+def per_layer_rows(record: dict) -> list[dict]:
+    """One row per opcode, arithmetic first: kind, counts and verdict."""
+    kinds = ("arithmetic", "layout", "bookkeeping")
+    rows = []
+    for op, rec in (record.get("opcodes") or {}).items():
+        if not isinstance(rec, dict):
+            continue
+        verdict, tone = opcode_verdict(op, rec)
+        rows.append({
+            "opcode": op, "kind": opcode_kind(op), "per_layer": rec.get("per_layer"), "scan_body": rec.get("scan_body"),
+            "executed": (rec.get("executed_per_layer"), rec.get("scan_executed_per_layer"))
+            if "executed_per_layer" in rec else None,
+            "verdict": verdict, "tone": tone,
+        })
+    return sorted(rows, key=lambda r: (kinds.index(r["kind"]), r["opcode"]))
+
+
 def per_layer_sentence(model: str, record: dict) -> str:
-    """'each layer adds 2 dot, 3 add, ... - the scanned body holds the same'."""
-    ops = sorted(record["opcodes"].items(), key=lambda item: (not item[1]["work"], item[0]))
-    added = ", ".join(f"{rec['per_layer']} {op}" for op, rec in ops if rec["per_layer"])
-    text = f"{model}: each layer adds {added}"
-    if record["work_matches"] is None:
+    """'each layer executes 1 dot, 1 add, ... - the scanned body executes the same arithmetic ...'.
+
+    Judged on the ops executed per layer when the record has them (they see
+    through computations a Python loop calls once per layer), else on the
+    unrolled fit against the scanned body's op counts.
+    """
+    rows = per_layer_rows(record)
+    executed = any(r["executed"] for r in rows)
+    if executed:
+        counts = [(r["executed"][0], r["opcode"]) for r in rows if r["kind"] == "arithmetic" and r["executed"][0]]
+        text = f"{model}: each layer executes " + ", ".join(f"{n} {op}" for n, op in counts)
+    else:
+        ops = sorted(record["opcodes"].items(), key=lambda item: (not item[1]["work"], item[0]))
+        text = f"{model}: each layer adds " + ", ".join(f"{rec['per_layer']} {op}" for op, rec in ops if rec["per_layer"])
+    if record.get("work_matches") is None:
         return text + " (no scanned while body to compare with)"
-    if record["work_matches"] and not record["differs"]:
-        return text + " - the scanned body holds the same"
-    if record["work_matches"]:
-        return text + " - the scanned body holds the same arithmetic; bookkeeping differs in " + ", ".join(record["differs"])
-    return text + " - the scanned body differs in " + ", ".join(record["differs"])
+    arithmetic = [r for r in rows if r["kind"] == "arithmetic"]
+    differ = [r for r in rows if r["verdict"] not in ("same", "same + loop counter")]
+    if not any(r["tone"] == "bad" for r in arithmetic) and record.get("work_matches"):
+        text += " - the scanned body holds the same" if not differ else " - the scanned body holds the same arithmetic"
+        if any(r["verdict"] == "same + loop counter" for r in arithmetic):
+            text += " (plus its loop counter)"
+        if differ:
+            words = dict.fromkeys(BOOKKEEPING_WORDS.get(r["opcode"], r["opcode"]) for r in differ)
+            text += "; only bookkeeping differs: " + ", ".join(words)
+        return text
+    bad = [r["opcode"] for r in arithmetic if r["tone"] == "bad"] or list(record.get("differs") or [])
+    return text + " - the scanned body's arithmetic differs in " + ", ".join(bad)
+
+
+def per_layer_source(record: dict) -> str:
+    """Where the per-layer figures come from, in one sentence."""
+    layers = ", ".join(str(L) for L in record.get("layers") or []) or "n/a"
+    fitted = record.get("fitted_from")
+    source = "the unrolled pre-optimization op counts" if fitted in (None, "unroll hlo.pre.op_counts") else str(fitted)
+    text = f"Fitted from {source} at L = {layers}"
+    body = record.get("scan_body_from")
+    if isinstance(body, dict):
+        text += f"; the scanned body is the {body.get('variant', 'scan')} point's at L = {body.get('layers', 'n/a')}"
+    else:
+        text += "; no scanned while body was recorded"
+    if any(isinstance(r, dict) and "executed_per_layer" in r for r in (record.get("opcodes") or {}).values()):
+        text += ". Executed per layer: slopes of the trip-count-weighted counts, unrolled and scanned"
+    return text + "."
+
+
+def while_loop_sentences(rows: list[dict]) -> list[str]:
+    """Per scanned variant: at which L XLA kept its while loop after optimization."""
+    sentences = []
+    for variant in dict.fromkeys(r.get("variant") for r in rows if isinstance(r, dict)):
+        mine = [r for r in rows if isinstance(r, dict) and r.get("variant") == variant]
+        kept = [str(r.get("layers")) for r in mine if r.get("kept")]
+        gone = [f"{r.get('layers')} ({r.get('pre')} before, {r.get('opt')} after)" for r in mine if not r.get("kept")]
+        parts = []
+        if kept:
+            parts.append(f"kept its while loop after optimization at L = {', '.join(kept)}")
+        if gone:
+            parts.append(f"removed or unrolled {'it' if kept else 'the while loop'} at L = {', '.join(gone)}")
+        sentences.append(f"{variant}: XLA " + "; ".join(parts) + ".")
+    return sentences
 
 
 def _hlo_flops(p: Point, key: str) -> float | None:
@@ -222,3 +333,34 @@ def flops_check(points: Iterable[Point], tolerance: float = FLOPS_RELATIVE_TOLER
         pairs.append({"model": p.model, "variant": p.variant, "layers": p.layers,
                       "dot_flops": sum(mine), "unroll_dot_flops": sum(theirs), "equal": sum(mine) == sum(theirs)})
     return {"rows": rows, "scan_vs_unroll": pairs, "tolerance": tolerance}
+
+
+def flops_disagreements(check: dict) -> list[dict]:
+    """``flops_check`` rows that disagree, one group per (model, variant).
+
+    Each group gives how many of its compared points disagree and the
+    figures at the largest such L. ``while_body_once`` says XLA's figure is
+    what counting each while body once would give: it stays flat while
+    hloscope's grows with the trip count.
+    """
+    groups: dict[tuple[str, str], list[dict]] = {}
+    compared: dict[tuple[str, str], int] = {}
+    for row in check.get("rows") or []:
+        key = (row["model"], row["variant"])
+        if row["agrees"] is not None:
+            compared[key] = compared.get(key, 0) + 1
+        if row["agrees"] is False:
+            groups.setdefault(key, []).append(row)
+    result = []
+    for (model, variant), rows in groups.items():
+        worst = max(rows, key=lambda r: r["layers"])
+        xla_values = {r["xla_flops"] for r in rows}
+        result.append({
+            "model": model, "variant": variant, "layers": worst["layers"],
+            "xla_flops": worst["xla_flops"], "hloscope_flops": worst["hloscope_flops"],
+            "disagree": len(rows), "compared": compared[(model, variant)],
+            "while_body_once": variant.startswith(SCANNED_VARIANTS_PREFIX)
+            and worst["xla_flops"] < worst["hloscope_flops"]
+            and (len(rows) == 1 or max(xla_values) <= (1 + FLOPS_RELATIVE_TOLERANCE) * min(xla_values)),
+        })
+    return result

@@ -4,7 +4,16 @@ import pytest
 
 from hloscope.config import SweepConfig
 from hloscope.measure import measure_point
-from hloscope.per_layer import flops_check, per_layer_costs, per_layer_sentence, while_loops_kept
+from hloscope.per_layer import (
+    flops_check,
+    flops_disagreements,
+    opcode_verdict,
+    per_layer_costs,
+    per_layer_sentence,
+    per_layer_source,
+    while_loop_sentences,
+    while_loops_kept,
+)
 from hloscope.results import Point
 
 
@@ -76,6 +85,39 @@ def test_flops_check_flags_xla_undercounting_a_scan():
     assert check["scan_vs_unroll"] == [
         {"model": "m", "variant": "scan", "layers": 4, "dot_flops": 400.0, "unroll_dot_flops": 400.0, "equal": True}
     ]
+
+
+def test_verdicts_judge_executed_arithmetic_and_label_bookkeeping():
+    executed = lambda u, s: {"per_layer": 0, "scan_body": 1, "executed_per_layer": u, "scan_executed_per_layer": s}
+    # relu is a computation the unrolled stack calls: 0 added per layer, yet executed once per layer.
+    assert opcode_verdict("maximum", executed(1, 1)) == ("same", "good")
+    assert opcode_verdict("add", executed(1, 2)) == ("same + loop counter", "good")
+    assert opcode_verdict("multiply", executed(1, 2)) == ("differs", "bad")
+    assert opcode_verdict("dynamic-slice", executed(0, 2)) == ("differs: bookkeeping", "muted")
+    assert opcode_verdict("reshape", executed(1, 3)) == ("differs: layout", "muted")
+    # Without executed counts, the fit against the scanned body's op counts.
+    assert opcode_verdict("dot", {"per_layer": 2, "scan_body": 2}) == ("same", "good")
+    assert opcode_verdict("dot", {"per_layer": 2, "scan_body": None})[1] == "muted"
+
+
+def test_source_and_while_loop_sentences():
+    record = {"layers": [2, 4, 8], "fitted_from": "unroll hlo.pre.op_counts",
+              "scan_body_from": {"variant": "scan", "layers": 8}, "opcodes": {}}
+    assert per_layer_source(record) == ("Fitted from the unrolled pre-optimization op counts at L = 2, 4, 8; "
+                                        "the scanned body is the scan point's at L = 8.")
+    rows = [{"variant": "scan", "layers": L, "pre": 1, "opt": int(L > 1), "kept": L > 1} for L in (1, 2, 4)]
+    assert while_loop_sentences(rows) == [
+        "scan: XLA kept its while loop after optimization at L = 2, 4; removed or unrolled it at L = 1 (1 before, 0 after)."
+    ]
+
+
+def test_flops_disagreements_group_per_variant():
+    flops = lambda total: {"flops": {"dot_flops": total, "conv_flops": 0, "total_flops": total}}
+    points = [point("scan", L, flops(100 * L), flops(100 * L), cost={"flops": 100.0}) for L in (1, 2, 4)]
+    points += [point("unroll", L, flops(100 * L), flops(100 * L), cost={"flops": 100.0 * L}) for L in (1, 2, 4)]
+    groups = flops_disagreements(flops_check(points))
+    assert groups == [{"model": "m", "variant": "scan", "layers": 4, "xla_flops": 100.0, "hloscope_flops": 400.0,
+                       "disagree": 2, "compared": 3, "while_body_once": True}]
 
 
 def test_flops_check_tolerates_missing_figures():

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -63,12 +64,14 @@ def synthetic_results(regressed: bool = False, model: str = "linear") -> dict:
                 "hlo": {"pre": _hlo(instructions, L, scanned), "opt": _hlo(instructions - 4, L, scanned)},
                 "memory": {"argument_bytes": 1088 * L, "output_bytes": 64, "temp_bytes": 256 if scanned else 128,
                            "generated_code_bytes": 4000 + (0 if scanned else 900 * L), "alias_bytes": 0},
+                # XLA's cost analysis counts a while body once: one layer's FLOPs for scan.
                 "cost": {"na": "the CPU backend gave no cost analysis"} if L == 1 else
-                        {"flops": 544.0 * L, "bytes_accessed": 4352.0 * L, "transcendentals": 0.0},
+                        {"flops": 544.0 * (1 if scanned else L), "bytes_accessed": 4352.0 * L, "transcendentals": 0.0},
                 "peak_rss_bytes": 300_000_000 + L * 1_000_000,
                 "runtime_s": _stats(0.00002 * L + 0.00001),
                 "equivalence": None if scanned else {"max_abs_diff": 0.0, "ok": True, "tolerance": 1e-5, "against": "scan"},
-                "warnings": [],
+                "warnings": ["2 of 3 cold repeats: the first took 9.1 s (over 8 s, so a slow point stops at 2)"]
+                            if (variant, L) == ("unroll", 8) else [],
                 "platform": "cpu",
             })
     points.append({"model": model, "variant": "unroll", "layers": 16, "status": "timeout",
@@ -87,9 +90,13 @@ def synthetic_results(regressed: bool = False, model: str = "linear") -> dict:
                          "value": 1.28, "low": 1.1, "high": 1.5, "predicted": True}],
         "per_layer": {model: {
             "layers": list(LAYERS), "fitted_from": "unroll hlo.pre.op_counts",
-            "opcodes": {op: {"per_layer": 1, "intercept": 0, "exact": True, "scan_body": 1, "matches": True,
-                             "work": op != "broadcast"} for op in ("dot", "add", "maximum", "broadcast")},
-            "work_matches": True, "differs": [],
+            "scan_body_from": {"variant": "scan", "layers": 8},
+            "opcodes": {op: {"per_layer": unrolled, "intercept": 0, "exact": True, "scan_body": scanned,
+                             "matches": unrolled == scanned, "work": op in ("dot", "maximum"),
+                             "executed_per_layer": unrolled, "scan_executed_per_layer": scanned}
+                        for op, unrolled, scanned in (("dot", 1, 1), ("add", 1, 2), ("maximum", 1, 1), ("broadcast", 1, 1),
+                                                      ("slice", 1, 0), ("dynamic-slice", 0, 1))},
+            "work_matches": True, "differs": ["add", "dynamic-slice", "slice"],
             "while_loops": [{"variant": "scan", "layers": L, "pre": 1, "opt": 1, "kept": True} for L in LAYERS]}},
         "warnings": ["example pitfall: parameter 'kernel' is identical in every layer (built without split_rngs)"],
     }
@@ -144,9 +151,53 @@ def test_html_answers_the_reviewer():
     assert "scan × trip counts" in html and "trip counts 8" in html
     assert "the CPU backend gave no cost analysis" in html
     assert "(predicted)" in html and "hollow = predicted" in html
-    assert "each layer adds 1 add, 1 dot, 1 maximum, 1 broadcast - the scanned body holds the same" in html
+    assert ("each layer executes 1 add, 1 dot, 1 maximum - the scanned body holds the same arithmetic"
+            " (plus its loop counter); only bookkeeping differs: slicing") in html
+    assert '<span class="tag tag-repeats">repeats</span> linear unroll L=8: 2 of 3 cold repeats' in html
     assert "Example CPU @ 2.0GHz" in html and "hloscope analyze --model linear" in html
     assert len(html.encode()) < 1_000_000
+
+
+def _row(html: str, first_cell: str) -> str:
+    match = re.search(r"<tr[^>]*>(?:(?!</tr>).)*" + re.escape(first_cell) + r"(?:(?!</tr>).)*</tr>", html, re.S)
+    assert match, first_cell
+    return match.group(0)
+
+
+def test_per_layer_table_judges_executed_arithmetic_and_labels_bookkeeping():
+    html = unescape(render_html(load_results(healthy_path())).split("What one layer costs")[1])
+    assert 'class="good">same + loop counter<' in _row(html, "<code>add</code>")
+    slicing = _row(html, "<code>dynamic-slice</code>")
+    assert "bookkeeping" in slicing and 'class="bad"' not in slicing and ">no<" not in slicing
+    assert 'class="bad"' not in html
+    assert "Fitted from the unrolled pre-optimization op counts at L = 1, 2, 4, 8; the scanned body is the scan point's at L = 8." in html
+    for raw_key in ("fitted_from", "scan_body_from", "work_matches", "differs", "executed_per_layer"):
+        assert f"<code>{raw_key}" not in html and f"{raw_key}</" not in html
+    assert "True" not in html.split("Predictions")[0]
+    assert "Did XLA keep the scan's while loop? scan: XLA kept its while loop after optimization at L = 1, 2, 4, 8." in html
+
+
+def test_per_layer_table_flags_arithmetic_that_differs():
+    record = synthetic_results()
+    ops = record["per_layer"]["linear"]["opcodes"]
+    ops["dot"]["scan_executed_per_layer"] = 2
+    record["per_layer"]["linear"]["work_matches"] = False
+    html = unescape(render_html(results_from_json(record)).split("What one layer costs")[1])
+    assert 'class="bad">differs<' in _row(html, "<code>dot</code>")
+    assert "the scanned body's arithmetic differs in dot" in html
+
+
+def test_flops_disagreement_is_flagged_in_the_table_and_warnings():
+    html = unescape(render_html(load_results(healthy_path())))
+    assert ("linear scan: XLA's cost analysis counts 544 FLOPs at L=8 where the HLO executes 4.352 k "
+            "(trip-count weighted): it counts the while body once; 3 of 3 points disagree") in html
+    measure = html.split("Memory, cost and runtime")[1].split("What one layer costs")[0]
+    scan_rows = re.findall(r"<tr class=\"flagged\"><td>scan</td><td class=\"num\">(\d+)</td>", measure)
+    assert scan_rows == ["2", "4", "8"]
+    assert "<td>unroll</td>" in measure and 'class="flagged"><td>unroll' not in measure
+    assert "544 ≠" in measure and "marks a row where XLA" in measure
+    # L = 1 has no XLA figure: n/a with its reason, no flag.
+    assert "the CPU backend gave no cost analysis" in _row(measure, '<td>scan</td><td class="num">1</td>')
 
 
 def test_html_says_na_for_what_an_old_run_lacks():

@@ -5,9 +5,9 @@ from __future__ import annotations
 from importlib import metadata
 
 from hloscope.growth import Growth
-from hloscope.report import sections
+from hloscope.report import costs, sections
 from hloscope.report.templating import render
-from hloscope.report.view import fit_report_growth, fmt_count, fmt_exponent, fmt_stats, fmt_value, model_views
+from hloscope.report.view import fit_report_growth, fmt_count, fmt_exponent, fmt_value, model_views, stats_lines
 from hloscope.results import Results
 
 
@@ -29,7 +29,7 @@ def render_html(results: Results, growth: list[Growth] | None = None) -> str:
             "histograms": [h for h in (sections.op_histogram(points, "pre"), sections.op_histogram(points, "opt")) if h],
             "loops": sections.loop_trees(points),
             "measurements": sections.measurements(points),
-            "per_layer": sections.per_layer_view(results, view.name),
+            "per_layer": costs.per_layer_view(results, view.name),
             "show_platform": any("platform" in p.extra for p in points),
             "show_equivalence": any("equivalence" in p.extra for p in points),
         })
@@ -43,7 +43,7 @@ def render_html(results: Results, growth: list[Growth] | None = None) -> str:
         environment=sections.provenance(results),
         config=sections.flatten(results.config),
         version=hloscope_version(),
-        fmt_stats=fmt_stats,
+        stats_lines=stats_lines,
         fmt_count=fmt_count,
         fmt_value=fmt_value,
         fmt_exponent=fmt_exponent,

@@ -10,13 +10,16 @@ import json
 from dataclasses import dataclass
 
 from hloscope.growth import Growth
-from hloscope.report.view import fmt_bytes, fmt_count, fmt_seconds, fmt_value, is_scan_family
+from hloscope.report.costs import disagreement_title, flops_by_point, flops_warnings
+from hloscope.report.view import fmt_bytes, fmt_count, fmt_flops, fmt_seconds, fmt_value, is_scan_family
 from hloscope.results import Point, Results
 
 # A timing is noisy when its slowest sample is this much slower than its fastest.
 NOISY_MAX_OVER_MIN = 1.5
 TIMINGS = ("trace_s", "lower_s", "compile_s", "runtime_s")
 NOT_RECORDED = "not recorded in this results file"
+# The longest histogram bar leaves room in its cell for the count beside it.
+BAR_MAX_PERCENT = 70
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,7 @@ class Cell:
     text: str
     title: str = ""
     na: bool = False
+    flag: bool = False
 
 
 def na_cell(reason: str) -> Cell:
@@ -79,7 +83,7 @@ def op_histogram(points: list[Point], stage: str = "pre", top: int = 14) -> OpHi
     rows = []
     for op in opcodes[:top]:
         values = [c.get(op, 0) for _, c in columns]
-        rows.append(OpRow(op, tuple(Cell(fmt_count(v)) for v in values), tuple(round(100 * v / peak, 1) for v in values)))
+        rows.append(OpRow(op, tuple(Cell(fmt_count(v)) for v in values), tuple(round(BAR_MAX_PERCENT * v / peak, 1) for v in values)))
     return OpHistogram(layers, stage, tuple(name for name, _ in columns), tuple(rows), max(0, len(opcodes) - top))
 
 
@@ -146,12 +150,20 @@ class MeasureRow:
     layers: int
     cells: tuple[Cell, ...]
 
+    @property
+    def flagged(self) -> bool:
+        return any(c.flag for c in self.cells)
+
 
 @dataclass(frozen=True)
 class Measurements:
     columns: tuple[str, ...]
     rows: tuple[MeasureRow, ...]
     reasons: tuple[str, ...]
+
+    @property
+    def flagged(self) -> bool:
+        return any(r.flagged for r in self.rows)
 
 
 def _extra_cell(point: Point, key: str, field: str | None, fmt) -> Cell:
@@ -170,30 +182,40 @@ def _extra_cell(point: Point, key: str, field: str | None, fmt) -> Cell:
     return na_cell(f"{key}.{field}: {NOT_RECORDED}" if field else f"{key}: {NOT_RECORDED}")
 
 
-def _hlo_flops(point: Point) -> Cell:
-    flops = point.hlo.get("pre", {}).get("flops")
-    if isinstance(flops, dict) and isinstance(flops.get("total_flops"), (int, float)):
-        return Cell(f"{flops['total_flops']:.4g}", json.dumps(flops))
-    return na_cell(f"hloscope FLOPs: {NOT_RECORDED}")
+def _hlo_flops(point: Point, check: dict | None) -> Cell:
+    ours = (check or {}).get("hloscope_flops")
+    if ours is None:
+        return na_cell(f"hloscope FLOPs: {NOT_RECORDED}")
+    flops = point.hlo.get("opt", {}).get("flops") or point.hlo.get("pre", {}).get("flops")
+    return Cell(fmt_flops(ours), "trip-count weighted; " + json.dumps(flops))
+
+
+def _xla_flops(point: Point, check: dict | None) -> Cell:
+    cell = _extra_cell(point, "cost", "flops", fmt_flops)
+    if check and check.get("agrees") is False:
+        return Cell(cell.text + " ≠", disagreement_title(check), flag=True)
+    return cell
 
 
 MEASURE_COLUMNS = (
-    ("runtime", lambda p: _extra_cell(p, "runtime_s", None, fmt_seconds)),
-    ("arguments", lambda p: _extra_cell(p, "memory", "argument_bytes", fmt_bytes)),
-    ("outputs", lambda p: _extra_cell(p, "memory", "output_bytes", fmt_bytes)),
-    ("temp", lambda p: _extra_cell(p, "memory", "temp_bytes", fmt_bytes)),
-    ("code", lambda p: _extra_cell(p, "memory", "generated_code_bytes", fmt_bytes)),
-    ("peak RSS", lambda p: _extra_cell(p, "peak_rss_bytes", None, fmt_bytes)),
-    ("FLOPs (XLA)", lambda p: _extra_cell(p, "cost", "flops", lambda v: f"{v:.4g}")),
+    ("runtime", lambda p, c: _extra_cell(p, "runtime_s", None, fmt_seconds)),
+    ("arguments", lambda p, c: _extra_cell(p, "memory", "argument_bytes", fmt_bytes)),
+    ("outputs", lambda p, c: _extra_cell(p, "memory", "output_bytes", fmt_bytes)),
+    ("temp", lambda p, c: _extra_cell(p, "memory", "temp_bytes", fmt_bytes)),
+    ("code", lambda p, c: _extra_cell(p, "memory", "generated_code_bytes", fmt_bytes)),
+    ("peak RSS", lambda p, c: _extra_cell(p, "peak_rss_bytes", None, fmt_bytes)),
+    ("FLOPs (XLA)", _xla_flops),
     ("FLOPs (hloscope)", _hlo_flops),
-    ("bytes accessed", lambda p: _extra_cell(p, "cost", "bytes_accessed", fmt_bytes)),
+    ("bytes accessed", lambda p, c: _extra_cell(p, "cost", "bytes_accessed", fmt_bytes)),
 )
 
 
 def measurements(points: list[Point]) -> Measurements | None:
     """Memory, cost and runtime per ok point; None when no point measured any."""
     ok = [p for p in points if p.ok]
-    rows = [MeasureRow(p.variant, p.layers, tuple(fn(p) for _, fn in MEASURE_COLUMNS)) for p in ok]
+    checks = flops_by_point(ok)
+    rows = [MeasureRow(p.variant, p.layers, tuple(fn(p, checks.get((p.model, p.variant, p.layers)))
+                                                  for _, fn in MEASURE_COLUMNS)) for p in ok]
     if not rows:
         return None
     keep = [i for i in range(len(MEASURE_COLUMNS)) if any(not r.cells[i].na for r in rows)]
@@ -270,18 +292,35 @@ def _noisy_warnings(points: list[Point]) -> list[Warning_]:
     return found
 
 
+# What a recorded warning is about, by a phrase it holds; the rest are the
+# models' pitfalls (layers built without split_rngs, ...).
+WARNING_KINDS = (
+    ("cold repeats", "repeats"),
+    ("peak_rss_bytes", "measurement"),
+    ("--predict-layers", "prediction"),
+    ("interrupted", "interrupted"),
+    ("torn last line", "resume"),
+)
+
+
+def warning_kind(text: str) -> str:
+    return next((kind for phrase, kind in WARNING_KINDS if phrase in text), "pitfall")
+
+
 def collect_warnings(results: Results, growth: list[Growth]) -> list[Warning_]:
-    """Pitfalls, failed points, mismatches, noisy timings and weak fits, in that order."""
-    found = [Warning_("pitfall", str(w)) for w in results.extra.get("warnings") or []]
+    """Pitfalls, failed points, mismatches, FLOPs disagreements, noisy timings and weak fits, in that order."""
+    found = [Warning_(warning_kind(str(w)), str(w)) for w in results.extra.get("warnings") or []]
     for p in results.points:
         where = f"{p.model} {p.variant} L={p.layers}"
         for w in p.extra.get("warnings") or []:
-            found.append(Warning_("pitfall", f"{where}: {w}"))
+            found.append(Warning_(warning_kind(str(w)), f"{where}: {w}"))
         if not p.ok:
             found.append(Warning_(p.status, f"{where}: {p.error or 'no reason recorded'}"))
         eq = p.extra.get("equivalence")
         if isinstance(eq, dict) and eq.get("ok") is False:
             found.append(Warning_("mismatch", f"{where}: differs from {eq.get('against', 'scan')} by {eq.get('max_abs_diff')}"))
+    for model in results.models:
+        found += [Warning_("FLOPs", text) for text in flops_warnings([p for p in results.points if p.model == model])]
     found += _noisy_warnings(list(results.points))
     for g in growth:
         if g.metric in ("compile_s", "hlo.pre.instructions") and len(g.layers) < 3:
@@ -320,57 +359,3 @@ def prediction_rows(results: Results) -> list[tuple[str, ...]]:
         rows.append((str(q.get("model", "")), str(q.get("variant", "")), metric, str(q.get("layers", "")),
                      num("value"), f"{num('low')} – {num('high')}"))
     return rows
-
-
-@dataclass(frozen=True)
-class PerLayer:
-    sentence: str
-    columns: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
-    loops: tuple[tuple[str, ...], ...]
-    other: tuple[tuple[str, str], ...]
-    derived: bool
-
-
-def per_layer_view(results: Results, model: str) -> PerLayer | None:
-    """What one layer adds: stored in the results, or derived from the points."""
-    record = (results.extra.get("per_layer") or {}).get(model)
-    derived = False
-    if record is None:
-        try:
-            from hloscope.per_layer import model_per_layer
-        except ImportError:
-            return None
-        record = model_per_layer([p for p in results.points if p.model == model])
-        derived = True
-    if not isinstance(record, dict):
-        return None
-    opcodes = record.get("opcodes")
-    if not isinstance(opcodes, dict):
-        return PerLayer("", (), (), (), tuple(flatten(record)), derived)
-    try:
-        from hloscope.per_layer import per_layer_sentence
-
-        sentence = per_layer_sentence(model, record)
-    except (ImportError, KeyError, TypeError):
-        sentence = ""
-
-    def text(value) -> str:
-        return "n/a" if value is None else ("yes" if value is True else "no" if value is False else str(value))
-
-    columns = ("opcode", "added per layer (unrolled)", "in the scanned body", "executed per layer, unrolled / scanned", "matches")
-    rows = tuple(
-        (op, text(rec.get("per_layer")), text(rec.get("scan_body")),
-         f"{text(rec.get('executed_per_layer'))} / {text(rec.get('scan_executed_per_layer'))}"
-         if "executed_per_layer" in rec else "n/a", text(rec.get("matches")))
-        for op, rec in sorted(opcodes.items(), key=lambda item: (not item[1].get("work"), item[0]))
-        if isinstance(rec, dict)
-    )
-    loops = tuple(
-        (str(r.get("variant")), str(r.get("layers")), text(r.get("pre")), text(r.get("opt")),
-         "kept" if r.get("kept") else "removed or unrolled by XLA")
-        for r in record.get("while_loops") or [] if isinstance(r, dict)
-    )
-    shown = {"opcodes", "while_loops"}
-    other = tuple(flatten({k: v for k, v in record.items() if k not in shown}))
-    return PerLayer(sentence, columns, rows, loops, other, derived)

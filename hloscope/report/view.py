@@ -58,6 +58,16 @@ def fmt_count(value: float | None) -> str:
     return "n/a" if value is None else f"{value:,.0f}"
 
 
+def fmt_flops(value: float | None) -> str:
+    """'12.63 M': four significant digits with an SI prefix."""
+    if value is None:
+        return "n/a"
+    for prefix, size in (("T", 1e12), ("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if abs(value) >= size:
+            return f"{value / size:.4g} {prefix}"
+    return f"{value:.4g}"
+
+
 def fmt_value(metric: str, value: float | None) -> str:
     """A value in its metric's unit."""
     unit = METRIC_UNITS.get(metric) or ("seconds" if metric.endswith("_s") else "bytes" if metric.endswith("bytes") else "")
@@ -79,6 +89,21 @@ def fmt_stats(stats) -> str:
     if stats.get("min") == stats.get("max"):
         return fmt_seconds(stats["median"])
     return f"{fmt_seconds(stats['median'])} ({fmt_seconds(stats['min'])}–{fmt_seconds(stats['max'])})"
+
+
+def stats_lines(stats) -> tuple[str, str]:
+    """(median, 'min–max') of a STATS record, for a cell that shows them on two lines.
+
+    The range shares the median's unit when its ends do ('4.6–4.8 ms').
+    """
+    text = fmt_stats(stats)
+    if not isinstance(stats, dict) or "median" not in stats or stats.get("min") == stats.get("max"):
+        return text, ""
+    low, high = fmt_seconds(stats["min"]), fmt_seconds(stats["max"])
+    low_num, _, low_unit = low.partition(" ")
+    high_num, _, high_unit = high.partition(" ")
+    spread = f"{low_num}–{high}" if low_unit == high_unit else f"{low}–{high}"
+    return fmt_seconds(stats["median"]), spread
 
 
 def fmt_exponent(g: Growth) -> str:
