@@ -254,7 +254,8 @@ def per_layer_sentence(model: str, record: dict) -> str:
             text += " (plus its loop counter)"
         if differ:
             words = dict.fromkeys(BOOKKEEPING_WORDS.get(r["opcode"], r["opcode"]) for r in differ)
-            text += "; only bookkeeping differs: " + ", ".join(words)
+            kinds = "layout and bookkeeping differ" if any(r["kind"] == "layout" for r in differ) else "bookkeeping differs"
+            text += f"; only {kinds}: " + ", ".join(words)
         return text
     bad = [r["opcode"] for r in arithmetic if r["tone"] == "bad"] or list(record.get("differs") or [])
     return text + " - the scanned body's arithmetic differs in " + ", ".join(bad)

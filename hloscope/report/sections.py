@@ -250,7 +250,7 @@ def flatten(record, prefix: str = "") -> list[tuple[str, str]]:
     if isinstance(record, float):
         return [(prefix, f"{record:.4g}")]
     if isinstance(record, list) and all(not isinstance(v, (dict, list)) for v in record):
-        return [(prefix, ", ".join(map(str, record)))]
+        return [(prefix, ", ".join(map(str, record)) or "none")]
     return [(prefix, record if isinstance(record, str) else json.dumps(record))]
 
 
