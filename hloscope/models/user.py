@@ -75,7 +75,7 @@ def load_factory(source: str) -> Callable[[nnx.Rngs], nnx.Module]:
         raise ModelError(f"--model {source}: {where} has no factory named {name!r}")
     factory = getattr(module, name)
     if not callable(factory):
-        raise ModelError(f"--model {source}: {name} in {where} is a {type(factory).__name__}, not a callable factory")
+        raise ModelError(f"--model {source}: {name} in {where} is {_article(type(factory).__name__)}, not a callable factory")
 
     def checked_factory(rngs: nnx.Rngs) -> nnx.Module:
         try:
@@ -86,7 +86,7 @@ def load_factory(source: str) -> Callable[[nnx.Rngs], nnx.Module]:
             raise ModelError(f"--model {source}: {label}(rngs) raised {type(exc).__name__}: {exc}") from None
         if not isinstance(block, nnx.Module):
             raise ModelError(
-                f"--model {source}: {label}(rngs) returned a {type(block).__name__}, not an nnx.Module"
+                f"--model {source}: {label}(rngs) returned {_article(type(block).__name__)}, not an nnx.Module"
             )
         return block
 
@@ -120,3 +120,8 @@ def user_model(source: str, name: str, input_shape: tuple[int, ...] | None, dtyp
         sizes={"input_shape": list(shape), "dtype": dtype},
         source=source,
     )
+
+
+def _article(noun: str) -> str:
+    """'an int', 'a list': the type name with its indefinite article."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
