@@ -140,6 +140,13 @@ def _check_text(label: str, text: str) -> None:
         raise UsageError(f"{label} is binary, not HLO text")
 
 
+STAGE_TEXT = {
+    "pre": "before optimization",
+    "opt": "after optimization",
+    "unknown": "optimization stage not marked",
+}
+
+
 def _sniff_kind(text: str) -> str:
     # XLA marks scheduled (optimized) modules in the header.
     header = text[: text.find("\n")] if "\n" in text else text
@@ -260,7 +267,7 @@ def format_text(reports: list[ModuleReport]) -> str:
     out: list[str] = []
     for r in reports:
         s = r.summary
-        out.append(f"{r.label} ({r.kind}): module {r.module_name}")
+        out.append(f"{r.label} ({STAGE_TEXT[r.kind]}): module {r.module_name}")
         out.append(
             f"  computations {s.computations}, instructions {s.instructions}, fusions {s.fusions}, "
             f"bytes {s.bytes}"
@@ -301,7 +308,7 @@ def render_inspect_html(reports: list[ModuleReport]) -> str:
                 "loop_tree": _loop_tree(r.loops),
             }
         )
-    return get_environment().get_template("inspect.html.j2").render(sections=sections)
+    return get_environment().get_template("inspect.html.j2").render(sections=sections, stage_text=STAGE_TEXT)
 
 
 def _loop_tree(loops: tuple[LoopReport, ...]) -> list[dict]:
