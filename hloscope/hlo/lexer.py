@@ -162,6 +162,16 @@ def skip_value(src: str, pos: int, what: str = "attribute value") -> int:
     return pos
 
 
+def end_of_item(src: str, pos: int, closer: str, where: str) -> tuple[int, bool]:
+    """After a list item: consume ``,`` (False) or ``closer`` (True), else fail."""
+    pos = skip_ws(src, pos)
+    if src.startswith(",", pos):
+        return pos + 1, False
+    if src.startswith(closer, pos):
+        return pos + 1, True
+    raise error(f"expects ',' or {closer!r} in {where}, found {describe(src, pos)}", src, pos)
+
+
 def skip_dims(src: str, pos: int) -> int:
     """Skip ``[d0,<=d1,?]`` dimension sizes starting at ``[``."""
     pos += 1
@@ -176,13 +186,9 @@ def skip_dims(src: str, pos: int) -> int:
             if src.startswith("<=", pos):
                 pos += 2
             pos, _ = parse_int(src, pos, "dimension size")
-        pos = skip_ws(src, pos)
-        if src.startswith(",", pos):
-            pos += 1
-        elif src.startswith("]", pos):
-            return pos + 1
-        else:
-            raise error(f"expects ',' or ']' in dimensions, found {describe(src, pos)}", src, pos)
+        pos, closed = end_of_item(src, pos, "]", "dimensions")
+        if closed:
+            return pos
 
 
 _PRIMITIVE_RE = re.compile(r"[a-z][a-z0-9]*(?=\[)")
@@ -225,15 +231,10 @@ def parse_shape(src: str, pos: int) -> tuple[int, str]:
                     pos = skip_group(src, after)
         # After an element: a comma continues a tuple, ')' closes one.
         while depth:
-            pos = skip_ws(src, pos)
-            if src.startswith(",", pos):
-                pos += 1
+            pos, closed = end_of_item(src, pos, ")", "tuple shape")
+            if not closed:
                 break
-            if src.startswith(")", pos):
-                depth -= 1
-                pos += 1
-                continue
-            raise error(f"expects ',' or ')' in tuple shape, found {describe(src, pos)}", src, pos)
+            depth -= 1
         else:
             return pos, clean_text(src[start:pos])
 

@@ -366,13 +366,9 @@ def _parse_operands(src, pos, operands, computation, seen, comp_names, depth):
             if word not in seen:
                 raise error(f"instruction does not exist: {word}", src, word_pos)
             operands.append(seen[word])
-        pos = skip_ws(src, pos)
-        if src.startswith(",", pos):
-            pos += 1
-        elif src.startswith(")", pos):
-            return pos + 1
-        else:
-            raise error(f"expects ',' or ')' in operands, found {lexer.describe(src, pos)}", src, pos)
+        pos, closed = lexer.end_of_item(src, pos, ")", "operands")
+        if closed:
+            return pos
 
 
 
