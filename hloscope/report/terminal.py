@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hloscope.growth import fit_growth
-from hloscope.report.view import fmt_seconds, model_views
+from hloscope.report.view import HEADLINE_METRICS, fmt_seconds, headline
 from hloscope.results import Results
 
 
@@ -22,9 +22,11 @@ def summary_table(results: Results) -> str:
         if not p.ok and p.error:
             lines.append(f"    {p.error}")
     lines.append("")
-    for view in model_views(results):
-        lines.append(view.headline)
-    growth = [g for g in fit_growth(results.points) if g.metric in ("compile_s", "hlo.pre.instructions")]
+    # Headlines read only these two fits: fit them once, and lay out no chart.
+    growth = fit_growth(results.points, HEADLINE_METRICS)
+    for model in results.models:
+        points = [p for p in results.points if p.model == model]
+        lines.append(headline(model, points, [g for g in growth if g.model == model]))
     for g in growth:
         lines.append(f"  {g.model} {g.variant} {g.metric}: {g.order} (exponent {g.exponent:.2f})")
     return "\n".join(lines)
