@@ -98,8 +98,3 @@ def backend_config(raw: str | None) -> dict | None:
     except ValueError:
         return None
     return value if isinstance(value, dict) else None
-
-
-def flag(raw: str | None) -> bool:
-    """``true`` -> True; anything else, or missing, -> False."""
-    return raw is not None and raw.strip() == "true"

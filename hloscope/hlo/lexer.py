@@ -12,19 +12,15 @@ import string
 
 from hloscope.hlo.errors import HloParseError
 
-WHITESPACE = frozenset(" \t\r\n")
-NAME_START_CHARS = frozenset(string.ascii_letters + "_")
 NAME_CHARS = frozenset(string.ascii_letters + string.digits + "_.-")
 OPENERS = {"(": ")", "[": "]", "{": "}"}
-CLOSERS = frozenset(")]}")
 QUOTES = frozenset("\"'")
-# Characters that end a bare (unbracketed, unquoted) attribute value.
-BARE_VALUE_STOP = WHITESPACE | frozenset(",(){}[]\"'")
 
 _WS_RE = re.compile(r"[ \t\r\n]*")
 _NAME_RE = re.compile(r"%?([A-Za-z_][\w.\-]*)", re.ASCII)
 _INT_RE = re.compile(r"-?[0-9]{1,30}(?![0-9])", re.ASCII)
 _BARE_RUN_RE = re.compile(r"[^\s,(){}\[\]\"'/]+|/(?![/*])")
+_DESCRIBE_RE = re.compile(r"[\w.\-]{1,40}")
 
 
 def error(msg: str, src: str, pos: int) -> HloParseError:
@@ -38,7 +34,7 @@ def describe(src: str, pos: int) -> str:
         return "end of text"
     ch = src[pos]
     if ch in NAME_CHARS:
-        m = re.compile(r"[\w.\-]{1,40}").match(src, pos)
+        m = _DESCRIBE_RE.match(src, pos)
         return repr(m.group(0)) if m else repr(ch)
     return repr(ch)
 
@@ -106,7 +102,6 @@ def skip_group(src: str, pos: int) -> int:
     """Skip a bracketed group starting at ``pos`` with its nested groups and strings."""
     stack = [OPENERS[src[pos]]]
     i = pos + 1
-    n = len(src)
     find_special = _GROUP_SPECIAL_RE.search
     while stack:
         m = find_special(src, i)
@@ -129,8 +124,6 @@ def skip_group(src: str, pos: int) -> int:
                 raise error(f"expects {stack[-1]!r}, found {ch!r}", src, i)
             stack.pop()
             i += 1
-        if i > n:
-            raise error(f"unclosed {src[pos]!r}", src, pos)
     return i
 
 
