@@ -24,12 +24,13 @@ def render_markdown(results: Results, growth: list[Growth] | None = None) -> str
         f"(backend {_cell(str(env.get('backend') or 'n/a'))}, jax {_cell(str(env.get('jax') or 'n/a'))}).",
         "",
     ]
-    for view in model_views(results, growth):
+    views = model_views(results, growth)
+    for view in views:
         lines.append(f"- **{_cell(view.name)}**: {_cell(view.headline)}")
     lines += ["", "| model | variant | compile time | HLO instructions (pre) | compile at largest L | HLO instr. at largest L |",
               "| --- | --- | --- | --- | --- | --- |"]
     fits = {(g.model, g.variant, g.metric): g for g in growth}
-    for view in model_views(results, growth):
+    for view in views:
         for variant in view.variants:
             ok = [p for p in view.points if p.variant == variant and p.ok]
             cells = []
