@@ -106,7 +106,9 @@ def _holds(exp: Expectation, g: Growth) -> bool:
 
 def check_results(results: Results, expectations: list[Expectation] | tuple[Expectation, ...] = DEFAULT_POLICY) -> CheckOutcome:
     """Check every (model, variant) matching each expectation; UsageError if one matches nothing."""
-    fits = {(g.model, g.variant, g.metric): g for g in fit_growth(results.points, REPORT_METRICS)}
+    # Fit only the metrics asked about: each fit is independent of the others.
+    metrics = [m for m in REPORT_METRICS if any(exp.metric == m for exp in expectations)]
+    fits = {(g.model, g.variant, g.metric): g for g in fit_growth(results.points, metrics)}
     series = list(dict.fromkeys((p.model, p.variant) for p in results.points))
     checked, violations = [], []
     for exp in expectations:
