@@ -47,18 +47,20 @@ class HloParseError(ValueError, HloscopeError):
     exit_code = 2
 
     def __init__(self, msg: str, src: str = "", pos: int = 0, label: str | None = None):
-        self.msg = msg
-        self.pos = pos
-        self.label = label
-        self.line, self.column = line_and_column(src, pos)
-        self._excerpt = _caret_excerpt(src, pos, self.column) if src else ""
-        where = f"line {self.line}, column {self.column}"
+        line, column = line_and_column(src, pos)
+        excerpt = _caret_excerpt(src, pos, column) if src else ""
+        self._fill(msg, pos, label, line, column, excerpt)
+
+    def _fill(self, msg, pos, label, line, column, excerpt) -> None:
+        self.msg, self.pos, self.label = msg, pos, label
+        self.line, self.column, self._excerpt = line, column, excerpt
+        where = f"line {line}, column {column}"
         if label:
             where = f"{label}: {where}"
         full = f"{msg} ({where})"
-        if self._excerpt:
-            full = f"{full}\n{self._excerpt}"
-        super().__init__(full)
+        if excerpt:
+            full = f"{full}\n{excerpt}"
+        ValueError.__init__(self, full)
 
     def with_label(self, label: str) -> HloParseError:
         """The same error, its message prefixed with a file label."""
@@ -71,9 +73,5 @@ class HloParseError(ValueError, HloscopeError):
 
 def _rebuild(msg, pos, label, line, column, excerpt):
     error = HloParseError.__new__(HloParseError)
-    error.msg, error.pos, error.label = msg, pos, label
-    error.line, error.column, error._excerpt = line, column, excerpt
-    where = f"{label}: line {line}, column {column}" if label else f"line {line}, column {column}"
-    full = f"{msg} ({where})" + (f"\n{excerpt}" if excerpt else "")
-    ValueError.__init__(error, full)
+    error._fill(msg, pos, label, line, column, excerpt)
     return error
