@@ -125,7 +125,7 @@ def check_results(results: Results, expectations: list[Expectation] | tuple[Expe
                 violations.append(f"{where}: cannot be fitted ({ok} successful point(s) with this metric, need 2); "
                                   f"expected {exp.bound()} ({exp.source})")
             elif not _holds(exp, g):
-                fitted = getattr(g, "fit_layers", ()) or g.layers
+                fitted = g.fit_layers or g.layers
                 violations.append(f"{where}: {g.order} (exponent {fmt_exponent(g)}, fitted on L = "
                                   f"{', '.join(map(str, fitted))}), expected {exp.bound()} ({exp.source})")
     failed = [p for p in results.points if not p.ok]

@@ -159,10 +159,10 @@ def fit_curve(growth, until: float | None = None, steps: int = 16) -> tuple[tupl
     Timings follow exp(intercept) * L^exponent; exact counts that grow follow
     base_value + exp(intercept) * (L - base_layers)^exponent (see hloscope.growth).
     """
-    layers = tuple(getattr(growth, "fit_layers", ()) or growth.layers)
-    if not layers or not hasattr(growth, "intercept"):
+    layers = growth.fit_layers or growth.layers
+    if not layers:
         return ()
-    base = getattr(growth, "base_layers", None) or 0
+    base = growth.base_layers or 0
     lo = max(min(layers), base + 0.5 if base else min(layers))
     hi = max(max(layers), until or 0)
     if hi <= lo:
@@ -175,6 +175,6 @@ def fit_curve(growth, until: float | None = None, steps: int = 16) -> tuple[tupl
             continue
         y = math.exp(growth.intercept + growth.exponent * math.log(shifted))
         if base:
-            y += getattr(growth, "base_value", 0.0)
+            y += growth.base_value
         points.append((round(x, 4), y))
     return tuple(points)

@@ -112,17 +112,15 @@ def fmt_exponent(g: Growth) -> str:
     def num(value: float) -> str:
         return f"{value + 0.0:.2f}".replace("-0.00", "0.00")
 
-    low, high = getattr(g, "exponent_low", None), getattr(g, "exponent_high", None)
-    if low is None or high is None:
+    if g.exponent_low is None or g.exponent_high is None:
         return num(g.exponent)
-    return f"{num(g.exponent)} (95% {num(low)} to {num(high)})"
+    return f"{num(g.exponent)} (95% {num(g.exponent_low)} to {num(g.exponent_high)})"
 
 
 def fitted_on(g: Growth) -> str:
     """', fitted on L >= 8' when the fit used only the upper layer counts."""
-    chosen = tuple(getattr(g, "fit_layers", ()) or ())
-    if chosen and tuple(chosen) != tuple(g.layers):
-        return f", fitted on L ≥ {min(chosen)}"
+    if g.fit_layers and g.fit_layers != g.layers:
+        return f", fitted on L ≥ {min(g.fit_layers)}"
     return ""
 
 
