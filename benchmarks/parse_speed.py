@@ -1,8 +1,8 @@
 """Parse speed of hloscope's HLO parser against XLA's own, side by side.
 
-Generates the pre- and post-optimization HLO of an UNROLLED pre-LN transformer
-stack (96 layers by default: LayerNorm, 4-head attention with d_model 256,
-residual, LayerNorm, 4x GELU MLP, residual; sequence 64, batch 1), then parses
+Generates the pre- and post-optimization HLO of the built-in pre-LN transformer
+stack, UNROLLED (96 layers by default: LayerNorm, 4-head attention with d_model
+256, residual, LayerNorm, 4x GELU MLP, residual; sequence 64, batch 1), then parses
 each text with ``hloscope.hlo.parse_hlo`` and with
 ``jaxlib._hlo.hlo_module_from_text``, alternating, and prints MB/s (median of
 the runs) and the ratio. It also prints what parsing allocates (tracemalloc)
@@ -34,37 +34,14 @@ BATCH = 1
 def transformer_hlo_texts(num_layers: int = 96, seed: int = 0) -> tuple[str, str]:
     """(pre-optimization HLO, post-optimization HLO) of an unrolled transformer stack."""
     import jax
-    import jax.numpy as jnp
-    from flax import nnx
 
-    class Block(nnx.Module):
-        def __init__(self, rngs: nnx.Rngs):
-            self.ln1 = nnx.LayerNorm(D_MODEL, rngs=rngs)
-            self.attn = nnx.MultiHeadAttention(num_heads=NUM_HEADS, in_features=D_MODEL, decode=False, rngs=rngs)
-            self.ln2 = nnx.LayerNorm(D_MODEL, rngs=rngs)
-            self.up = nnx.Linear(D_MODEL, 4 * D_MODEL, rngs=rngs)
-            self.down = nnx.Linear(4 * D_MODEL, D_MODEL, rngs=rngs)
+    from hloscope.models.stacking import build_stack, forward_of
+    from hloscope.models.zoo import transformer_model
 
-        def __call__(self, x):
-            x = x + self.attn(self.ln1(x))
-            return x + self.down(jax.nn.gelu(self.up(self.ln2(x))))
-
-    @nnx.split_rngs(splits=num_layers)
-    @nnx.vmap(in_axes=(0,), out_axes=0)
-    def make_stack(rngs: nnx.Rngs) -> Block:
-        return Block(rngs)
-
-    graphdef, state = nnx.split(make_stack(nnx.Rngs(seed)))
-
-    def forward(state, x):
-        # Unrolled: one copy of the block per layer, indexing the stacked params.
-        for layer in range(num_layers):
-            layer_state = jax.tree_util.tree_map(lambda a, layer=layer: a[layer], state)
-            x = nnx.merge(graphdef, layer_state)(x)
-        return x
-
-    x = jnp.ones((BATCH, SEQ_LEN, D_MODEL), jnp.float32)
-    lowered = jax.jit(forward).lower(state, x)
+    # The built-in transformer, stacked and unrolled exactly as ``analyze`` does it.
+    spec = transformer_model(D_MODEL, NUM_HEADS, SEQ_LEN, BATCH)
+    forward = forward_of(build_stack(spec, num_layers, seed), "unroll", spec.make_input())
+    lowered = jax.jit(forward.fn).lower(*forward.args)
     return lowered.as_text(dialect="hlo"), lowered.compile().as_text()
 
 
