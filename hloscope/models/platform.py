@@ -13,11 +13,10 @@ from typing import Callable
 import jax
 
 from hloscope.errors import UsageError
+from hloscope.lowering import LOWER_EVENT, TRACE_EVENT, _ensure_listener, _fresh, _recorder
 from hloscope.models.stacking import Forward
 
 PLATFORMS = ("cpu", "cuda", "tpu")
-TRACE_EVENT = "/jax/core/compile/jaxpr_trace_duration"
-LOWER_EVENT = "/jax/core/compile/jaxpr_to_mlir_module_duration"
 
 
 def local_platform() -> str:
@@ -48,38 +47,27 @@ class CrossLowering:
     lower_s: tuple[float, ...]
 
 
-class _Durations:
-    def __init__(self):
-        self.active = False
-        self.seen: dict[str, float] = {}
-
-    def __call__(self, event: str, duration_secs: float, **kwargs) -> None:
-        if self.active:
-            self.seen[event] = self.seen.get(event, 0.0) + duration_secs
-
-
-_durations = _Durations()
-_listening = False
-
-
 def lower_for_platform(build: Callable[[], Forward], repeats: int, platform: str) -> CrossLowering:
-    """Trace and lower ``build()``'s forward for ``platform`` ``repeats`` times, cold."""
-    global _listening
-    if not _listening:
-        jax.monitoring.register_event_duration_secs_listener(_durations)
-        _listening = True
+    """Trace and lower ``build()``'s forward for ``platform`` ``repeats`` times, cold.
+
+    As in ``lower_cold``: the parameters are built once, and every repeat
+    wraps the forward in a new function object after ``jax.clear_caches()``.
+    """
+    _ensure_listener()
+    forward = build()
     trace_s, lower_s = [], []
-    pre_text = ""
+    lowered = None
     for _ in range(repeats):
-        forward = build()
+        fn = _fresh(forward.fn)
         jax.clear_caches()
-        _durations.seen = {}
-        _durations.active = True
+        _recorder.durations = {}
+        _recorder.active = True
         try:
-            lowered = jax.jit(forward.fn).trace(*forward.args).lower(lowering_platforms=(platform,))
+            lowered = jax.jit(fn).trace(*forward.args).lower(lowering_platforms=(platform,))
         finally:
-            _durations.active = False
-        trace_s.append(_durations.seen.get(TRACE_EVENT, 0.0))
-        lower_s.append(_durations.seen.get(LOWER_EVENT, 0.0))
-        pre_text = lowered.as_text(dialect="hlo")
+            _recorder.active = False
+        trace_s.append(_recorder.durations.get(TRACE_EVENT, 0.0))
+        lower_s.append(_recorder.durations.get(LOWER_EVENT, 0.0))
+    # The dialect must be named: the default text is StableHLO.
+    pre_text = lowered.as_text(dialect="hlo") if lowered is not None else ""
     return CrossLowering(platform, pre_text, tuple(trace_s), tuple(lower_s))
