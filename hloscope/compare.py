@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from hloscope.growth import Growth
-from hloscope.report.view import REPORT_METRICS, fit_report_growth, fmt_exponent, fmt_value
+from hloscope.report.view import HEADLINE_METRICS, REPORT_METRICS, fit_report_growth, fmt_exponent, fmt_value
 from hloscope.results import Results, load_results
 
 # Environment keys whose difference can explain a change in compile cost.
@@ -171,7 +171,7 @@ def summary_text(comparison: Comparison) -> str:
         lines.append(f"regression: {text}")
     for text in comparison.improvements:
         lines.append(f"improvement: {text}")
-    headline = [c for c in comparison.points if c.metric in ("compile_s", "hlo.pre.instructions")]
+    headline = [c for c in comparison.points if c.metric in HEADLINE_METRICS]
     largest: dict[tuple[str, str, str], PointChange] = {}
     for c in headline:
         if c.ratio is not None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from hloscope.growth import Growth
 from hloscope.report.costs import disagreement_title, flops_by_point, flops_warnings
-from hloscope.report.view import fmt_bytes, fmt_count, fmt_flops, fmt_seconds, fmt_value, is_scan_family
+from hloscope.report.view import HEADLINE_METRICS, fmt_bytes, fmt_count, fmt_flops, fmt_seconds, fmt_value, is_scan_family
 from hloscope.results import Point, Results
 
 # A timing is noisy when its slowest sample is this much slower than its fastest.
@@ -323,7 +323,7 @@ def collect_warnings(results: Results, growth: list[Growth]) -> list[Warning_]:
         found += [Warning_("FLOPs", text) for text in flops_warnings([p for p in results.points if p.model == model])]
     found += _noisy_warnings(list(results.points))
     for g in growth:
-        if g.metric in ("compile_s", "hlo.pre.instructions") and len(g.layers) < 3:
+        if g.metric in HEADLINE_METRICS and len(g.layers) < 3:
             found.append(Warning_("weak fit", f"{g.model} {g.variant} {g.metric}: fitted on {len(g.layers)} points only"))
     return found
 
