@@ -223,19 +223,16 @@ def _parse_body(src: str, pos: int, computation: HloComputation, comp_names: set
                 operands = []
             if "/" in shape:
                 shape = INDEX_RE.sub("", shape)
+            attr_pos = None
+            calls = ()
             if rest:
                 attr_pos = m.start(7)
-                calls = ()
                 if call_hint(rest):
                     attrs = {a.group(1): a.group(2) for a in ATTR_RE.finditer(rest)}
                     calls = _calls_from_attrs(attrs, src, attr_pos, comp_names)
-                inst = HloInstruction(
-                    name, share(opcode, opcode), share(shape, shape), operands, payload, computation, calls, attr_pos
-                )
-            else:
-                inst = HloInstruction(
-                    name, share(opcode, opcode), share(shape, shape), operands, payload, computation, (), None
-                )
+            inst = HloInstruction(
+                name, share(opcode, opcode), share(shape, shape), operands, payload, computation, calls, attr_pos
+            )
             append(inst)
             seen[name] = name
             if is_root:
