@@ -10,19 +10,13 @@ from __future__ import annotations
 import jax
 from flax import nnx
 
+from hloscope.models.stacking import stack_blocks
+
 
 def make_seed_blocks(seed, num_layers, features) -> nnx.Linear:
     """Build the stacked Linear block: kernel (N, F, F), bias (N, F)."""
-    N = int(num_layers)
     F = int(features)
-    s = int(seed)
-
-    @nnx.split_rngs(splits=N)
-    @nnx.vmap(in_axes=(0,), out_axes=0)
-    def create_block(rngs: nnx.Rngs) -> nnx.Linear:
-        return nnx.Linear(F, F, rngs=rngs)
-
-    return create_block(nnx.Rngs(s))
+    return stack_blocks(lambda rngs: nnx.Linear(F, F, rngs=rngs), num_layers, seed)
 
 
 def scan_layers_forward(seed, x, num_layers, features):
