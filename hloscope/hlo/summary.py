@@ -84,10 +84,12 @@ def summarize_module(module: HloModule) -> HloSummary:
     counts = op_counts(module)
     weighted = op_counts(module, weighted=True)
     flops = module_flops(module)
-    fused = {callee for inst in module.instructions() if inst.opcode == "fusion" for _, callee in inst.calls}
+    fused: set[str] = set()
     targets: Counter[str] = Counter()
     for inst in module.instructions():
-        if inst.opcode == "custom-call":
+        if inst.opcode == "fusion":
+            fused.update(callee for _, callee in inst.calls)
+        elif inst.opcode == "custom-call":
             targets[unquote(inst.attributes.get("custom_call_target", ""))] += 1
     return HloSummary(
         instructions=sum(counts.values()),
