@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from hloscope.growth import Growth
 from hloscope.report.costs import disagreement_title, flops_by_point, flops_warnings
-from hloscope.report.view import HEADLINE_METRICS, fmt_bytes, fmt_count, fmt_flops, fmt_seconds, fmt_value, is_scan_family
+from hloscope.report.view import (HEADLINE_METRICS, fmt_bytes, fmt_count, fmt_flops, fmt_seconds, fmt_value, is_scan_family,
+                                  timing_stats)
 from hloscope.results import Point, Results
 
 # A timing is noisy when its slowest sample is this much slower than its fastest.
@@ -53,7 +54,7 @@ class OpHistogram:
 def _largest_pair(points: list[Point]) -> tuple[int, Point, Point | None] | None:
     """The largest L where a scan-family and another variant both compiled."""
     ok = [p for p in points if p.ok]
-    scanned = {p.layers: p for p in ok if is_scan_family(p.variant) and p.variant == "scan"} or {
+    scanned = {p.layers: p for p in ok if p.variant == "scan"} or {
         p.layers: p for p in ok if is_scan_family(p.variant)
     }
     unrolled = {p.layers: p for p in ok if p.variant == "unroll"} or {p.layers: p for p in ok if not is_scan_family(p.variant)}
@@ -175,8 +176,7 @@ def _extra_cell(point: Point, key: str, field: str | None, fmt) -> Cell:
     if field is not None:
         node = node.get(field) if isinstance(node, dict) else None
     if isinstance(node, dict) and "median" in node:
-        cell = Cell(fmt(node["median"]), f"median; min {fmt(node['min'])}, max {fmt(node['max'])}")
-        return cell
+        return Cell(fmt(node["median"]), f"median; min {fmt(node['min'])}, max {fmt(node['max'])}")
     if isinstance(node, (int, float)) and not isinstance(node, bool):
         return Cell(fmt(node))
     return na_cell(f"{key}.{field}: {NOT_RECORDED}" if field else f"{key}: {NOT_RECORDED}")
@@ -219,12 +219,11 @@ def measurements(points: list[Point]) -> Measurements | None:
     if not rows:
         return None
     keep = [i for i in range(len(MEASURE_COLUMNS)) if any(not r.cells[i].na for r in rows)]
-    reasons = sorted({c.title for r in rows for c in r.cells if c.na})
-    if not keep:
-        return Measurements((), (), tuple(reasons))
-    rows = [MeasureRow(r.variant, r.layers, tuple(r.cells[i] for i in keep)) for r in rows]
-    reasons = sorted({c.title for r in rows for c in r.cells if c.na})
-    return Measurements(tuple(MEASURE_COLUMNS[i][0] for i in keep), tuple(rows), tuple(reasons))
+    if keep:
+        rows = [MeasureRow(r.variant, r.layers, tuple(r.cells[i] for i in keep)) for r in rows]
+    # With no column kept, the reasons of every n/a cell say why the table is empty.
+    reasons = tuple(sorted({c.title for r in rows for c in r.cells if c.na}))
+    return Measurements(tuple(MEASURE_COLUMNS[i][0] for i in keep), tuple(rows) if keep else (), reasons)
 
 
 def equivalence_cell(point: Point) -> Cell:
@@ -264,7 +263,7 @@ def noisy_timings(point: Point) -> list[tuple[str, float]]:
     """(timing, max/min) of a point's timings whose max/min exceeds NOISY_MAX_OVER_MIN."""
     found = []
     for name in TIMINGS:
-        stats = point.timing.get(name) if name in point.timing else point.extra.get(name)
+        stats = timing_stats(point, name)
         if isinstance(stats, dict) and len(stats.get("samples") or []) >= 2 and stats.get("min", 0) > 0:
             ratio = stats["max"] / stats["min"]
             if ratio > NOISY_MAX_OVER_MIN:
@@ -280,7 +279,7 @@ def _noisy_warnings(points: list[Point]) -> list[Warning_]:
         if not p.ok:
             continue
         for name in TIMINGS:
-            if isinstance(p.timing.get(name) or p.extra.get(name), dict):
+            if isinstance(timing_stats(p, name), dict):
                 measured[(p.model, name)] = measured.get((p.model, name), 0) + 1
         for name, ratio in noisy_timings(p):
             groups.setdefault((p.model, name), []).append((ratio, p))

@@ -129,10 +129,15 @@ def fit_report_growth(results: Results) -> list[Growth]:
     return fit_growth(results.points, REPORT_METRICS)
 
 
+def timing_stats(point: Point, name: str):
+    """The STATS record of a timing: compile, lower and trace times sit in ``timing``, runtime_s beside it."""
+    return point.timing.get(name) if name in point.timing else point.extra.get(name)
+
+
 def hover_label(point: Point, metric: str, value: float) -> str:
     """Exact value of a point for a chart's hover text."""
     text = f"{point.variant}, L={point.layers}: {metric} = {value:.6g}"
-    stats = point.timing.get(metric) if metric in point.timing else point.extra.get(metric)
+    stats = timing_stats(point, metric)
     if isinstance(stats, dict) and "samples" in stats:
         text += f" (median of {len(stats['samples'])}; min {stats['min']:.6g}, max {stats['max']:.6g})"
     return text
