@@ -113,8 +113,6 @@ def _read_source(file: Path, label: str) -> HloSource:
         data = file.read_bytes()
     except OSError as exc:
         raise UsageError(f"cannot read {label}: {exc.strerror or exc}") from None
-    if not data.strip():
-        raise UsageError(f"{label} is empty")
     if b"\0" in data:
         raise UsageError(f"{label} is binary, not HLO text")
     try:
