@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
+from hloscope.growth import _ols
 from hloscope.results import Point
 
 # Ops that are a layer's arithmetic; the rest (parameters, tuples, slices of
@@ -33,15 +34,13 @@ FLOPS_RELATIVE_TOLERANCE = 0.10
 SCANNED_VARIANTS_PREFIX = "scan"
 
 
-def _fit_line(xs: list[float], ys: list[float]) -> tuple[float, float, bool]:
-    """Least-squares a + b*x; whether it passes through every point."""
-    n = len(xs)
-    mean_x, mean_y = sum(xs) / n, sum(ys) / n
-    sxx = sum((x - mean_x) ** 2 for x in xs)
-    b = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys)) / sxx
-    a = mean_y - b * mean_x
-    exact = all(abs(a + b * x - y) < 1e-6 for x, y in zip(xs, ys))
-    return a, b, exact
+def _fit_op(counts: dict[int, dict[str, int]], op: str) -> tuple[float, float, bool]:
+    """Least-squares a + b*L of ``op``'s count; whether it passes through every point."""
+    xs = [float(L) for L in sorted(counts)]
+    ys = [float(counts[L].get(op, 0)) for L in sorted(counts)]
+    line = _ols(xs, ys)
+    exact = all(abs(line.intercept + line.slope * x - y) < 1e-6 for x, y in zip(xs, ys))
+    return line.intercept, line.slope, exact
 
 
 def _number(value: float) -> float | int:
@@ -80,7 +79,7 @@ def model_per_layer(points: list[Point]) -> dict | None:
     body, body_layers = _scan_body(points)
     opcodes = {}
     for op in sorted({op for c in counts.values() for op in c} | set(body or {})):
-        a, b, exact = _fit_line([float(L) for L in layers], [float(counts[L].get(op, 0)) for L in layers])
+        a, b, exact = _fit_op(counts, op)
         in_body = None if body is None else int(body.get(op, 0))
         if abs(b) < 1e-9 and not in_body:
             continue
@@ -103,7 +102,7 @@ def model_per_layer(points: list[Point]) -> dict | None:
         # Executed counts see through called computations that a Python loop
         # shares between layers (jax.nn.relu is one computation called L times).
         work_matches = all(
-            _same_work(op, *executed[op]) for op in executed if op in WORK_OPCODES or op == "add"
+            _same_work(op, *executed[op]) for op in executed if opcode_kind(op) == "arithmetic"
         )
     else:
         work_matches = None if body is None else all(rec["matches"] for rec in work.values())
@@ -127,11 +126,7 @@ def _executed_per_layer(points: list[Point]) -> dict[str, tuple]:
         return {}
     result = {}
     for op in sorted({op for c in [*unrolled.values(), *scanned.values()] for op in c}):
-        slopes = []
-        for counts in (unrolled, scanned):
-            layers = sorted(counts)
-            _, b, _ = _fit_line([float(L) for L in layers], [float(counts[L].get(op, 0)) for L in layers])
-            slopes.append(_number(b))
+        slopes = [_number(_fit_op(counts, op)[1]) for counts in (unrolled, scanned)]
         if any(slopes):
             result[op] = tuple(slopes)
     return result
@@ -206,9 +201,8 @@ def opcode_verdict(op: str, rec: dict) -> tuple[str, str]:
         return "same", "good"
     kind = opcode_kind(op)
     if kind == "arithmetic":
-        if op == "add" and scanned == unrolled + 1:
-            return "same + loop counter", "good"
-        return "differs", "bad"
+        # Not equal, so the same work means the scan's loop counter.
+        return ("same + loop counter", "good") if _same_work(op, unrolled, scanned) else ("differs", "bad")
     return f"differs: {kind}", "muted"
 
 
