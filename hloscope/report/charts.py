@@ -103,7 +103,6 @@ def loglog_chart(
     title: str,
     y_label: str,
     series: list[SeriesData],
-    tick_format=fmt_number,
     width: int = 480,
     height: int = 300,
 ) -> Chart | None:
@@ -149,7 +148,7 @@ def loglog_chart(
         drawn.append(Series(s.name, color, path, markers, s.legend, fit_path, s.dashed))
     x_values = sorted({x for x, _ in pts})
     x_ticks = tuple(Tick(sx(x), fmt_number(x)) for x in x_values)
-    y_ticks = tuple(Tick(sy(t), tick_format(t)) for t in _decade_ticks(y_lo, y_hi))
+    y_ticks = tuple(Tick(sy(t), fmt_number(t)) for t in _decade_ticks(y_lo, y_hi))
     return Chart(title, y_label, width, height, left, top, plot_w, plot_h, x_ticks, y_ticks, tuple(drawn))
 
 

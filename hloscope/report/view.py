@@ -238,7 +238,8 @@ def model_views(results: Results, growth: list[Growth] | None = None) -> list[Mo
         points = [p for p in results.points if p.model == model]
         model_growth = [g for g in growth if g.model == model]
         ok_layers = [p.layers for p in points if p.ok]
-        order = {v: i for i, v in enumerate(dict.fromkeys(p.variant for p in points))}
+        variants = tuple(dict.fromkeys(p.variant for p in points))
+        order = {v: i for i, v in enumerate(variants)}
         views.append(
             ModelView(
                 name=model,
@@ -246,7 +247,7 @@ def model_views(results: Results, growth: list[Growth] | None = None) -> list[Mo
                 charts=tuple(model_charts(points, model_growth, [q for q in predictions if q.get("model") == model])),
                 growth=tuple(model_growth),
                 points=tuple(sorted(points, key=lambda p: (order[p.variant], p.layers))),
-                variants=tuple(dict.fromkeys(p.variant for p in points)),
+                variants=variants,
                 largest_layers=max(ok_layers) if ok_layers else None,
             )
         )
