@@ -78,8 +78,7 @@ def trip_count_of(
     inst: HloInstruction, body: HloComputation | None, condition: HloComputation | None
 ) -> tuple[int | None, str | None]:
     """Trip count of a while instruction and where it came from."""
-    raw = inst.attributes.get("backend_config")
-    config = backend_config(raw) if raw else None
+    config = backend_config(inst.attributes.get("backend_config"))
     if config:
         known = config.get("known_trip_count")
         trips = to_int(str(known.get("n"))) if isinstance(known, dict) else None
@@ -174,8 +173,7 @@ def _tuple_index_of_param(inst: HloInstruction | None) -> int | None:
     source = _skip_copies(_producer(inst, inst.operands[0]))
     if source is None or source.parameter_number != 0:
         return None
-    index = inst.attributes.get("index", "").strip()
-    return to_int(index)
+    return to_int(inst.attributes.get("index"))
 
 
 def _int_constant(inst: HloInstruction | None) -> int | None:
@@ -188,8 +186,7 @@ def _int_constant(inst: HloInstruction | None) -> int | None:
             return None
     if inst.opcode != "constant" or not inst.shape.startswith(_INT_TYPES) or "[]" not in inst.shape:
         return None
-    text = (inst.payload or "").strip()
-    return to_int(text)
+    return to_int(inst.payload)
 
 
 def _init_value(init_tuple: HloInstruction | None, index: int) -> int | None:
