@@ -277,11 +277,7 @@ def samples_of(point: Point, metric: str) -> tuple[list[float], bool]:
     """
     node: Any = point.timing.get(metric)
     if node is None:
-        node = point.to_json()
-        for part in metric.split("."):
-            if not isinstance(node, dict) or part not in node:
-                return [], True
-            node = node[part]
+        node = point.lookup(metric)
     exact = not isinstance(node, dict)
     if isinstance(node, dict):
         values = node.get("samples") or ([node["median"]] if "median" in node else [])

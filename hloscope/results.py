@@ -42,6 +42,10 @@ class Stats:
         return {"median": self.median, "min": self.min, "max": self.max, "samples": list(self.samples)}
 
 
+# The core keys of a point's record, in the order to_json() writes them.
+_RECORD_FIELDS = ("model", "variant", "layers", "status", "error", "timing", "hlo")
+
+
 @dataclass(frozen=True)
 class Point:
     """One (model, variant, layers) measurement, as stored in results.json.
@@ -91,26 +95,34 @@ class Point:
             }
         except (KeyError, TypeError, ValueError) as exc:
             raise ResultsError(f"a point lacks a valid {exc} field") from None
-        known = {"model", "variant", "layers", "status", "error", "timing", "hlo"}
         return cls(
             **core,
             error=record.get("error"),
             timing=dict(record.get("timing") or {}),
             hlo=dict(record.get("hlo") or {}),
-            extra={k: v for k, v in record.items() if k not in known},
+            extra={k: v for k, v in record.items() if k not in _RECORD_FIELDS},
         )
+
+    def lookup(self, path: str) -> Any:
+        """The value a dotted path names in ``to_json()``, e.g. ``hlo.pre.instructions``;
+        None if absent. Walks the fields without building the record."""
+        head, *rest = path.split(".")
+        if head in self.extra:  # to_json() lets extra override the core fields
+            node: Any = self.extra[head]
+        elif head in _RECORD_FIELDS:
+            node = getattr(self, head)
+        else:
+            return None
+        for part in rest:
+            if not isinstance(node, dict) or part not in node:
+                return None
+            node = node[part]
+        return node
 
     def value(self, metric: str) -> float | None:
         """The number a dotted metric name names, e.g. ``compile_s`` or
         ``hlo.pre.instructions``; a timing gives its median. None if absent."""
-        if metric in self.timing:
-            node: Any = self.timing[metric]
-        else:
-            node = self.to_json()
-            for part in metric.split("."):
-                if not isinstance(node, dict) or part not in node:
-                    return None
-                node = node[part]
+        node = self.timing[metric] if metric in self.timing else self.lookup(metric)
         if isinstance(node, dict) and "median" in node:
             node = node["median"]
         if isinstance(node, bool) or not isinstance(node, (int, float)):
