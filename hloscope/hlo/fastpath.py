@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import re
 
+from hloscope.hlo.lexer import NAME
 from hloscope.hlo.module import CALL_KINDS
 
-NAME = r"[A-Za-z_][\w.\-]*"
 _STR = r'"(?:[^"\\\n]++|\\.)*+"'
 # Bracket groups inside a value: strings and one level of braces allowed,
 # no comments or deeper brackets (those take the full reader).

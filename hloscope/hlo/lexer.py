@@ -12,12 +12,14 @@ import string
 
 from hloscope.hlo.errors import HloParseError
 
+# A name as XLA's lexer reads it; the fast path and the full reader share it.
+NAME = r"[A-Za-z_][\w.\-]*"
 NAME_CHARS = frozenset(string.ascii_letters + string.digits + "_.-")
 OPENERS = {"(": ")", "[": "]", "{": "}"}
 QUOTES = frozenset("\"'")
 
 _WS_RE = re.compile(r"[ \t\r\n]*")
-_NAME_RE = re.compile(r"%?([A-Za-z_][\w.\-]*)", re.ASCII)
+_NAME_RE = re.compile(r"%?(" + NAME + ")", re.ASCII)
 _INT_RE = re.compile(r"-?[0-9]{1,30}(?![0-9])", re.ASCII)
 _BARE_RUN_RE = re.compile(r"[^\s,(){}\[\]\"'/]+|/(?![/*])")
 _DESCRIBE_RE = re.compile(r"[\w.\-]{1,40}")

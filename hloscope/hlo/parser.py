@@ -15,8 +15,8 @@ import re
 
 from hloscope.hlo import lexer
 from hloscope.hlo.errors import HloParseError
-from hloscope.hlo.fastpath import ATTR_RE, CALL_HINT_RE, CLOSE_RE, COMP_RE, INDEX_RE, INSTR_RE, NAME
-from hloscope.hlo.lexer import NAME_CHARS, error, skip_ws
+from hloscope.hlo.fastpath import ATTR_RE, CALL_HINT_RE, CLOSE_RE, COMP_RE, INDEX_RE, INSTR_RE
+from hloscope.hlo.lexer import NAME, NAME_CHARS, error, skip_ws
 from hloscope.hlo.module import CALL_KINDS, HloComputation, HloInstruction, HloModule
 
 SECTION_NAMES = ("FileNames", "FunctionNames", "FileLocations", "StackFrames")
@@ -25,7 +25,7 @@ PAYLOAD_OPCODES = frozenset({"constant", "parameter"})
 # Nested instructions (``add(f32[] maximum(x, y), z)``) deeper than this are refused.
 MAX_NESTING = 200
 
-_WORD_RE = re.compile(r"[A-Za-z_][\w.\-]*", re.ASCII)
+_WORD_RE = re.compile(NAME, re.ASCII)
 
 
 def parse_hlo(text: str) -> HloModule:
