@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import statistics
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any, Iterable
 
 from hloscope.results import Point
@@ -100,10 +101,8 @@ class Growth:
         """The fitted power law at ``layers``, with a 95% prediction interval."""
         if self.order == "O(1)" and self.samples > 1:
             return self._predict_level(layers)
-        if self.base_layers is None:
-            shifted = self._shifted()
-            if shifted is not None and _holdout_error(shifted, self) < _holdout_error(self, self):
-                return shifted.predict(layers)
+        if self._extrapolating_form is not self:
+            return self._extrapolating_form.predict(layers)
         shift = self.base_layers or 0
         if layers <= shift:
             raise ValueError(f"cannot extrapolate below L={shift}")
@@ -126,6 +125,17 @@ class Growth:
             None if low is None else base + low, None if high is None else base + high, self.order,
         )
 
+    @cached_property
+    def _extrapolating_form(self) -> "Growth":
+        """This fit, or its shifted refit when that extrapolates the series better.
+
+        Chosen once per fit: predicting at several layer counts reuses it.
+        """
+        if self.base_layers is None:
+            shifted = self._shifted()
+            if shifted is not None and _holdout_error(shifted, self) < _holdout_error(self, self):
+                return shifted
+        return self
 
     def _shifted(self, drop_deepest: bool = False) -> "Growth | None":
         """A growing timing refitted as y(L0) + c * (L - L0)^k over its fit layers.
