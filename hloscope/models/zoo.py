@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -149,14 +150,6 @@ BUILTIN_MODELS: dict[str, Callable[..., ModelSpec]] = {
     "stem-trunk-head": stem_trunk_head_model,
 }
 
-# Which size options each built-in takes.
-_SIZE_OPTIONS = {
-    "linear": ("features",),
-    "mlp": ("features", "batch"),
-    "transformer": ("features", "heads", "seq_len", "batch"),
-    "stem-trunk-head": ("features", "batch"),
-}
-
 
 def builtin_model(name: str, features: int | None = None, **sizes: int | None) -> ModelSpec:
     """Look up a built-in model by name; sizes left None keep the model's defaults.
@@ -172,5 +165,6 @@ def builtin_model(name: str, features: int | None = None, **sizes: int | None) -
             f"unknown model {name!r}; built-in models: {valid}; or give a block factory as PATH.py:FACTORY"
         ) from None
     given = {"features": features, **sizes}
-    kwargs = {k: v for k, v in given.items() if v is not None and k in _SIZE_OPTIONS[name]}
+    takes = inspect.signature(make).parameters
+    kwargs = {k: v for k, v in given.items() if v is not None and k in takes}
     return make(**kwargs)
