@@ -70,7 +70,6 @@ def load_factory(source: str) -> Callable[[nnx.Rngs], nnx.Module]:
     """Import FACTORY from a file or module and wrap it so its faults are ModelErrors."""
     where, name = split_source(source)
     module = _import_file(Path(where), source) if _is_path(where) else _import_module(where, source)
-    label = f"{where}:{name}"
     if not hasattr(module, name):
         raise ModelError(f"--model {source}: {where} has no factory named {name!r}")
     factory = getattr(module, name)
@@ -83,10 +82,10 @@ def load_factory(source: str) -> Callable[[nnx.Rngs], nnx.Module]:
         except ModelError:
             raise
         except Exception as exc:
-            raise ModelError(f"--model {source}: {label}(rngs) raised {type(exc).__name__}: {exc}") from None
+            raise ModelError(f"--model {source}: {source}(rngs) raised {type(exc).__name__}: {exc}") from None
         if not isinstance(block, nnx.Module):
             raise ModelError(
-                f"--model {source}: {label}(rngs) returned {_article(type(block).__name__)}, not an nnx.Module"
+                f"--model {source}: {source}(rngs) returned {_article(type(block).__name__)}, not an nnx.Module"
             )
         return block
 
