@@ -13,7 +13,7 @@ import numpy as np
 from flax import nnx
 
 from hloscope.config import SweepConfig
-from hloscope.errors import HloscopeError, ModelError
+from hloscope.errors import HloscopeError, ModelError, UsageError
 from hloscope.models.stacking import build_stack, parse_variant
 from hloscope.models.user import user_model
 from hloscope.models.zoo import ModelSpec, builtin_model
@@ -114,8 +114,6 @@ def check_model(spec: ModelSpec, seed: int = 0) -> list[str]:
 
 def validate_config(config: SweepConfig) -> list[str]:
     """Check every model and variant of a run before any folder is written; return warnings."""
-    from hloscope.errors import UsageError
-
     for variant in config.variants:
         parse_variant(variant)
     names = config.model_names()
