@@ -10,25 +10,43 @@ from hloscope.results import Point, Stats
 
 
 def measure_point(config: SweepConfig, model: str, variant: str, layers: int) -> Point:
-    """Lower, compile and analyse one (model, variant, layers) point."""
+    """Lower, compile and analyse one (model, variant, layers) point.
+
+    For a platform this machine does not have, the forward is only traced and
+    lowered: the pre-optimization HLO and its timings, the rest n/a.
+    """
     from hloscope.hlo import summarize_hlo
     from hloscope.lowering import lower_cold
     from hloscope.models.checks import resolve_model
-    from hloscope.models.platform import check_platform, local_platform
+    from hloscope.models.platform import check_platform, local_platform, lower_for_platform
     from hloscope.models.stacking import cached_input, cached_stack, forward_of
 
     spec = resolve_model(config, model)
     x = cached_input(spec)
     platform = check_platform(config.platform)
-    if platform != local_platform():
-        return _measure_elsewhere(config, spec, variant, layers, platform)
+    local = platform == local_platform()
+
     # The parameters are built outside the timed window, once per layer count:
     # every variant of it applies the same stack (and the equivalence check too).
-    lowering = lower_cold(lambda: forward_of(cached_stack(spec, layers, config.seed), variant, x), config.repeats)
+    def build():
+        return forward_of(cached_stack(spec, layers, config.seed), variant, x)
+
+    if local:
+        lowering = lower_cold(build, config.repeats)
+    else:
+        lowering = lower_for_platform(build, config.repeats, platform)
     start = time.perf_counter()
     pre = summarize_hlo(lowering.pre_text)
-    opt = summarize_hlo(lowering.opt_text)
+    opt = summarize_hlo(lowering.opt_text) if local else None
     analysis_s = time.perf_counter() - start
+    if local:
+        compile_s = Stats.from_samples(lowering.compile_s).to_json()
+        opt_record = opt.to_json()
+        extra = _engine_extras(lowering)
+    else:
+        na = {"na": f"lowered for {platform}, which this machine does not have: nothing compiled or run"}
+        compile_s, opt_record = dict(na), dict(na)
+        extra = {"memory": dict(na), "cost": dict(na), "runtime_s": dict(na), "warnings": []}
     point = Point(
         model=model,
         variant=variant,
@@ -37,23 +55,23 @@ def measure_point(config: SweepConfig, model: str, variant: str, layers: int) ->
         timing={
             "trace_s": Stats.from_samples(lowering.trace_s).to_json(),
             "lower_s": Stats.from_samples(lowering.lower_s).to_json(),
-            "compile_s": Stats.from_samples(lowering.compile_s).to_json(),
+            "compile_s": compile_s,
             "analysis_s": analysis_s,
         },
-        hlo={"pre": pre.to_json(), "opt": opt.to_json()},
-        extra=_engine_extras(lowering),
+        hlo={"pre": pre.to_json(), "opt": opt_record},
+        extra=extra,
     )
     # The timed executable's own output: the equivalence check need not compile it again.
-    return _with_model_checks(point, spec, config, platform, lowering.output)
+    return _with_model_checks(point, spec, config, platform, local, lowering.output if local else None)
 
 
-def _with_model_checks(point: Point, spec, config: SweepConfig, platform: str, output=None) -> Point:
+def _with_model_checks(point: Point, spec, config: SweepConfig, platform: str, local: bool, output=None) -> Point:
     """Add equivalence against scan, pitfall warnings and the platform; fail a mismatch."""
     from hloscope.equivalence import mismatch_reason, point_checks
 
     extra = dict(point.extra)
     extra["platform"] = platform
-    if platform == _local():
+    if local:
         equivalence, warnings = point_checks(spec, point.variant, point.layers, config.seed, output)
     else:
         warnings = point_checks(spec, "scan", point.layers, config.seed)[1]
@@ -63,43 +81,6 @@ def _with_model_checks(point: Point, spec, config: SweepConfig, platform: str, o
     if equivalence and equivalence.get("ok") is False:
         return replace(point, status="failed", error=mismatch_reason(point.variant, equivalence), extra=extra)
     return replace(point, extra=extra)
-
-
-def _local() -> str:
-    from hloscope.models.platform import local_platform
-
-    return local_platform()
-
-
-def _measure_elsewhere(config: SweepConfig, spec, variant: str, layers: int, platform: str) -> Point:
-    """Lower for a platform that is not here: pre-optimization HLO, trace and lower times."""
-    from hloscope.hlo import summarize_hlo
-    from hloscope.models.platform import lower_for_platform
-    from hloscope.models.stacking import cached_input, cached_stack, forward_of
-
-    x = cached_input(spec)
-    lowering = lower_for_platform(
-        lambda: forward_of(cached_stack(spec, layers, config.seed), variant, x), config.repeats, platform
-    )
-    start = time.perf_counter()
-    pre = summarize_hlo(lowering.pre_text)
-    analysis_s = time.perf_counter() - start
-    na = {"na": f"lowered for {platform}, which this machine does not have: nothing compiled or run"}
-    point = Point(
-        model=spec.name,
-        variant=variant,
-        layers=layers,
-        status="ok",
-        timing={
-            "trace_s": Stats.from_samples(lowering.trace_s).to_json(),
-            "lower_s": Stats.from_samples(lowering.lower_s).to_json(),
-            "compile_s": dict(na),
-            "analysis_s": analysis_s,
-        },
-        hlo={"pre": pre.to_json(), "opt": dict(na)},
-        extra={"memory": dict(na), "cost": dict(na), "runtime_s": dict(na), "warnings": []},
-    )
-    return _with_model_checks(point, spec, config, platform)
 
 
 def _engine_extras(lowering) -> dict:
