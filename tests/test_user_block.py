@@ -33,6 +33,12 @@ def make_gated(rngs):
 '''
 
 
+def write_block(tmp_path, text=SMALL_BLOCK):
+    block = tmp_path / "b.py"
+    block.write_text(text)
+    return block
+
+
 def test_example_block_runs_end_to_end(tmp_path):
     block = tmp_path / "outside" / "glu_block.py"
     block.parent.mkdir()
@@ -76,16 +82,14 @@ def test_factory_from_a_module(tmp_path, monkeypatch):
 
 
 def test_name_defaults_to_the_factory(tmp_path):
-    block = tmp_path / "b.py"
-    block.write_text(SMALL_BLOCK)
+    block = write_block(tmp_path)
     config = SweepConfig(models=(f"{block}:make_gated",), input_shape=(8,))
     assert config.model_names() == ("make_gated",)
     assert resolve_model(config, "make_gated").dtype == "float32"
 
 
 def test_dtype_is_used(tmp_path):
-    block = tmp_path / "b.py"
-    block.write_text(SMALL_BLOCK.replace("nnx.Linear(8, 8, rngs=rngs)", "nnx.Linear(8, 8, dtype=jnp.bfloat16, param_dtype=jnp.bfloat16, rngs=rngs)").replace("import jax\n", "import jax\nimport jax.numpy as jnp\n"))
+    block = write_block(tmp_path, SMALL_BLOCK.replace("nnx.Linear(8, 8, rngs=rngs)", "nnx.Linear(8, 8, dtype=jnp.bfloat16, param_dtype=jnp.bfloat16, rngs=rngs)").replace("import jax\n", "import jax\nimport jax.numpy as jnp\n"))
     config = SweepConfig(models=(f"{block}:make_gated",), input_shape=(2, 8), dtype="bfloat16")
     spec = resolve_model(config, "make_gated")
     assert spec.make_input().dtype.name == "bfloat16"
@@ -93,8 +97,7 @@ def test_dtype_is_used(tmp_path):
 
 
 def test_input_shape_is_required(tmp_path):
-    block = tmp_path / "b.py"
-    block.write_text(SMALL_BLOCK)
+    block = write_block(tmp_path)
     result = CliRunner().invoke(main, ["analyze", "--model", f"{block}:make_gated", "--out", str(tmp_path / "x")])
     assert result.exit_code == 2
     assert "--input-shape" in result.output
@@ -106,6 +109,5 @@ def test_bad_input_shape_option(tmp_path):
 
 
 def test_loaded_factory_keeps_its_name(tmp_path):
-    block = tmp_path / "b.py"
-    block.write_text(SMALL_BLOCK)
+    block = write_block(tmp_path)
     assert load_factory(f"{block}:make_gated").__name__ == "make_gated"
