@@ -227,18 +227,6 @@ def _holdout_error(form: Growth, fitted: Growth) -> float:
     return abs(math.log(guess / by_layers[deepest]))
 
 
-def loglog_slope(layers: Iterable[float], values: Iterable[float]) -> float:
-    """Least-squares slope of log(value) against log(L)."""
-    xs = [math.log(x) for x in layers]
-    ys = [math.log(y) for y in values]
-    mean_x = sum(xs) / len(xs)
-    mean_y = sum(ys) / len(ys)
-    sxx = sum((x - mean_x) ** 2 for x in xs)
-    if sxx == 0:
-        return 0.0
-    return sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys)) / sxx
-
-
 def classify(exponent: float, low: float | None = None) -> str:
     """Name the order of growth a log-log slope (and its 95% interval) stands for.
 
