@@ -19,8 +19,6 @@ from _engine import SweepConfig, results_or_sweep
 
 from hloscope.growth import fit_growth
 
-METRICS = ("compile_s", "lower_s", "trace_s", "runtime_s", "hlo.pre.instructions", "hlo.opt.instructions",
-           "hlo.pre.bytes", "memory.temp_bytes")
 TARGET = 0.25
 
 
@@ -36,7 +34,7 @@ def main() -> int:
     config = SweepConfig(models=("transformer",), layers=layers, repeats=args.repeats)
     results = results_or_sweep(args.results, config)
     points = [p for p in results.points if p.ok and p.model == "transformer"]
-    fits = fit_growth([p for p in points if p.layers <= args.fit_max], METRICS)
+    fits = fit_growth([p for p in points if p.layers <= args.fit_max])
     measured = {(p.variant, p.layers): p for p in points}
     print(f"fit on L <= {args.fit_max}; predicting L = {', '.join(map(str, targets))}\n")
     print(f"{'variant':8} {'metric':22} {'order':9} {'L':>4} {'predicted':>12} {'95% interval':>25} "

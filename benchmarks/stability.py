@@ -18,7 +18,7 @@ from collections import Counter
 
 from _engine import SweepConfig, sweep
 
-from hloscope.growth import DEFAULT_METRICS, fit_growth
+from hloscope.growth import fit_growth
 
 TARGET_METRICS = ("compile_s", "hlo.pre.instructions", "hlo.opt.instructions")
 
@@ -38,7 +38,7 @@ def main() -> int:
         start = time.monotonic()
         results = sweep(config, quiet=True)
         failed = [p for p in results.points if not p.ok]
-        for g in fit_growth(results.points, DEFAULT_METRICS):
+        for g in fit_growth(results.points):
             verdicts.setdefault((g.variant, g.metric), []).append(g.order)
             exponents.setdefault((g.variant, g.metric), []).append(g.exponent)
         print(f"run {run + 1}/{args.runs}: {time.monotonic() - start:.0f} s, {len(failed)} failed points", flush=True)
