@@ -58,20 +58,17 @@ def check_shapes(spec: ModelSpec) -> None:
             f"model {spec.name}: calling the block on x of {_shape_text(x.shape, x.dtype)} raised "
             f"{type(exc).__name__}: {first_line} (check --input-shape and --dtype)"
         ) from None
-    if not isinstance(block_out, jax.ShapeDtypeStruct) or (block_out.shape, block_out.dtype) != (
-        block_in.shape,
-        block_in.dtype,
-    ):
-        got = (
-            _shape_text(block_out.shape, block_out.dtype)
-            if isinstance(block_out, jax.ShapeDtypeStruct)
-            else f"a {type(block_out).__name__}"
-        )
-        raise ModelError(
-            f"model {spec.name}: the block maps x of {_shape_text(block_in.shape, block_in.dtype)} to {got}; "
-            "scan needs a shape-preserving block (output shape and dtype = input's): scan only the "
-            "homogeneous segment and keep shape-changing layers outside it, as the stem-trunk-head model does"
-        )
+    if isinstance(block_out, jax.ShapeDtypeStruct):
+        if (block_out.shape, block_out.dtype) == (block_in.shape, block_in.dtype):
+            return
+        got = _shape_text(block_out.shape, block_out.dtype)
+    else:
+        got = f"a {type(block_out).__name__}"
+    raise ModelError(
+        f"model {spec.name}: the block maps x of {_shape_text(block_in.shape, block_in.dtype)} to {got}; "
+        "scan needs a shape-preserving block (output shape and dtype = input's): scan only the "
+        "homogeneous segment and keep shape-changing layers outside it, as the stem-trunk-head model does"
+    )
 
 
 def identical_layer_warnings(model: str, trunk_state, layers: int) -> list[str]:
