@@ -153,11 +153,9 @@ class Growth:
         if len(chosen) < 3:
             return None
         base = min(chosen)
-        above = [L for L in chosen if L != base]
-        increments = [by_layers[L] - by_layers[base] for L in above]
-        if any(d <= 0 for d in increments):
+        line = _growth_above(by_layers, base, chosen)
+        if line is None:
             return None
-        line = _ols([math.log(L - base) for L in above], [math.log(d) for d in increments])
         return replace(
             self, exponent=line.slope, intercept=line.intercept, samples=line.n,
             residual_sd=line.residual_sd, log_mean_l=line.mean_x, log_sxx=line.sxx,
@@ -405,19 +403,26 @@ def _fit_exact(model, variant, metric, data, chosen, common) -> Growth | None:
         return Growth(model, variant, metric, "O(1)", 0.0, exponent_low=0.0, exponent_high=0.0,
                       intercept=math.log(next(iter(values.values()))), samples=len(values),
                       level=math.log(next(iter(values.values()))), **common)
-    candidates = [L for L in data if L > 1] if len([L for L in data if L > 1]) >= 2 else list(data)
-    base = min(candidates)
-    above = [L for L in chosen if L != base]
-    increments = [data[L][0] - data[base][0] for L in above]
-    if len(above) < 2 or any(d <= 0 for d in increments):
+    base = min(_without_one(data))
+    line = _growth_above({L: median for L, (median, _) in data.items()}, base, chosen)
+    if line is None:
         return None
-    line = _ols([math.log(L - base) for L in above], [math.log(d) for d in increments])
     low, high = line.slope_interval
     return Growth(
         model, variant, metric, classify(line.slope, low), line.slope, exponent_low=low, exponent_high=high,
         intercept=line.intercept, samples=line.n, residual_sd=line.residual_sd,
         log_mean_l=line.mean_x, log_sxx=line.sxx, base_layers=base, base_value=data[base][0], **common,
     )
+
+
+def _growth_above(values: dict[int, float], base: int, layers: Iterable[int]) -> _Line | None:
+    """Least squares of log(y(L) - y(base)) against log(L - base) over ``layers``
+    other than base; None with fewer than two of them or where y does not grow above base."""
+    above = [L for L in layers if L != base]
+    increments = [values[L] - values[base] for L in above]
+    if len(above) < 2 or any(d <= 0 for d in increments):
+        return None
+    return _ols([math.log(L - base) for L in above], [math.log(d) for d in increments])
 
 
 def fit_growth(points: Iterable[Point], metrics: Iterable[str] = DEFAULT_METRICS) -> list[Growth]:
