@@ -94,7 +94,7 @@ class Worker:
         self._process, self._conn = process, parent_conn
         message = self._receive(self.start_timeout_s)
         if message is None or message[0] != "ready":
-            reason = "it did not start in time" if message is None else _message_reason(message, process)
+            reason = "it did not start in time" if message is None else _message_reason(message)
             self.kill()
             raise WorkerStartError(f"cannot start the measuring worker: {reason}")
         self.info = message[1]
@@ -142,7 +142,7 @@ class Worker:
                 return None
 
     def _died(self, model, variant, layers, message=None) -> Point:
-        reason = _message_reason(message, self._process) if message else death_reason(self._process.exitcode)
+        reason = _message_reason(message) if message else death_reason(self._process.exitcode)
         self.kill()
         return Point(model, variant, layers, status="failed", error=reason)
 
@@ -167,7 +167,7 @@ class Worker:
         self.kill()
 
 
-def _message_reason(message, process) -> str:
+def _message_reason(message) -> str:
     if message[0] == "died":
         return death_reason(message[1])
     if message[0] == "error":
