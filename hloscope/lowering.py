@@ -13,8 +13,9 @@ import gc
 import resource
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import jax
 
@@ -162,6 +163,22 @@ def _ensure_listener() -> None:
         _registered = True
 
 
+@contextmanager
+def cold_stage_durations() -> Iterator[dict[str, float]]:
+    """Clear JAX's caches, then collect the compile-stage durations emitted inside.
+
+    Yields a dict (event name -> seconds) that fills while the block runs.
+    """
+    _ensure_listener()
+    jax.clear_caches()
+    _recorder.durations = {}
+    _recorder.active = True
+    try:
+        yield _recorder.durations
+    finally:
+        _recorder.active = False
+
+
 def disable_persistent_cache() -> None:
     """Turn off the persistent compilation cache so compiles stay cold."""
     jax.config.update("jax_enable_compilation_cache", False)
@@ -217,7 +234,6 @@ def lower_cold(build: Callable[[], Forward], repeats: int, run: bool = True) -> 
     function object after ``jax.clear_caches()``, so nothing of an earlier
     trace, lowering or executable is reused.
     """
-    _ensure_listener()
     disable_persistent_cache()
     forward = build()
     trace_s, lower_s, compile_s, wall_s = [], [], [], []
@@ -227,18 +243,12 @@ def lower_cold(build: Callable[[], Forward], repeats: int, run: bool = True) -> 
     peak = PeakRss()
     with peak:
         for repeat in range(repeats):
-            fn = _fresh(forward.fn)
-            jax.clear_caches()
-            _recorder.durations = {}
-            _recorder.active = True
-            try:
+            fn = fresh_function(forward.fn)
+            with cold_stage_durations() as events:
                 start = time.perf_counter()
                 lowered = jax.jit(fn).trace(*forward.args).lower()
                 compiled = lowered.compile()
                 wall_s.append(time.perf_counter() - start)
-            finally:
-                _recorder.active = False
-            events = _recorder.durations
             if COMPILE_EVENT not in events:
                 raise NotCompiledError(
                     f"repeat {repeat + 1} did not run the backend compiler (served from a cache)"
@@ -288,7 +298,7 @@ def _repeat_warnings(requested: int, wall_s: list[float]) -> tuple[str, ...]:
     )
 
 
-def _fresh(fn: Callable) -> Callable:
+def fresh_function(fn: Callable) -> Callable:
     """A new function object calling ``fn``: jit keys its caches on identity."""
 
     def forward(*args):

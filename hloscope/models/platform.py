@@ -13,7 +13,7 @@ from typing import Callable
 import jax
 
 from hloscope.errors import UsageError
-from hloscope.lowering import LOWER_EVENT, TRACE_EVENT, _ensure_listener, _fresh, _recorder
+from hloscope.lowering import LOWER_EVENT, TRACE_EVENT, cold_stage_durations, fresh_function
 from hloscope.models.stacking import Forward
 
 PLATFORMS = ("cpu", "cuda", "tpu")
@@ -53,21 +53,15 @@ def lower_for_platform(build: Callable[[], Forward], repeats: int, platform: str
     As in ``lower_cold``: the parameters are built once, and every repeat
     wraps the forward in a new function object after ``jax.clear_caches()``.
     """
-    _ensure_listener()
     forward = build()
     trace_s, lower_s = [], []
     lowered = None
     for _ in range(repeats):
-        fn = _fresh(forward.fn)
-        jax.clear_caches()
-        _recorder.durations = {}
-        _recorder.active = True
-        try:
+        fn = fresh_function(forward.fn)
+        with cold_stage_durations() as events:
             lowered = jax.jit(fn).trace(*forward.args).lower(lowering_platforms=(platform,))
-        finally:
-            _recorder.active = False
-        trace_s.append(_recorder.durations.get(TRACE_EVENT, 0.0))
-        lower_s.append(_recorder.durations.get(LOWER_EVENT, 0.0))
+        trace_s.append(events.get(TRACE_EVENT, 0.0))
+        lower_s.append(events.get(LOWER_EVENT, 0.0))
     # The dialect must be named: the default text is StableHLO.
     pre_text = lowered.as_text(dialect="hlo") if lowered is not None else ""
     return CrossLowering(platform, pre_text, tuple(trace_s), tuple(lower_s))
