@@ -339,13 +339,14 @@ def _theil_sen(xs: list[float], ys: list[float]) -> _RobustLine:
     elif n > 2 and sxx:
         # Too few layer counts for the rank interval: the least-squares
         # slope's t half-width around the robust slope.
-        ols = _ols(xs, ys)
+        ols = least_squares(xs, ys)
         half = t95(n - 2) * ols.residual_sd / math.sqrt(sxx)
         low, high = slope - half, slope + half
     return _RobustLine(slope, intercept, n, mean_x, sxx, residual_sd, low, high)
 
 
-def _ols(xs: list[float], ys: list[float]) -> _Line:
+def least_squares(xs: list[float], ys: list[float]) -> _Line:
+    """Ordinary least-squares line through (xs, ys), with its residual spread."""
     n = len(xs)
     mean_x, mean_y = sum(xs) / n, sum(ys) / n
     sxx = sum((x - mean_x) ** 2 for x in xs)
@@ -422,7 +423,7 @@ def _growth_above(values: dict[int, float], base: int, layers: Iterable[int]) ->
     increments = [values[L] - values[base] for L in above]
     if len(above) < 2 or any(d <= 0 for d in increments):
         return None
-    return _ols([math.log(L - base) for L in above], [math.log(d) for d in increments])
+    return least_squares([math.log(L - base) for L in above], [math.log(d) for d in increments])
 
 
 def fit_growth(points: Iterable[Point], metrics: Iterable[str] = DEFAULT_METRICS) -> list[Growth]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from hloscope.growth import _ols
+from hloscope.growth import least_squares
 from hloscope.results import Point
 
 # Ops that are a layer's arithmetic; the rest (parameters, tuples, slices of
@@ -38,7 +38,7 @@ def _fit_op(counts: dict[int, dict[str, int]], op: str) -> tuple[float, float, b
     """Least-squares a + b*L of ``op``'s count; whether it passes through every point."""
     xs = [float(L) for L in sorted(counts)]
     ys = [float(counts[L].get(op, 0)) for L in sorted(counts)]
-    line = _ols(xs, ys)
+    line = least_squares(xs, ys)
     exact = all(abs(line.intercept + line.slope * x - y) < 1e-6 for x, y in zip(xs, ys))
     return line.intercept, line.slope, exact
 
