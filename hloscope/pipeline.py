@@ -16,7 +16,7 @@ from pathlib import Path
 
 from hloscope.config import SweepConfig
 from hloscope.errors import HloscopeError, OutputError, UsageError
-from hloscope.growth import fit_growth
+from hloscope.growth import DEFAULT_METRICS, fit_growth
 from hloscope.progress import Progress
 from hloscope.results import Results, save_results, write_atomic
 from hloscope.sweep import POINTS_FILE, drop_torn_tail, read_points, run_sweep
@@ -200,10 +200,13 @@ def predictions(points, layers) -> tuple[list[dict], list[str]]:
 def write_outputs(results: Results, out_dir: Path) -> None:
     """Write results.json and index.html atomically."""
     from hloscope.report import render_html
+    from hloscope.report.view import fit_report_growth
 
-    growth = [g.to_json() for g in fit_growth(results.points)]
-    save_results(results, out_dir / "results.json", growth)
-    write_atomic(out_dir / "index.html", render_html(results))
+    # One fit serves both: the report's metrics begin with the stored ones, in order.
+    growth = fit_report_growth(results)
+    stored = [g.to_json() for g in growth if g.metric in DEFAULT_METRICS]
+    save_results(results, out_dir / "results.json", stored)
+    write_atomic(out_dir / "index.html", render_html(results, growth))
 
 
 def analyze(
