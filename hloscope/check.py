@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from hloscope.compare import order_rank
 from hloscope.errors import UsageError
 from hloscope.growth import Growth, fit_growth
-from hloscope.report.view import REPORT_METRICS, fmt_exponent, is_scan_family
+from hloscope.config import is_scan_family
+from hloscope.report.view import REPORT_METRICS, fmt_exponent
 from hloscope.results import Results, load_results
 
 _SPEC = re.compile(r"^(?P<variant>[^:=\s]+):(?P<metric>[^=\s]+)=(?P<value>\S+)$")

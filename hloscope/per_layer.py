@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
+from hloscope.config import is_scan_family
 from hloscope.growth import least_squares
 from hloscope.results import Point
 
@@ -29,9 +30,8 @@ WORK_OPCODES = frozenset(
         "reduce", "select", "sine", "cosine", "exponential-minus-one", "log-plus-one", "cbrt",
     }
 )
-# How far from the 10% mark XLA's flops may stray from hloscope's before it is flagged.
+# How far apart (relative) XLA's FLOPs and hloscope's may be before a point is flagged.
 FLOPS_RELATIVE_TOLERANCE = 0.10
-SCANNED_VARIANTS_PREFIX = "scan"
 
 
 def _fit_op(counts: dict[int, dict[str, int]], op: str) -> tuple[float, float, bool]:
@@ -152,7 +152,7 @@ def while_loops_kept(points: Iterable[Point]) -> list[dict]:
     """For each scanned point: while loops before and after optimization, and whether XLA kept them."""
     rows = []
     for p in points:
-        if not (p.ok and p.variant.startswith(SCANNED_VARIANTS_PREFIX)):
+        if not (p.ok and is_scan_family(p.variant)):
             continue
         pre = p.hlo.get("pre", {}).get("while_loops")
         opt = p.hlo.get("opt", {}).get("while_loops")
@@ -354,7 +354,7 @@ def flops_disagreements(check: dict) -> list[dict]:
             "model": model, "variant": variant, "layers": worst["layers"],
             "xla_flops": worst["xla_flops"], "hloscope_flops": worst["hloscope_flops"],
             "disagree": len(rows), "compared": compared[(model, variant)],
-            "while_body_once": variant.startswith(SCANNED_VARIANTS_PREFIX)
+            "while_body_once": is_scan_family(variant)
             and worst["xla_flops"] < worst["hloscope_flops"]
             and (len(rows) == 1 or max(xla_values) <= (1 + FLOPS_RELATIVE_TOLERANCE) * min(xla_values)),
         })

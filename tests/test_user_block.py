@@ -5,7 +5,6 @@ import shutil
 import sys
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from hloscope.cli import main

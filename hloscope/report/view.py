@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hloscope.config import is_scan_family
 from hloscope.growth import DEFAULT_METRICS, Growth, fit_growth
 from hloscope.report.charts import Chart, SeriesData, fit_curve, loglog_chart
 from hloscope.results import Point, Results
@@ -28,11 +29,6 @@ CHART_METRICS = (
 METRIC_UNITS = {metric: unit for metric, _, unit in CHART_METRICS}
 REPORT_METRICS = tuple(dict.fromkeys(DEFAULT_METRICS + tuple(m for m, _, _ in CHART_METRICS)))
 HEADLINE_METRICS = ("compile_s", "hlo.pre.instructions")
-
-
-def is_scan_family(variant: str) -> bool:
-    """scan, scan-unroll-K, scan-remat: the variants that should not grow with L."""
-    return variant == "scan" or variant.startswith("scan-")
 
 
 def fmt_seconds(value: float | None) -> str:
