@@ -128,7 +128,7 @@ def read_run_config(out_dir: Path) -> dict:
 
 def config_differences(stored: dict, config: SweepConfig) -> list[str]:
     """'field: stored X, given Y' for each measured setting that differs."""
-    given = json.loads(json.dumps(config.to_json()))
+    given = config.to_json()
     differences = []
     for key in sorted(set(stored) | set(given)):
         if key in RESUMABLE_CHANGES:
