@@ -8,14 +8,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from hloscope.config import SweepConfig  # noqa: E402
+from hloscope.run.config import SweepConfig  # noqa: E402
 from hloscope.results import Results, load_results  # noqa: E402
 
 
 def sweep(config: SweepConfig, quiet: bool = False) -> Results:
     """Run ``config`` into a temporary folder with hloscope's own pipeline."""
-    from hloscope.pipeline import analyze
-    from hloscope.progress import Progress
+    from hloscope.run.pipeline import analyze
+    from hloscope.run.progress import Progress
 
     with tempfile.TemporaryDirectory(prefix="hloscope-bench-") as root:
         progress = Progress(config.plan(), enabled=not quiet)

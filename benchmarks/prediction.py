@@ -17,7 +17,7 @@ import argparse
 
 from _engine import SweepConfig, results_or_sweep
 
-from hloscope.growth import fit_growth
+from hloscope.results.growth import fit_growth
 
 TARGET = 0.25
 

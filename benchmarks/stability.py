@@ -18,7 +18,7 @@ from collections import Counter
 
 from _engine import SweepConfig, sweep
 
-from hloscope.growth import fit_growth
+from hloscope.results.growth import fit_growth
 
 TARGET_METRICS = ("compile_s", "hlo.pre.instructions", "hlo.opt.instructions")
 

@@ -1,6 +1,6 @@
 """hloscope: see how XLA compile cost grows with model depth.
 
-``hloscope.hlo``, ``hloscope.results``, ``hloscope.growth`` and
+``hloscope.hlo``, ``hloscope.results``, ``hloscope.results.growth`` and
 ``hloscope.report`` never import jax; the names below that need it are
 loaded on first use.
 """
@@ -14,7 +14,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "scan_layers_forward": ("hloscope.models.seed", "scan_layers_forward"),
     "unrolled_layers_forward": ("hloscope.models.seed", "unrolled_layers_forward"),
-    "analyze": ("hloscope.pipeline", "analyze"),
+    "analyze": ("hloscope.run.pipeline", "analyze"),
     "parse_hlo": ("hloscope.hlo", "parse_hlo"),
     "load_results": ("hloscope.results", "load_results"),
 }

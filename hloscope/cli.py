@@ -136,10 +136,10 @@ def main():
 def analyze(models, variants, heads, seq_len, batch, input_shape, dtype, name, platform, layers, features, repeats,
             out_dir, timeout_s, resume, predict_layers, quiet):
     """Lower, compile and measure scanned and unrolled stacks over layer counts."""
-    from hloscope.pipeline import analyze as run_analysis
-    from hloscope.pipeline import default_out_dir
+    from hloscope.run.pipeline import analyze as run_analysis
+    from hloscope.run.pipeline import default_out_dir
     from hloscope.report import summary_table
-    from hloscope.config import DEFAULT_LAYERS, DEFAULT_MODELS, DEFAULT_VARIANTS, SweepConfig
+    from hloscope.run.config import DEFAULT_LAYERS, DEFAULT_MODELS, DEFAULT_VARIANTS, SweepConfig
 
     config = SweepConfig(
         models=tuple(dict.fromkeys(models)) or DEFAULT_MODELS,
@@ -168,7 +168,7 @@ def analyze(models, variants, heads, seq_len, batch, input_shape, dtype, name, p
             click.echo(f"hloscope: warning: {warning}", err=True)
     out_dir = out_dir or default_out_dir(config.model_names())
 
-    from hloscope.progress import Progress
+    from hloscope.run.progress import Progress
 
     progress = Progress(config.plan(), enabled=not quiet, shown_warnings=shown)
     results = run_analysis(config, out_dir, reproduce_command(config, out_dir), progress, resume=resume)
@@ -198,7 +198,7 @@ def report(results_path, out_file, fmt):
 @click.option("--out", "out_file", type=click.Path(path_type=Path), help="Write the HTML diff report here.")
 def compare(base_path, new_path, out_file):
     """Compare two runs; exit 1 when a growth order got worse or a point newly failed."""
-    from hloscope.compare import compare_files, summary_text
+    from hloscope.results.compare import compare_files, summary_text
     from hloscope.report.render import write_compare_html
 
     comparison = compare_files(base_path, new_path)
@@ -221,7 +221,7 @@ def check(results_path, expects, max_exponents):
     Without --expect or --max-exponent, every scan-family variant's compile_s
     and hlo.pre.instructions must be O(1).
     """
-    from hloscope.check import check_file
+    from hloscope.results.check import check_file
 
     outcome = check_file(results_path, expects, max_exponents)
     for line in outcome.lines():

@@ -219,7 +219,7 @@ def test_hostile_names_stay_text(browser, tmp_path):
 def test_compare_report_renders_offline(browser, tmp_path):
     from test_report import synthetic_results
 
-    from hloscope.compare import compare_results
+    from hloscope.results.compare import compare_results
     from hloscope.report.compare_html import render_compare_html
     from hloscope.results import results_from_json
 

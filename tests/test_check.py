@@ -7,7 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from hloscope.check import check_results, normalize_order, parse_expect
+from hloscope.results.check import check_results, normalize_order, parse_expect
 from hloscope.cli import main
 from hloscope.errors import UsageError
 from hloscope.results import load_results
@@ -84,7 +84,7 @@ def test_report_compare_and_check_do_not_import_jax():
     import subprocess
     import sys
 
-    code = ("import sys, hloscope.report, hloscope.compare, hloscope.check, hloscope.report.render; "
+    code = ("import sys, hloscope.report, hloscope.results.compare, hloscope.results.check, hloscope.report.render; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('jax', 'flax')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

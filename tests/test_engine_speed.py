@@ -4,9 +4,9 @@ import jax
 import numpy as np
 import pytest
 
-from hloscope import equivalence
-from hloscope.config import SweepConfig
-from hloscope.measure import measure_point
+from hloscope.run import equivalence
+from hloscope.run.config import SweepConfig
+from hloscope.run.measure import measure_point
 from hloscope.models import builtin_model, stacking
 
 CONFIG = SweepConfig(models=("linear",), features=16, repeats=1)

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from hloscope.results import load_results
-from hloscope.worker import TEST_FAULTS_ENV
+from hloscope.run.worker import TEST_FAULTS_ENV
 
 TINY = ["--model", "linear", "--features", "16", "--repeats", "1"]
 

@@ -5,7 +5,7 @@ import random
 
 import pytest
 
-from hloscope.growth import classify, fit_growth, fit_layers, predict, t95
+from hloscope.results.growth import classify, fit_growth, fit_layers, predict, t95
 from hloscope.results import Point, Stats
 
 LAYERS = (1, 2, 4, 8, 16, 32, 64, 96)

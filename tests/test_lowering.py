@@ -3,7 +3,7 @@
 import jax
 
 from hloscope.hlo import summarize_hlo
-from hloscope.lowering import lower_cold
+from hloscope.run.lowering import lower_cold
 from hloscope.models import build_forward
 from hloscope.models.zoo import linear_model
 

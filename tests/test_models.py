@@ -5,8 +5,8 @@ import pytest
 from click.testing import CliRunner
 
 from hloscope.cli import main
-from hloscope.config import SweepConfig
-from hloscope.equivalence import check_equivalence, compare_outputs
+from hloscope.run.config import SweepConfig
+from hloscope.run.equivalence import check_equivalence, compare_outputs
 from hloscope.errors import UsageError
 from hloscope.models import build_forward, builtin_model, parse_variant
 from hloscope.models.checks import resolve_model, validate_config
@@ -113,8 +113,8 @@ def test_tolerance_scales_with_magnitude_and_dtype():
 
 
 def test_lowering_for_an_absent_platform_records_pre_optimization_only():
-    from hloscope.measure import measure_point
-    from hloscope.models.platform import local_platform
+    from hloscope.run.measure import measure_point
+    from hloscope.run.platform import local_platform
 
     other = "tpu" if local_platform() != "tpu" else "cpu"
     config = SweepConfig(models=("mlp",), features=8, platform=other, repeats=1)

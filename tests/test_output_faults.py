@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import hloscope.results
+import hloscope.results.records
 from hloscope.cli import main
 from hloscope.results import load_results
 
@@ -26,7 +26,7 @@ def test_disk_full_when_writing_results_keeps_every_point(tmp_path, monkeypatch)
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         return real_replace(src, dst, *args, **kwargs)
 
-    monkeypatch.setattr(hloscope.results.os, "replace", replace)
+    monkeypatch.setattr(hloscope.results.records.os, "replace", replace)
     result = CliRunner().invoke(main, [*TINY, "--out", str(out)])
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output
@@ -42,7 +42,7 @@ def test_disk_full_when_writing_results_keeps_every_point(tmp_path, monkeypatch)
     assert not [p for p in out.iterdir() if p.name.endswith(".tmp")], "no temporary file is left behind"
 
     # Once there is room again, --resume measures nothing and writes the outputs.
-    monkeypatch.setattr(hloscope.results.os, "replace", real_replace)
+    monkeypatch.setattr(hloscope.results.records.os, "replace", real_replace)
     again = CliRunner().invoke(main, [*TINY, "--out", str(out), "--resume"])
     assert again.exit_code == 0, again.output
     assert len(load_results(out / "results.json").points) == 4

@@ -2,9 +2,9 @@
 
 import pytest
 
-from hloscope.config import SweepConfig
-from hloscope.measure import measure_point
-from hloscope.per_layer import (
+from hloscope.run.config import SweepConfig
+from hloscope.run.measure import measure_point
+from hloscope.results.per_layer import (
     flops_check,
     flops_disagreements,
     opcode_verdict,

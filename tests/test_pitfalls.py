@@ -6,9 +6,9 @@ import pytest
 from click.testing import CliRunner
 
 from hloscope.cli import main
-from hloscope.config import SweepConfig
+from hloscope.run.config import SweepConfig
 from hloscope.errors import ModelError
-from hloscope.measure import measure_point
+from hloscope.run.measure import measure_point
 from hloscope.models.checks import check_shapes, identical_layer_warnings, resolve_model
 from hloscope.models.stacking import build_stack
 

@@ -6,12 +6,12 @@ import pytest
 from click.testing import CliRunner
 
 from hloscope.cli import main
-from hloscope.config import SweepConfig
+from hloscope.run.config import SweepConfig
 from hloscope.errors import ResultsError
-from hloscope.pipeline import LOCK_FILE, lock_out_dir, write_run_config
-from hloscope.progress import Progress, estimate_remaining, format_duration
+from hloscope.run.pipeline import LOCK_FILE, lock_out_dir, write_run_config
+from hloscope.run.progress import Progress, estimate_remaining, format_duration
 from hloscope.results import Point
-from hloscope.sweep import append_point, drop_torn_tail, measure_order, read_points
+from hloscope.run.sweep import append_point, drop_torn_tail, measure_order, read_points
 
 TINY = ["--model", "linear", "--features", "16", "--repeats", "1", "--layers", "1,2"]
 

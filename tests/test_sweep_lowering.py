@@ -4,9 +4,9 @@ import signal
 
 import pytest
 
-from hloscope import lowering
+from hloscope.run import lowering
 from hloscope.models import build_forward, builtin_model
-from hloscope.worker import death_reason
+from hloscope.run.worker import death_reason
 
 
 def tiny_build(variant="unroll", layers=2):

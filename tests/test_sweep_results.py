@@ -7,9 +7,9 @@ import stat
 import pytest
 from click.testing import CliRunner
 
-from hloscope import pipeline
+from hloscope.run import pipeline
 from hloscope.cli import main
-from hloscope.growth import Prediction
+from hloscope.results.growth import Prediction
 from hloscope.results import write_atomic
 
 TINY = ["--model", "linear", "--features", "16", "--repeats", "1", "--layers", "2,4,8"]

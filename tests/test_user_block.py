@@ -8,8 +8,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from hloscope.cli import main
-from hloscope.config import SweepConfig
-from hloscope.equivalence import check_equivalence
+from hloscope.run.config import SweepConfig
+from hloscope.run.equivalence import check_equivalence
 from hloscope.models.checks import resolve_model, validate_config
 from hloscope.models.user import load_factory
 

@@ -12,7 +12,7 @@ import jax.numpy as jnp
 import numpy as np
 from flax import nnx
 
-from hloscope.config import SweepConfig
+from hloscope.run.config import SweepConfig
 from hloscope.errors import HloscopeError, ModelError, UsageError
 from hloscope.models.stacking import build_stack, parse_variant
 from hloscope.models.user import user_model

@@ -156,7 +156,7 @@ def fit_curve(growth, until: float | None = None, steps: int = 16) -> tuple[tupl
     """Points of a Growth's fitted curve over its fitted layers (and on to ``until``).
 
     Timings follow exp(intercept) * L^exponent; exact counts that grow follow
-    base_value + exp(intercept) * (L - base_layers)^exponent (see hloscope.growth).
+    base_value + exp(intercept) * (L - base_layers)^exponent (see hloscope.results.growth).
     """
     layers = growth.fit_layers or growth.layers
     if not layers:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hloscope import per_layer
+from hloscope.results import per_layer
 from hloscope.report.view import fmt_flops
 from hloscope.results import Point, Results
 

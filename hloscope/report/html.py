@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from importlib import metadata
 
-from hloscope.growth import Growth
+from hloscope.results.growth import Growth
 from hloscope.report import costs, sections
 from hloscope.report.templating import render
 from hloscope.report.view import fit_report_growth, fmt_count, fmt_exponent, fmt_value, model_views, stats_lines

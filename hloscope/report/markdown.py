@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hloscope.growth import Growth
+from hloscope.results.growth import Growth
 from hloscope.report.sections import collect_warnings
 from hloscope.report.view import HEADLINE_METRICS, fit_report_growth, fmt_exponent, fmt_value, model_views
 from hloscope.results import Results

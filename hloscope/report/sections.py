@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from hloscope.growth import Growth
+from hloscope.results.growth import Growth
 from hloscope.report.costs import disagreement_title, flops_by_point, flops_warnings
-from hloscope.config import is_scan_family
+from hloscope.results.variants import is_scan_family
 from hloscope.report.view import (HEADLINE_METRICS, fmt_bytes, fmt_count, fmt_flops, fmt_seconds, fmt_value,
                                   timing_stats)
 from hloscope.results import Point, Results

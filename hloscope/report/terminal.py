@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hloscope.growth import fit_growth
+from hloscope.results.growth import fit_growth
 from hloscope.report.view import HEADLINE_METRICS, fmt_seconds, headline
 from hloscope.results import Results
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hloscope.config import is_scan_family
-from hloscope.growth import DEFAULT_METRICS, Growth, fit_growth
+from hloscope.results.variants import is_scan_family
+from hloscope.results.growth import DEFAULT_METRICS, Growth, fit_growth
 from hloscope.report.charts import Chart, SeriesData, fit_curve, loglog_chart
 from hloscope.results import Point, Results
 

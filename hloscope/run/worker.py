@@ -22,7 +22,7 @@ import time
 import traceback
 from multiprocessing.connection import wait
 
-from hloscope.config import SweepConfig
+from hloscope.run.config import SweepConfig
 from hloscope.errors import HloscopeError
 from hloscope.results import Point
 
@@ -217,7 +217,7 @@ def _die_with_parent(parent_pid: int) -> None:
 
 def warm_up() -> dict:
     """Pay JAX's and XLA's one-time start-up before the first measured point."""
-    from hloscope.lowering import lower_cold
+    from hloscope.run.lowering import lower_cold
     from hloscope.models import build_forward, builtin_model
 
     start = time.perf_counter()
@@ -230,7 +230,7 @@ def warm_up() -> dict:
 
 def measure_safely(config: SweepConfig, model: str, variant: str, layers: int) -> Point:
     """measure_point, with any exception turned into a failed Point."""
-    from hloscope.measure import measure_point
+    from hloscope.run.measure import measure_point
 
     try:
         return measure_point(config, model, variant, layers)

@@ -9,11 +9,6 @@ DEFAULT_MODELS = ("linear", "transformer")
 DEFAULT_VARIANTS = ("scan", "unroll")
 
 
-def is_scan_family(variant: str) -> bool:
-    """scan, scan-unroll-K, scan-remat: the variants that should not grow with L."""
-    return variant == "scan" or variant.startswith("scan-")
-
-
 @dataclass(frozen=True)
 class SweepConfig:
     """Models, variants, layer counts, sizes and limits of one run.

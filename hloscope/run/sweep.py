@@ -1,6 +1,6 @@
 """Plan and run a sweep: every (model, variant, layers) point, one at a time.
 
-Points are measured in a worker process (hloscope.worker) that is reused
+Points are measured in a worker process (hloscope.run.worker) that is reused
 across points and replaced after a crash or timeout. Each finished point is
 appended to ``points.jsonl`` (flushed and fsynced) before the next starts, so
 a killed run keeps every finished point and ``--resume`` can skip them.
@@ -16,9 +16,9 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from hloscope.config import SweepConfig
+from hloscope.run.config import SweepConfig
 from hloscope.errors import OutputError, ResultsError
-from hloscope.progress import Progress
+from hloscope.run.progress import Progress
 from hloscope.results import Point
 
 POINTS_FILE = "points.jsonl"
@@ -156,7 +156,7 @@ def run_sweep(
     recorded: tuple[Point, ...] = (),
 ) -> SweepOutcome:
     """Measure every planned point without a record, appending each to points.jsonl."""
-    from hloscope.worker import Worker
+    from hloscope.run.worker import Worker
 
     plan = config.plan()
     progress = progress or Progress(plan, enabled=False)

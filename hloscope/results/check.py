@@ -10,10 +10,10 @@ import os
 import re
 from dataclasses import dataclass, field
 
-from hloscope.compare import order_rank
+from hloscope.results.compare import order_rank
 from hloscope.errors import UsageError
-from hloscope.growth import Growth, fit_growth
-from hloscope.config import is_scan_family
+from hloscope.results.growth import Growth, fit_growth
+from hloscope.results.variants import is_scan_family
 from hloscope.report.view import REPORT_METRICS, fmt_exponent
 from hloscope.results import Results, load_results
 

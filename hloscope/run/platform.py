@@ -13,7 +13,7 @@ from typing import Callable
 import jax
 
 from hloscope.errors import UsageError
-from hloscope.lowering import LOWER_EVENT, TRACE_EVENT, cold_stage_durations, fresh_function
+from hloscope.run.lowering import LOWER_EVENT, TRACE_EVENT, cold_stage_durations, fresh_function
 from hloscope.models.stacking import Forward
 
 PLATFORMS = ("cpu", "cuda", "tpu")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-from hloscope.config import SweepConfig
+from hloscope.run.config import SweepConfig
 from hloscope.results import Point, Stats
 
 
@@ -16,9 +16,9 @@ def measure_point(config: SweepConfig, model: str, variant: str, layers: int) ->
     lowered: the pre-optimization HLO and its timings, the rest n/a.
     """
     from hloscope.hlo import summarize_hlo
-    from hloscope.lowering import lower_cold
+    from hloscope.run.lowering import lower_cold
     from hloscope.models.checks import resolve_model
-    from hloscope.models.platform import check_platform, local_platform, lower_for_platform
+    from hloscope.run.platform import check_platform, local_platform, lower_for_platform
     from hloscope.models.stacking import cached_input, cached_stack, forward_of
 
     spec = resolve_model(config, model)
@@ -67,7 +67,7 @@ def measure_point(config: SweepConfig, model: str, variant: str, layers: int) ->
 
 def _with_model_checks(point: Point, spec, config: SweepConfig, platform: str, local: bool, output=None) -> Point:
     """Add equivalence against scan, pitfall warnings and the platform; fail a mismatch."""
-    from hloscope.equivalence import mismatch_reason, point_checks
+    from hloscope.run.equivalence import mismatch_reason, point_checks
 
     extra = dict(point.extra)
     extra["platform"] = platform

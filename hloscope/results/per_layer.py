@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from hloscope.config import is_scan_family
-from hloscope.growth import least_squares
+from hloscope.results.variants import is_scan_family
+from hloscope.results.growth import least_squares
 from hloscope.results import Point
 
 # Ops that are a layer's arithmetic; the rest (parameters, tuples, slices of

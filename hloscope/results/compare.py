@@ -10,7 +10,7 @@ import os
 import re
 from dataclasses import dataclass
 
-from hloscope.growth import Growth
+from hloscope.results.growth import Growth
 from hloscope.report.view import HEADLINE_METRICS, REPORT_METRICS, fit_report_growth, fmt_exponent, fmt_value
 from hloscope.results import Results, load_results
 

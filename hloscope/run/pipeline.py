@@ -14,12 +14,12 @@ import json
 import re
 from pathlib import Path
 
-from hloscope.config import SweepConfig
+from hloscope.run.config import SweepConfig
 from hloscope.errors import HloscopeError, OutputError, UsageError
-from hloscope.growth import DEFAULT_METRICS, fit_growth
-from hloscope.progress import Progress
+from hloscope.results.growth import DEFAULT_METRICS, fit_growth
+from hloscope.run.progress import Progress
 from hloscope.results import Results, save_results, write_atomic
-from hloscope.sweep import POINTS_FILE, drop_torn_tail, read_points, run_sweep
+from hloscope.run.sweep import POINTS_FILE, drop_torn_tail, read_points, run_sweep
 
 REPORTS_ROOT = Path("reports")
 CONFIG_FILE = "config.json"
@@ -161,7 +161,7 @@ def resume_out_dir(out_dir: Path, config: SweepConfig):
 def build_results(config: SweepConfig, points, created: str, command: str, environment: dict,
                   warnings: list[str]) -> Results:
     """Results of a run: per-layer costs, and predictions at ``config.predict_layers``."""
-    from hloscope.per_layer import per_layer_costs
+    from hloscope.results.per_layer import per_layer_costs
 
     extra = {"per_layer": per_layer_costs(points)}
     warnings = list(warnings)
@@ -222,7 +222,7 @@ def analyze(
     only the rest are measured. Raises Interrupted (exit status 130) after
     writing results and report when Ctrl-C stopped the sweep.
     """
-    from hloscope.environment import capture_environment
+    from hloscope.run.environment import capture_environment
 
     out_dir = Path(out_dir)
     warnings: list[str] = []
