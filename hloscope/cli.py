@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
 from pathlib import Path
 
 import click
@@ -55,29 +54,6 @@ def _shape_callback(ctx, param, value):
     if not shape or any(n <= 0 for n in shape):
         raise click.BadParameter(f"{value!r}: give comma-separated positive integers, e.g. 4,32")
     return shape
-
-
-def reproduce_command(config, out_dir: Path) -> str:
-    """The analyze command line that repeats this run, every setting spelled out."""
-    words = ["hloscope", "analyze"]
-    for model in config.models:
-        words += ["--model", model]
-    words += ["--layers", ",".join(map(str, config.layers))]
-    words += ["--variants", ",".join(config.variants)]
-    for option, value in (("--features", config.features), ("--heads", config.heads),
-                          ("--seq-len", config.seq_len), ("--batch", config.batch),
-                          ("--name", config.name), ("--platform", config.platform)):
-        if value is not None:
-            words += [option, str(value)]
-    if config.input_shape is not None:
-        words += ["--input-shape", ",".join(map(str, config.input_shape)), "--dtype", config.dtype]
-    words += ["--repeats", str(config.repeats)]
-    if config.timeout_s is not None:
-        words += ["--timeout", f"{config.timeout_s:g}"]
-    if config.predict_layers:
-        words += ["--predict-layers", ",".join(map(str, config.predict_layers))]
-    words += ["--out", str(out_dir)]
-    return " ".join(shlex.quote(word) for word in words)
 
 
 class HloscopeGroup(click.Group):
@@ -136,10 +112,11 @@ def main():
 def analyze(models, variants, heads, seq_len, batch, input_shape, dtype, name, platform, layers, features, repeats,
             out_dir, timeout_s, resume, predict_layers, quiet):
     """Lower, compile and measure scanned and unrolled stacks over layer counts."""
-    from hloscope.run.pipeline import analyze as run_analysis
-    from hloscope.run.pipeline import default_out_dir
     from hloscope.report import summary_table
-    from hloscope.run.config import DEFAULT_LAYERS, DEFAULT_MODELS, DEFAULT_VARIANTS, SweepConfig
+    from hloscope.run.config import DEFAULT_LAYERS, DEFAULT_MODELS, DEFAULT_VARIANTS, SweepConfig, reproduce_command
+    from hloscope.run.folder import default_out_dir
+    from hloscope.run.pipeline import analyze as run_analysis
+    from hloscope.run.progress import Progress
 
     config = SweepConfig(
         models=tuple(dict.fromkeys(models)) or DEFAULT_MODELS,
@@ -159,18 +136,8 @@ def analyze(models, variants, heads, seq_len, batch, input_shape, dtype, name, p
     )
     if resume and out_dir is None:
         raise click.UsageError("--resume needs --out: the run folder to finish")
-    # Check models and variants before any folder is made.
-    from hloscope.models.checks import validate_config
-
-    shown = set(validate_config(config))
-    if not quiet:
-        for warning in sorted(shown):
-            click.echo(f"hloscope: warning: {warning}", err=True)
     out_dir = out_dir or default_out_dir(config.model_names())
-
-    from hloscope.run.progress import Progress
-
-    progress = Progress(config.plan(), enabled=not quiet, shown_warnings=shown)
+    progress = Progress(config.plan(), enabled=not quiet)
     results = run_analysis(config, out_dir, reproduce_command(config, out_dir), progress, resume=resume)
     if not quiet:
         click.echo(summary_table(results))

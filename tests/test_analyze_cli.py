@@ -61,3 +61,25 @@ def test_analyze_refuses_to_overwrite_a_run(tmp_path):
     assert result.exit_code == 2
     assert "not empty" in result.output
     assert (out / "results.json").read_text() == "{}"
+
+
+def test_the_analyzing_process_never_initialises_a_jax_backend(tmp_path):
+    """The worker measures; a parent holding the device (and its memory) would distort it."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "from hloscope.cli import main\n"
+        "try:\n"
+        f"    main(['analyze', '--model', 'linear', '--features', '16', '--layers', '1,2', '--repeats', '1',"
+        f" '--quiet', '--out', {str(tmp_path / 'run')!r}])\n"
+        "except SystemExit as exc:\n"
+        "    code = exc.code\n"
+        "xb = sys.modules.get('jax._src.xla_bridge')\n"
+        "print('exit', code, 'backends', sorted(xb._backends) if xb else [])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=600)
+    assert done.stdout.strip().splitlines()[-1] == "exit 0 backends []", done.stdout + done.stderr
+    results = load_results(tmp_path / "run")
+    assert results.environment["backend"] == "cpu" and results.environment["device_count"] >= 1

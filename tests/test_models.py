@@ -9,7 +9,7 @@ from hloscope.run.config import SweepConfig
 from hloscope.run.equivalence import check_equivalence, compare_outputs
 from hloscope.errors import UsageError
 from hloscope.models import build_forward, builtin_model, parse_variant
-from hloscope.models.checks import resolve_model, validate_config
+from hloscope.run.checks import resolve_model, validate_config
 
 TINY = {"features": 16, "heads": 2, "seq_len": 4, "batch": 2}
 

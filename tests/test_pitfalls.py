@@ -9,7 +9,8 @@ from hloscope.cli import main
 from hloscope.run.config import SweepConfig
 from hloscope.errors import ModelError
 from hloscope.run.measure import measure_point
-from hloscope.models.checks import check_shapes, identical_layer_warnings, resolve_model
+from hloscope.models.checks import check_shapes, identical_layer_warnings
+from hloscope.run.checks import resolve_model
 from hloscope.models.stacking import build_stack
 
 HEADER = "import jax\nfrom flax import nnx\n"

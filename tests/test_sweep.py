@@ -8,10 +8,10 @@ from click.testing import CliRunner
 from hloscope.cli import main
 from hloscope.run.config import SweepConfig
 from hloscope.errors import ResultsError
-from hloscope.run.pipeline import LOCK_FILE, lock_out_dir, write_run_config
-from hloscope.run.progress import Progress, estimate_remaining, format_duration
+from hloscope.run.folder import LOCK_FILE, append_point, drop_torn_tail, lock_out_dir, read_points, write_run_config
+from hloscope.run.progress import Estimate, Progress, estimate_remaining, format_duration
 from hloscope.results import Point
-from hloscope.run.sweep import append_point, drop_torn_tail, measure_order, read_points
+from hloscope.run.sweep import measure_order
 
 TINY = ["--model", "linear", "--features", "16", "--repeats", "1", "--layers", "1,2"]
 
@@ -123,9 +123,14 @@ def test_remaining_time_grows_with_layers_for_a_growing_series():
     done = [("m", "unroll", 1, 1.0), ("m", "unroll", 2, 2.0), ("m", "unroll", 4, 4.0),
             ("m", "scan", 1, 1.0), ("m", "scan", 2, 1.0), ("m", "scan", 4, 1.0)]
     remaining = [("m", "unroll", 8), ("m", "scan", 8)]
-    assert estimate_remaining(done, remaining) == pytest.approx(8.0 + 1.0)
-    # Two layer counts: no slope yet, the series' mean.
-    assert estimate_remaining(done[:2], [("m", "unroll", 8)]) == pytest.approx(1.5)
+    assert estimate_remaining(done, remaining) == Estimate(pytest.approx(8.0 + 1.0), 0)
+    # Two layer counts are a line already (measured from the outside in, they span the range).
+    assert estimate_remaining(done[:2], [("m", "unroll", 8)]).seconds == pytest.approx(8.0)
+    # One layer count: its mean.
+    assert estimate_remaining(done[:1], [("m", "unroll", 8)]).seconds == pytest.approx(1.0)
+    # A series not started yet has no estimate: the rest is a lower bound, and says how much it misses.
+    partial = estimate_remaining(done, [("m", "unroll", 8), ("other", "unroll", 8)])
+    assert partial == Estimate(pytest.approx(8.0), 1)
     assert estimate_remaining([], remaining) is None
     assert format_duration(65) == "1:05" and format_duration(3725) == "1:02:05"
 

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from hloscope.cli import main
 from hloscope.run.config import SweepConfig
 from hloscope.run.equivalence import check_equivalence
-from hloscope.models.checks import resolve_model, validate_config
+from hloscope.run.checks import resolve_model, validate_config
 from hloscope.models.user import load_factory
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "glu_block.py"

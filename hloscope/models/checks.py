@@ -1,4 +1,4 @@
-"""Checks for the classic scan-over-layers mistakes, and resolving a model from the config.
+"""Checks for the classic scan-over-layers mistakes in a model.
 
 - a block that changes its input's shape cannot be scanned: ModelError;
 - a block whose stacked parameters are identical in every layer (built
@@ -12,24 +12,9 @@ import jax.numpy as jnp
 import numpy as np
 from flax import nnx
 
-from hloscope.run.config import SweepConfig
-from hloscope.errors import HloscopeError, ModelError, UsageError
-from hloscope.models.stacking import build_stack, parse_variant
-from hloscope.models.user import user_model
-from hloscope.models.zoo import ModelSpec, builtin_model
-
-
-def resolve_model(config: SweepConfig, model: str) -> ModelSpec:
-    """The ModelSpec for a model name or ``--model`` string of ``config``.
-
-    Only strings go in, so a worker process can resolve the same model again.
-    """
-    source = config.model_source(model)
-    if ":" in source:
-        return user_model(source, config.model_name(source), config.input_shape, config.dtype)
-    return builtin_model(
-        source, config.features, heads=config.heads, seq_len=config.seq_len, batch=config.batch
-    )
+from hloscope.errors import HloscopeError, ModelError
+from hloscope.models.stacking import build_stack
+from hloscope.models.zoo import ModelSpec
 
 
 def _shape_text(shape, dtype) -> str:
@@ -107,20 +92,3 @@ def check_model(spec: ModelSpec, seed: int = 0) -> list[str]:
     except Exception as exc:
         raise ModelError(f"model {spec.name}: stacking 2 blocks raised {type(exc).__name__}: {exc}") from None
     return identical_layer_warnings(spec.name, stack.states[1], 2)
-
-
-def validate_config(config: SweepConfig) -> list[str]:
-    """Check every model and variant of a run before any folder is written; return warnings."""
-    for variant in config.variants:
-        parse_variant(variant)
-    names = config.model_names()
-    duplicates = sorted({n for n in names if names.count(n) > 1})
-    if duplicates:
-        raise UsageError(f"two models are named {duplicates[0]!r}; give user blocks distinct names")
-    if config.name and sum(":" in s for s in config.models) != 1:
-        raise UsageError("--name names a user block: give exactly one --model PATH.py:FACTORY with it")
-    warnings = []
-    for source in config.models:
-        spec = resolve_model(config, config.model_name(source))
-        warnings += check_model(spec, config.seed)
-    return warnings

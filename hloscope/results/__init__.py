@@ -15,6 +15,7 @@ from hloscope.results.records import (
     Stats,
     load_results,
     results_from_json,
+    results_text,
     save_results,
     write_atomic,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "Stats",
     "load_results",
     "results_from_json",
+    "results_text",
     "save_results",
     "write_atomic",
 ]

@@ -251,6 +251,11 @@ def write_atomic(path: str | os.PathLike, text: str) -> None:
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
+def results_text(results: Results, growth: list[dict] | None = None) -> str:
+    """The text of results.json: the results, with ``growth`` when given."""
+    return json.dumps(results.to_json(growth), indent=1) + "\n"
+
+
 def save_results(results: Results, path: str | os.PathLike, growth: list[dict] | None = None) -> None:
     """Write results.json atomically."""
-    write_atomic(path, json.dumps(results.to_json(growth), indent=1) + "\n")
+    write_atomic(path, results_text(results, growth))

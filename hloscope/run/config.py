@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 DEFAULT_LAYERS = (1, 2, 4, 8, 16, 32, 64, 96)
 DEFAULT_MODELS = ("linear", "transformer")
@@ -63,3 +65,26 @@ class SweepConfig:
     def plan(self) -> list[tuple[str, str, int]]:
         """Every point in the order it is measured, models by name."""
         return [(m, v, L) for m in self.model_names() for L in self.layers for v in self.variants]
+
+
+def reproduce_command(config, out_dir: Path) -> str:
+    """The analyze command line that repeats this run, every setting spelled out."""
+    words = ["hloscope", "analyze"]
+    for model in config.models:
+        words += ["--model", model]
+    words += ["--layers", ",".join(map(str, config.layers))]
+    words += ["--variants", ",".join(config.variants)]
+    for option, value in (("--features", config.features), ("--heads", config.heads),
+                          ("--seq-len", config.seq_len), ("--batch", config.batch),
+                          ("--name", config.name), ("--platform", config.platform)):
+        if value is not None:
+            words += [option, str(value)]
+    if config.input_shape is not None:
+        words += ["--input-shape", ",".join(map(str, config.input_shape)), "--dtype", config.dtype]
+    words += ["--repeats", str(config.repeats)]
+    if config.timeout_s is not None:
+        words += ["--timeout", f"{config.timeout_s:g}"]
+    if config.predict_layers:
+        words += ["--predict-layers", ",".join(map(str, config.predict_layers))]
+    words += ["--out", str(out_dir)]
+    return " ".join(shlex.quote(word) for word in words)

@@ -17,7 +17,7 @@ def measure_point(config: SweepConfig, model: str, variant: str, layers: int) ->
     """
     from hloscope.hlo import summarize_hlo
     from hloscope.run.lowering import lower_cold
-    from hloscope.models.checks import resolve_model
+    from hloscope.run.checks import resolve_model
     from hloscope.run.platform import check_platform, local_platform, lower_for_platform
     from hloscope.models.stacking import cached_input, cached_stack, forward_of
 

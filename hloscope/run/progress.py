@@ -3,7 +3,8 @@
 The estimate of the remaining time models each (model, variant)'s point
 duration as a + b*L from the points already measured, since unrolled points
 grow with L and an average over the first (small) points would promise far
-too little.
+too little. Points of a (model, variant) not yet started have no estimate:
+the remaining time is then shown as a lower bound ("≥").
 """
 
 from __future__ import annotations
@@ -11,9 +12,11 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from typing import TextIO
 
 from hloscope.results import Point
+from hloscope.results.growth import least_squares
 
 BAR_WIDTH = 20
 TICK_S = 0.5
@@ -29,38 +32,52 @@ def format_duration(seconds: float | None) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
-def estimate_remaining(done: list[tuple[str, str, int, float]], remaining: list[tuple[str, str, int]]) -> float | None:
-    """Seconds the remaining points will take, from the measured durations.
+@dataclass(frozen=True)
+class Estimate:
+    """Seconds the remaining points should take, and how many of them no estimate covers.
 
-    ``done`` holds (model, variant, layers, seconds) of finished points.
+    ``unknown`` counts remaining points of a (model, variant) with no
+    finished point yet: nothing says how long they take, so ``seconds`` is a
+    lower bound while it is not zero.
+    """
+
+    seconds: float
+    unknown: int
+
+
+def estimate_remaining(done: list[tuple[str, str, int, float]], remaining: list[tuple[str, str, int]]) -> Estimate | None:
+    """How long the remaining points will take, from the measured durations.
+
+    ``done`` holds (model, variant, layers, seconds) of finished points. Each
+    (model, variant) is fitted as a + b*L (b >= 0) once two layer counts are
+    in: points are measured from the outside in, so the first two are the
+    smallest and largest L and the line interpolates. With one layer count
+    the series' mean stands for it. None before any point finished.
     """
     if not done:
         return None
-    overall = sum(d for *_, d in done) / len(done)
-    fits: dict[tuple[str, str], tuple[float, float]] = {}
     by_series: dict[tuple[str, str], list[tuple[int, float]]] = {}
     for model, variant, layers, seconds in done:
         by_series.setdefault((model, variant), []).append((layers, seconds))
-    for key, pairs in by_series.items():
-        fits[key] = _line(pairs)
-    total = 0.0
+    fits = {key: _line(pairs) for key, pairs in by_series.items()}
+    total, unknown = 0.0, 0
     for model, variant, layers in remaining:
         fit = fits.get((model, variant))
-        total += overall if fit is None else max(0.0, fit[0] + fit[1] * layers)
-    return total
+        if fit is None:
+            unknown += 1
+        else:
+            total += max(0.0, fit[0] + fit[1] * layers)
+    return Estimate(total, unknown)
 
 
 def _line(pairs: list[tuple[int, float]]) -> tuple[float, float]:
-    """Least-squares a + b*L with b >= 0; a constant until three layer counts
-    are in, since a slope from two noisy points extrapolates wildly."""
-    n = len(pairs)
-    mean_x = sum(x for x, _ in pairs) / n
-    mean_y = sum(y for _, y in pairs) / n
-    sxx = sum((x - mean_x) ** 2 for x, _ in pairs)
-    if sxx == 0 or len({x for x, _ in pairs}) < 3:
-        return mean_y, 0.0
-    slope = max(0.0, sum((x - mean_x) * (y - mean_y) for x, y in pairs) / sxx)
-    return mean_y - slope * mean_x, slope
+    """a + b*L with b >= 0 by least squares; the mean while one layer count is in."""
+    if len({x for x, _ in pairs}) < 2:
+        return sum(y for _, y in pairs) / len(pairs), 0.0
+    line = least_squares([float(x) for x, _ in pairs], [y for _, y in pairs])
+    if line.slope <= 0:
+        return sum(y for _, y in pairs) / len(pairs), 0.0
+    return line.intercept, line.slope
 
 
 class Progress:
@@ -109,7 +126,7 @@ class Progress:
         line = (
             f"[{len(self.finished)}/{len(self.plan)}] {point.model} {point.variant} L={point.layers}: "
             f"{status} ({seconds:.1f} s; elapsed {format_duration(self.elapsed_s)}, "
-            f"remaining ~{format_duration(self.remaining_s())})"
+            f"remaining {self.remaining_text()})"
         )
         if self.live:
             if not point.ok:
@@ -142,15 +159,24 @@ class Progress:
     def elapsed_s(self) -> float:
         return time.monotonic() - self.started
 
-    def remaining_s(self) -> float | None:
+    def remaining(self) -> Estimate | None:
+        """The estimate for the points not finished yet; None before the first one finished."""
         remaining = [key for key in self.plan if key not in self.finished]
         if not remaining:
-            return 0.0
+            return Estimate(0.0, 0)
         estimate = estimate_remaining(self.durations, remaining)
         if estimate is not None and self.current is not None:
             # The current point has already run for a while.
-            estimate = max(estimate - (time.monotonic() - self.current_started), 0.0)
+            elapsed = time.monotonic() - self.current_started
+            estimate = Estimate(max(estimate.seconds - elapsed, 0.0), estimate.unknown)
         return estimate
+
+    def remaining_text(self) -> str:
+        """'~1:05', or '≥1:05' while some (model, variant) has no finished point; '?' before any."""
+        estimate = self.remaining()
+        if estimate is None:
+            return "?"
+        return ("≥" if estimate.unknown else "~") + format_duration(estimate.seconds)
 
     def _tick(self) -> None:
         while not self._stop.wait(TICK_S):
@@ -165,7 +191,7 @@ class Progress:
         what = f"{current[0]} {current[1]} L={current[2]}" if current else ""
         self._write(
             f"\r\033[K[{bar}] {done}/{total} {what}  elapsed {format_duration(self.elapsed_s)}"
-            f"  remaining ~{format_duration(self.remaining_s())}"
+            f"  remaining {self.remaining_text()}"
         )
 
     def _write(self, text: str) -> None:

@@ -99,6 +99,33 @@ class Worker:
             raise WorkerStartError(f"cannot start the measuring worker: {reason}")
         self.info = message[1]
 
+    @property
+    def environment(self) -> dict:
+        """Versions, backend, device and CPU, as the worker that measures sees them."""
+        return dict(self.info.get("environment") or {})
+
+    def check(self, config: SweepConfig) -> list[str]:
+        """Build and check every model of ``config`` in the worker; return the pitfall warnings.
+
+        Starts the worker if needed. Raises the worker's HloscopeError (a model
+        that cannot be built: exit 2), or WorkerStartError if it died.
+        """
+        if not self.alive:
+            self.start()
+        try:
+            self._conn.send(("check", config))
+        except (BrokenPipeError, OSError):
+            message = ("died", self._process.exitcode)
+        else:
+            message = self._receive(self.start_timeout_s)
+        if message is not None and message[0] == "checked":
+            return list(message[1])
+        if message is not None and message[0] == "refused":
+            raise message[1]
+        reason = "it did not answer in time" if message is None else _message_reason(message)
+        self.kill()
+        raise WorkerStartError(f"the measuring worker could not check the models: {reason}")
+
     def measure(self, config: SweepConfig, model: str, variant: str, layers: int, timeout_s: float | None) -> Point:
         """Measure one point in the worker; a timeout or death gives a non-ok Point."""
         if not self.alive:
@@ -194,6 +221,9 @@ def _worker_main(conn, parent_pid: int) -> None:
             message = conn.recv()
         except (EOFError, OSError):
             return
+        if message[0] == "check":
+            conn.send(check_safely(message[1]))
+            continue
         if message[0] != "measure":
             return
         _, config, model, variant, layers = message
@@ -216,16 +246,34 @@ def _die_with_parent(parent_pid: int) -> None:
 
 
 def warm_up() -> dict:
-    """Pay JAX's and XLA's one-time start-up before the first measured point."""
-    from hloscope.run.lowering import lower_cold
+    """Pay JAX's and XLA's one-time start-up before the first measured point.
+
+    Returns the worker's environment (the parent never initialises a JAX
+    backend, so only the worker can say which device measures), its pid and
+    how long the warm-up took.
+    """
     from hloscope.models import build_forward, builtin_model
+    from hloscope.run.environment import capture_environment
+    from hloscope.run.lowering import lower_cold
 
     start = time.perf_counter()
     spec = builtin_model("linear", 4)
     x = spec.make_input()
     for variant in ("scan", "unroll"):
         lower_cold(lambda: build_forward(spec.make_block, variant, 2, x, 0), 1)
-    return {"warm_up_s": time.perf_counter() - start, "pid": os.getpid()}
+    return {"warm_up_s": time.perf_counter() - start, "pid": os.getpid(), "environment": capture_environment()}
+
+
+def check_safely(config: SweepConfig) -> tuple:
+    """("checked", warnings), or ("refused", error) for a model that cannot be measured."""
+    from hloscope.run.checks import check_models
+
+    try:
+        return ("checked", check_models(config))
+    except HloscopeError as exc:
+        return ("refused", exc)
+    except Exception as exc:  # a model that crashes while being checked is the user's to fix
+        return ("refused", HloscopeError(f"checking the models raised {type(exc).__name__}: {exc}"))
 
 
 def measure_safely(config: SweepConfig, model: str, variant: str, layers: int) -> Point:

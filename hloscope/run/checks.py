@@ -1,0 +1,64 @@
+"""Check a run's configuration before anything is measured or written.
+
+``check_options`` runs in the parent process and never initialises a JAX
+backend; ``check_models`` builds each model and runs in the worker, which
+reports its warnings or its error back before the run folder is made.
+"""
+
+from __future__ import annotations
+
+from hloscope.errors import UsageError
+from hloscope.run.config import SweepConfig
+
+
+def resolve_model(config: SweepConfig, model: str):
+    """The ModelSpec for a model name or ``--model`` string of ``config`` (imports jax and flax).
+
+    Only strings go in, so a worker process can resolve the same model again.
+    Raises UsageError for an unknown built-in, ModelError for a user block
+    that cannot be loaded.
+    """
+    from hloscope.models.user import user_model
+    from hloscope.models.zoo import builtin_model
+
+    source = config.model_source(model)
+    if ":" in source:
+        return user_model(source, config.model_name(source), config.input_shape, config.dtype)
+    return builtin_model(
+        source, config.features, heads=config.heads, seq_len=config.seq_len, batch=config.batch
+    )
+
+
+def check_options(config: SweepConfig) -> None:
+    """Refuse unknown variants, duplicate model names and a misplaced --name (UsageError)."""
+    from hloscope.models.stacking import parse_variant
+
+    for variant in config.variants:
+        parse_variant(variant)
+    names = config.model_names()
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise UsageError(f"two models are named {duplicates[0]!r}; give user blocks distinct names")
+    if config.name and sum(":" in s for s in config.models) != 1:
+        raise UsageError("--name names a user block: give exactly one --model PATH.py:FACTORY with it")
+
+
+def check_models(config: SweepConfig) -> list[str]:
+    """Build and check every model of ``config``; return the pitfall warnings.
+
+    Raises ModelError or UsageError for a model that cannot be measured. Runs
+    where JAX may initialise its backend: the worker, or a test.
+    """
+    from hloscope.models.checks import check_model
+
+    warnings = []
+    for source in config.models:
+        spec = resolve_model(config, config.model_name(source))
+        warnings += check_model(spec, config.seed)
+    return warnings
+
+
+def validate_config(config: SweepConfig) -> list[str]:
+    """check_options, then check_models: every check of a run, in this process."""
+    check_options(config)
+    return check_models(config)
