@@ -20,12 +20,13 @@ install: $(STAMP)
 analyze: $(STAMP)
 	$(BIN)/hloscope analyze $(ANALYZE_ARGS)
 
-# The report's browser tests need headless Chromium: install Debian's package
-# when running as root; otherwise those tests skip and say why.
+# The report's browser tests load the page in headless Chromium: install
+# Debian's package (as root, or with sudo) when it is missing.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 browser:
-	@command -v chromium >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1 || \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
-		echo "could not install chromium; the browser tests will skip"
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+		($(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null) || \
+		(echo "make: could not install chromium, which the report's browser tests need; install it and rerun" >&2; exit 1)
 
 test: $(STAMP) browser
 	$(BIN)/python -m pytest -q

@@ -51,10 +51,9 @@ def test_stem_trunk_head_scans_only_the_trunk():
 
     summary = summarize_hlo(text).to_json()
     assert summary["while_loops"] == 1
-    if summary.get("while_body_op_counts"):
-        # Two dots per MLP block in the body; stem and head outside it.
-        assert summary["while_body_op_counts"]["dot"] == 2
-        assert summary["op_counts"]["dot"] == 4
+    # Two dots per MLP block in the body; stem and head outside it.
+    assert summary["while_body_op_counts"]["dot"] == 2
+    assert summary["op_counts"]["dot"] == 4
 
 
 def test_parse_variant():

@@ -131,8 +131,7 @@ def test_measured_builtins_scan_and_unroll_agree_on_dot_flops(model):
     config = SweepConfig(models=(model,), features=16, heads=2, seq_len=4, repeats=1)
     points = [measure_point(config, model, v, L) for L in (2, 4) for v in ("scan", "unroll")]
     assert all(p.ok for p in points), [p.error for p in points]
-    if "flops" not in points[0].hlo["pre"]:
-        pytest.skip("the HLO summary has no flops yet")
+    assert all("flops" in p.hlo["pre"] and "flops" in p.hlo["opt"] for p in points)
     pairs = flops_check(points)["scan_vs_unroll"]
     assert len(pairs) == 2 and all(pair["equal"] for pair in pairs), pairs
     record = per_layer_costs(points)[model]

@@ -10,34 +10,46 @@ import hloscope
 from hloscope.models.seed import make_seed_blocks
 
 
-def reference_scan_forward(seed, x, num_layers, features):
-    """The specification, written out independently of hloscope."""
-    N, F, s = int(num_layers), int(features), int(seed)
+def reference_parameters(seed, num_layers, features):
+    """The specification in plain jax, without flax: per-layer keys as nnx.split_rngs makes them.
 
-    @nnx.split_rngs(splits=N)
-    @nnx.vmap(in_axes=(0,), out_axes=0)
-    def create(rngs):
-        return nnx.Linear(F, F, rngs=rngs)
+    nnx.Rngs(seed)'s default stream draws fold_in(key(seed), 0); split_rngs splits that draw
+    into one key per layer with a fresh count; each layer's Linear then draws its kernel
+    (lecun_normal) with count 0 and its bias (zeros) with count 1.
+    """
+    N, F = int(num_layers), int(features)
+    layer_keys = jax.random.split(jax.random.fold_in(jax.random.key(int(seed)), 0), N)
+    kernels = [jax.nn.initializers.lecun_normal()(jax.random.fold_in(k, 0), (F, F), jnp.float32) for k in layer_keys]
+    biases = [jnp.zeros((F,), jnp.float32) for _ in layer_keys]
+    return kernels, biases
 
-    blocks = create(nnx.Rngs(s))
 
-    @nnx.scan(in_axes=(nnx.Carry, 0), out_axes=nnx.Carry)
-    def forward(x, block):
-        return jax.nn.relu(block(x))
-
-    return forward(x, blocks).reshape(-1)
+def reference_forward(seed, x, num_layers, features):
+    """relu(x @ W_i + b_i) for i = 0..N-1, flattened: the specification's forward."""
+    for kernel, bias in zip(*reference_parameters(seed, num_layers, features)):
+        x = jax.nn.relu(x @ kernel + bias)
+    return x.reshape(-1)
 
 
 CASES = [(0, 1, 4), (1, 3, 8), (7, 5, 16), (42, 8, 16)]
 
 
 @pytest.mark.parametrize("seed,layers,features", CASES)
-def test_scan_matches_specification_bit_for_bit(seed, layers, features):
+def test_parameters_match_specification_bit_for_bit(seed, layers, features):
+    blocks = make_seed_blocks(seed, layers, features)
+    kernels, biases = reference_parameters(seed, layers, features)
+    np.testing.assert_array_equal(np.asarray(blocks.kernel[...]), np.stack([np.asarray(k) for k in kernels]))
+    np.testing.assert_array_equal(np.asarray(blocks.bias[...]), np.stack([np.asarray(b) for b in biases]))
+
+
+@pytest.mark.parametrize("seed,layers,features", CASES)
+def test_scan_matches_specification(seed, layers, features):
     x = jax.random.normal(jax.random.key(seed + 100), (1, features))
     got = hloscope.scan_layers_forward(seed, x, layers, features)
-    want = reference_scan_forward(seed, x, layers, features)
+    want = reference_forward(seed, x, layers, features)
     assert got.shape == (features,)
-    np.testing.assert_array_equal(np.asarray(got), np.asarray(want))
+    # Another loop structure may reorder float arithmetic; anything else would be far outside this.
+    np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("seed,layers,features", CASES)
