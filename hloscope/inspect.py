@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hloscope.errors import UsageError
-from hloscope.hlo import HloParseError, HloSummary, parse_hlo, summarize_module
+from hloscope.hlo import HloParseError, HloSummary, call_graph, parse_hlo, summarize_module, while_loops
+from hloscope.hlo.metrics import body_closure
 from hloscope.hlo.module import HloModule
 
 PRE_SUFFIX = ".before_optimizations.txt"
@@ -180,9 +181,7 @@ def _module_report(source: HloSource, module: HloModule) -> ModuleReport:
 
 
 def _loop_reports(module: HloModule) -> list[LoopReport]:
-    from hloscope.hlo.metrics import body_closure
-
-    loops = module.while_loops()
+    loops = while_loops(module)
     closures = {id(loop): set(body_closure(module, loop.body.name)) if loop.body else set() for loop in loops}
     reports = []
     for loop in loops:
@@ -212,7 +211,7 @@ def _call_tree(module: HloModule) -> tuple[list[CallNode], int]:
     """Depth-first calls from the entry; each computation expanded once."""
     if module.entry is None:
         return [], 0
-    graph = module.call_graph
+    graph = call_graph(module)
     nodes: list[CallNode] = []
     expanded: set[str] = set()
     stack = [(0, module.entry.name, "entry")]

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from hloscope.hlo import HloSummary, parse_hlo, summarize_hlo, summarize_module
+from hloscope.hlo import HloSummary, op_counts, parse_hlo, summarize_hlo, summarize_module, while_loops
 from hloscope.hlo.flops import module_flops
 
 LOOP = """HloModule loop
@@ -59,7 +59,7 @@ def loop_module(init=0, step=1, bound=10, direction="LT"):
     ],
 )
 def test_trip_count_from_the_jax_pattern(init, step, bound, direction, trips):
-    [loop] = loop_module(init, step, bound, direction).while_loops()
+    [loop] = while_loops(loop_module(init, step, bound, direction))
     assert loop.trip_count == trips
     assert loop.trip_count_source == "pattern"
     assert loop.depth == 1
@@ -68,28 +68,28 @@ def test_trip_count_from_the_jax_pattern(init, step, bound, direction, trips):
 
 @pytest.mark.parametrize("step, direction", [(1, "GT"), (0, "LT"), (3, "NE")])
 def test_trip_count_unknown_is_none_never_a_guess(step, direction):
-    [loop] = loop_module(0, step, 10, direction).while_loops()
+    [loop] = while_loops(loop_module(0, step, 10, direction))
     assert loop.trip_count is None and loop.trip_count_source is None
 
 
 def test_bound_on_the_left_and_a_bound_carried_through_the_loop():
     text = LOOP.replace("compare(%i, %n), direction=DIR", "compare(%n, %i), direction=GT")
     text = text.replace("INIT", "0").replace("STEP", "1").replace("BOUND", "6")
-    [loop] = parse_hlo(text).while_loops()
+    [loop] = while_loops(parse_hlo(text))
     assert loop.trip_count == 6
 
 
 def test_backend_config_trip_count_wins():
     text = LOOP.replace("body=%body", 'body=%body, backend_config={"known_trip_count":{"n":"42"}}')
     text = text.replace("INIT", "0").replace("STEP", "1").replace("BOUND", "10").replace("DIR", "LT")
-    [loop] = parse_hlo(text).while_loops()
+    [loop] = while_loops(parse_hlo(text))
     assert (loop.trip_count, loop.trip_count_source) == (42, "backend_config")
 
 
 def test_weighted_counts_and_flops_multiply_by_trip_count():
     module = loop_module(bound=10)
-    plain = module.op_counts()
-    weighted = module.op_counts(weighted=True)
+    plain = op_counts(module)
+    weighted = op_counts(module, weighted=True)
     assert plain["dot"] == 1 and weighted["dot"] == 10
     # The condition runs once more than the body.
     assert weighted["compare"] == 11
@@ -151,13 +151,13 @@ ENTRY %main (x: f32[8], n: s32[]) -> f32[8] {
 
 def test_nested_loops_depth_and_multiplied_weights():
     module = parse_hlo(NESTED)
-    loops = {(loop.computation.name, loop.name): loop for loop in module.while_loops()}
+    loops = {(loop.computation.name, loop.name): loop for loop in while_loops(module)}
     assert loops[("outer_body", "loop")].depth == 2
     assert loops[("outer_body", "loop")].trip_count == 5
     # outer_cond compares with a parameter: unknown, weighs 1.
     assert loops[("main", "outer")].depth == 1 and loops[("main", "outer")].trip_count is None
     assert loops[("main", "counted")].trip_count == 5
-    weighted = module.op_counts(weighted=True)
+    weighted = op_counts(module, weighted=True)
     # inner multiply: outer (1, unknown) x inner (5) + counted (5) x inner (5).
     assert weighted["multiply"] == 1 * 5 + 5 * 5
     summary = summarize_module(module)

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from hloscope.hlo import parse_hlo
+from hloscope.hlo import op_counts, parse_hlo, while_loops
 
 CASES = Path(__file__).parent / "hlo_cases"
 # XLA enum name (lower case, no "k") -> HLO spelling without dashes, where they differ.
@@ -102,7 +102,7 @@ def test_jax_program_agrees_with_xla(jax_texts, program, stage):
 
 def test_programs_cover_the_ops_they_are_for(jax_texts):
     def ops(key):
-        return parse_hlo(jax_texts[key]).op_counts()
+        return op_counts(parse_hlo(jax_texts[key]))
 
     assert "all-reduce" in ops("collectives.opt") and "all-gather" in ops("collectives.opt")
     assert "all-reduce" in ops("pmapped.opt")
@@ -120,10 +120,10 @@ def test_programs_cover_the_ops_they_are_for(jax_texts):
 
 def test_trip_counts_inferred_before_optimization_match_xla_after(jax_texts):
     for program in ("loops", "nested_scans", "linalg"):
-        pre = [loop.trip_count for loop in parse_hlo(jax_texts[f"{program}.pre"]).while_loops()]
+        pre = [loop.trip_count for loop in while_loops(parse_hlo(jax_texts[f"{program}.pre"]))]
         opt = [
             loop.trip_count
-            for loop in parse_hlo(jax_texts[f"{program}.opt"]).while_loops()
+            for loop in while_loops(parse_hlo(jax_texts[f"{program}.opt"]))
             if loop.trip_count_source == "backend_config"
         ]
         assert sorted(t for t in pre if t is not None) == sorted(opt), program
@@ -139,17 +139,17 @@ def test_jax_output_takes_the_one_line_fast_path(jax_texts, monkeypatch):
     from hloscope.hlo import parser
 
     slow = []
-    full_instruction, full_signature = parser._parse_instruction, parser._skip_signature
+    full_instruction, full_signature = parser._Reader._read_instruction, parser._skip_signature
 
-    def counting_instruction(src, pos, *args):
-        slow.append(src[pos : pos + 80])
-        return full_instruction(src, pos, *args)
+    def counting_instruction(reader, pos, *args):
+        slow.append(reader.src[pos : pos + 80])
+        return full_instruction(reader, pos, *args)
 
     def counting_signature(src, pos):
         slow.append(src[pos : pos + 80])
         return full_signature(src, pos)
 
-    monkeypatch.setattr(parser, "_parse_instruction", counting_instruction)
+    monkeypatch.setattr(parser._Reader, "_read_instruction", counting_instruction)
     monkeypatch.setattr(parser, "_skip_signature", counting_signature)
     for key, text in jax_texts.items():
         parse_hlo(text)

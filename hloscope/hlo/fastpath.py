@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from hloscope.hlo.lexer import NAME
-from hloscope.hlo.module import CALL_KINDS
+from hloscope.hlo.grammar import CALL_KINDS
 
 _STR = r'"(?:[^"\\\n]++|\\.)*+"'
 # Bracket groups inside a value: strings and one level of braces allowed,
@@ -40,7 +40,14 @@ INSTR_RE = re.compile(
 )
 ATTR_RE = re.compile(_ATTR, re.ASCII)
 INDEX_RE = re.compile(_INDEX)
-CALL_HINT_RE = re.compile(r", (?:" + "|".join(CALL_KINDS) + ")=")
+# Attributes the parser reads at once (the rest stay raw text): called
+# computations now; checked enum values join them.
+EAGER_ATTRIBUTES = tuple(CALL_KINDS)
+_EAGER = "|".join(EAGER_ATTRIBUTES)
+EAGER_HINT_RE = re.compile(r", (?:" + _EAGER + ")=")
+# From the start of an attribute list: skip whole attributes up to the next
+# eager one, so a ``, calls=`` inside a string value is never taken for one.
+NEXT_EAGER_RE = re.compile(r"(?:, (?!(?:" + _EAGER + r")=)" + NAME + "=" + _VALUE + r")*+, (" + _EAGER + ")=(" + _VALUE + ")", re.ASCII)
 COMP_RE = re.compile(
     r"(ENTRY )?%?(" + NAME + r")(?: (\((?:[^\n=%\"/]|" + _INDEX + r")*\) -> (?:[^\n=%\"/]|" + _INDEX + r")*?))?"
     r" \{[ \t]*\n",

@@ -23,13 +23,11 @@ is listed in ``unreadable`` so the number is never silently short.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
 from hloscope.hlo.attributes import int_list, to_int
+from hloscope.hlo.metrics import computation_weights
+from hloscope.hlo.module import HloInstruction, HloModule
 from hloscope.hlo.shapes import array_dims, element_count
-
-if TYPE_CHECKING:
-    from hloscope.hlo.module import HloInstruction, HloModule
 
 ELEMENTWISE_OPCODES = frozenset(
     "add subtract multiply divide remainder power maximum minimum negate abs sign "
@@ -114,8 +112,6 @@ def module_flops(module: HloModule) -> dict[str, int | list[str]]:
     total_flops (ints) and unreadable (names of dots and convolutions
     whose shapes could not be read).
     """
-    from hloscope.hlo.metrics import computation_weights
-
     totals = {"dot_flops": 0, "conv_flops": 0, "elementwise_flops": 0, "reduce_flops": 0}
     unreadable: list[str] = []
     for name, weight in computation_weights(module, follow=_follow).items():

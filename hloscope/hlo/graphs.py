@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
 
 import networkx as nx
 
-if TYPE_CHECKING:
-    from hloscope.hlo.module import HloComputation, HloModule
+from hloscope.hlo.module import HloComputation, HloModule
+
+# One call graph per module, built on first use; modules do not change once parsed.
+_CALL_GRAPHS: WeakKeyDictionary[HloModule, nx.DiGraph] = WeakKeyDictionary()
 
 
 def instruction_graph(computation: HloComputation) -> nx.DiGraph:
@@ -28,12 +30,19 @@ def instruction_graph(computation: HloComputation) -> nx.DiGraph:
 
 
 def call_graph(module: HloModule) -> nx.DiGraph:
-    """Computations as nodes, an edge caller -> callee per call.
+    """Computations as nodes, an edge caller -> callee per call (built once per module).
 
     Edge data: ``kind`` (to_apply, calls, condition, body, branch, ...) of the
     first call, ``kinds`` all distinct kinds, ``instructions`` the calling
-    instruction names, ``count`` how many calls.
+    instruction names, ``count`` how many calls. Treat it as read-only.
     """
+    graph = _CALL_GRAPHS.get(module)
+    if graph is None:
+        graph = _CALL_GRAPHS[module] = _build_call_graph(module)
+    return graph
+
+
+def _build_call_graph(module: HloModule) -> nx.DiGraph:
     graph = nx.DiGraph(name=module.name)
     for name, computation in module.computations.items():
         graph.add_node(name, entry=computation is module.entry, instructions=len(computation.instructions))
@@ -55,6 +64,6 @@ def reachable_computations(module: HloModule) -> list[str]:
     """Computations reachable from the entry through calls, entry first, callers before callees."""
     if module.entry is None:
         return []
-    graph = module.call_graph
+    graph = call_graph(module)
     reachable = nx.descendants(graph, module.entry.name) | {module.entry.name}
     return [name for name in nx.topological_sort(graph.subgraph(reachable))]

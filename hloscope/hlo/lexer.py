@@ -66,12 +66,19 @@ def expect(src: str, pos: int, char: str, what: str) -> int:
 
 
 def parse_name(src: str, pos: int, what: str = "name") -> tuple[int, str]:
-    """Read ``%name`` or ``name`` (``[A-Za-z_][A-Za-z0-9_.-]*``)."""
+    """Read ``%name``, ``name`` or ``name:`` (``[A-Za-z_][A-Za-z0-9_.-]*``).
+
+    XLA's lexer reads a name followed directly by ``:`` as that name, as in
+    ``HloModule convolution.167:`` or a parameter ``p: f32[]``.
+    """
     pos = skip_ws(src, pos)
     m = _NAME_RE.match(src, pos)
     if m is None:
         raise error(f"expects {what}, found {describe(src, pos)}", src, pos)
-    return m.end(), m.group(1)
+    end = m.end()
+    if src.startswith(":", end) and not src.startswith("%", pos):
+        end += 1
+    return end, m.group(1)
 
 
 def parse_int(src: str, pos: int, what: str = "integer") -> tuple[int, int]:
@@ -136,7 +143,10 @@ def skip_value(src: str, pos: int, what: str = "attribute value") -> int:
     """Skip one attribute value: groups, strings and bare runs with no space between.
 
     ``replica_groups=[2,2]<=[4]``, ``dim_labels=b01f_01io->b01f``,
-    ``metadata={op_name="x"}`` and ``custom_call_target="f"`` are each one value.
+    ``metadata={op_name="x"}`` and ``custom_call_target="f"`` are each one
+    value. A ``{`` group after a space continues the value, as in the mesh
+    form ``replica_groups=mesh['a'=2,'b'=2] {'b'}``: nothing else that can
+    follow a value starts with ``{``.
     """
     pos = skip_ws(src, pos)
     start = pos
@@ -150,11 +160,70 @@ def skip_value(src: str, pos: int, what: str = "attribute value") -> int:
         else:
             m = _BARE_RUN_RE.match(src, pos)
             if m is None:
+                if pos > start and ch in " \t\r\n/":
+                    after = skip_ws(src, pos)
+                    if src.startswith("{", after):
+                        pos = after
+                        continue
                 break
             pos = m.end()
     if pos == start:
         raise error(f"expects {what}, found {describe(src, pos)}", src, pos)
     return pos
+
+
+def skip_literal_value(src: str, pos: int) -> int:
+    """Skip ``shape literal`` as in ``literal=s32[] 1`` or ``literal=f32[2] {1, 2}``."""
+    pos, _ = parse_shape(src, pos)
+    pos = skip_ws(src, pos)
+    if pos < len(src) and src[pos] in OPENERS:
+        return skip_group(src, pos)
+    m = _BARE_RUN_RE.match(src, pos)
+    if m is None or src[pos] == "/":
+        raise error(f"expects a literal, found {describe(src, pos)}", src, pos)
+    return m.end()
+
+
+_ATTR_NAME_RE = re.compile(NAME + "(?==)", re.ASCII)
+
+
+def next_attribute(src: str, pos: int) -> tuple[int, str, int] | None:
+    """After an instruction or header: the next ``, name=`` as (name position, name, value position).
+
+    None when no ``,`` follows. As in XLA, ``=`` must follow the name directly.
+    """
+    after = skip_ws(src, pos)
+    if not src.startswith(",", after):
+        return None
+    name_pos = skip_ws(src, after + 1)
+    m = _ATTR_NAME_RE.match(src, name_pos)
+    if m is None:
+        if _NAME_RE.match(src, name_pos):
+            end = _NAME_RE.match(src, name_pos).end()
+            raise error(f"expects '=' directly after attribute name, found {describe(src, end)}", src, end)
+        raise error(f"expects attribute name, found {describe(src, name_pos)}", src, name_pos)
+    return name_pos, m.group(0), m.end() + 1
+
+
+def read_attributes(src: str, pos: int, strict: bool = True) -> tuple[int, dict[str, str]]:
+    """Read ``, name=value`` pairs; return the end and each value's raw text.
+
+    ``strict=False`` lets a repeated attribute overwrite the earlier one
+    instead of failing (for text the parser has already checked).
+    """
+    attrs: dict[str, str] = {}
+    while True:
+        found = next_attribute(src, pos)
+        if found is None:
+            return pos, attrs
+        name_pos, name, start = found
+        if name == "literal":
+            pos = skip_literal_value(src, start)
+        else:
+            pos = skip_value(src, start, f"value of attribute {name!r}")
+        if strict and name in attrs:
+            raise error(f"attribute {name} already exists", src, name_pos)
+        attrs[name] = src[start:pos]
 
 
 def end_of_item(src: str, pos: int, closer: str, where: str) -> tuple[int, bool]:
@@ -190,22 +259,25 @@ _PRIMITIVE_RE = re.compile(r"[a-z][a-z0-9]*(?=\[)")
 
 
 def can_be_shape(src: str, pos: int) -> bool:
-    """Whether a shape starts at ``pos`` (``(`` or ``type[``)."""
-    return src.startswith("(", pos) or _PRIMITIVE_RE.match(src, pos) is not None
+    """Whether a shape starts at ``pos`` (``(``, ``b(`` or ``type[``)."""
+    return src.startswith(("(", "b("), pos) or _PRIMITIVE_RE.match(src, pos) is not None
 
 
 def parse_shape(src: str, pos: int) -> tuple[int, str]:
     """Read a shape; return it as text without comments.
 
-    Array shapes are ``type[dims]{layout}``; tuples nest them in parentheses.
-    A ``{`` after the dimensions opens a layout only when an integer or ``:``
-    follows it, as in XLA, so ``-> f32[2] {`` still opens a computation body.
+    Array shapes are ``type[dims]{layout}``; tuples nest them in parentheses
+    and a buffer shape ``b(f32[2,4])`` wraps one. A ``{`` after the
+    dimensions opens a layout only when an integer or ``:`` follows it, as in
+    XLA, so ``-> f32[2] {`` still opens a computation body.
     """
     pos = skip_ws(src, pos)
     start = pos
     depth = 0
     while True:
         pos = skip_ws(src, pos)
+        if src.startswith("b(", pos):
+            pos += 1
         if src.startswith("(", pos):
             depth += 1
             pos = skip_ws(src, pos + 1)

@@ -11,8 +11,12 @@ None; it is never guessed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from weakref import WeakKeyDictionary
+
+import networkx as nx
 
 from hloscope.hlo.attributes import backend_config, to_int
+from hloscope.hlo.graphs import call_graph
 from hloscope.hlo.module import HloComputation, HloInstruction, HloModule
 
 # Looking through copies and one-op fusions stays this shallow.
@@ -39,8 +43,22 @@ class WhileLoop:
         return self.instruction.name
 
 
+_LOOPS: WeakKeyDictionary[HloModule, tuple[WhileLoop, ...]] = WeakKeyDictionary()
+
+
+def while_loops(module: HloModule) -> list[WhileLoop]:
+    """One record per while instruction in text order, with nesting depth and trip count.
+
+    Computed once per module; the list returned is the caller's own.
+    """
+    loops = _LOOPS.get(module)
+    if loops is None:
+        loops = _LOOPS[module] = tuple(find_while_loops(module))
+    return list(loops)
+
+
 def find_while_loops(module: HloModule) -> list[WhileLoop]:
-    """Every while instruction in text order, with depth and trip count."""
+    """Every while instruction in text order, with depth and trip count (not cached)."""
     depths = loop_depths(module)
     loops = []
     for computation in module.computations.values():
@@ -63,9 +81,7 @@ def loop_depths(module: HloModule) -> dict[str, int]:
     Computations no one calls count as top level; a computation reached along
     several paths takes its deepest nesting.
     """
-    import networkx as nx
-
-    graph = module.call_graph
+    graph = call_graph(module)
     depth = {name: 0 for name in module.computations}
     for name in nx.topological_sort(graph):
         for callee, data in graph[name].items():

@@ -12,10 +12,12 @@ several callers. Only computations reachable from the entry are weighted.
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from hloscope.hlo.module import HloModule
+import networkx as nx
+
+from hloscope.hlo.graphs import call_graph, reachable_computations
+from hloscope.hlo.loops import while_loops
+from hloscope.hlo.module import HloModule
 
 
 def op_counts(module: HloModule, weighted: bool = False) -> dict[str, int]:
@@ -39,9 +41,7 @@ def computation_weights(module: HloModule, follow=None) -> dict[str, int]:
 
     ``follow(instruction, kind)``, when given, decides which call edges count.
     """
-    from hloscope.hlo.graphs import reachable_computations
-
-    trip_counts = {loop.instruction: loop.trip_count for loop in module._while_loops}
+    trip_counts = {loop.instruction: loop.trip_count for loop in while_loops(module)}
     order = reachable_computations(module)
     weights = dict.fromkeys(order, 0)
     if module.entry is not None:
@@ -65,9 +65,7 @@ def computation_weights(module: HloModule, follow=None) -> dict[str, int]:
 
 def body_closure(module: HloModule, root_name: str) -> list[str]:
     """``root_name`` and every computation it calls, directly or not, each once."""
-    import networkx as nx
-
-    return [root_name, *sorted(nx.descendants(module.call_graph, root_name))]
+    return [root_name, *sorted(nx.descendants(call_graph(module), root_name))]
 
 
 def while_body_op_counts(module: HloModule) -> dict[str, int]:
@@ -77,7 +75,7 @@ def while_body_op_counts(module: HloModule) -> dict[str, int]:
     count once too.
     """
     counts: Counter[str] = Counter()
-    for loop in module._while_loops:
+    for loop in while_loops(module):
         if loop.depth != 1 or loop.body is None:
             continue
         for name in body_closure(module, loop.body.name):

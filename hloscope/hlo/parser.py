@@ -1,11 +1,11 @@
 """Parse HLO text into an HloModule.
 
-Two readers share the work. A regular expression recognises the common
-one-line instruction (and computation header) and must match a whole line,
-attributes included; anything else (comments, lines that wrap, nested
-instructions, unusual spacing) goes to the token-based reader built on
-``hloscope.hlo.lexer``, which follows XLA's grammar. Both produce the same
-records, so the fast path only changes speed.
+Two readers share the work. Regular expressions (``hloscope.hlo.fastpath``)
+recognise the common one-line instruction and computation header and must
+match a whole line, attributes included; anything else (comments, lines that
+wrap, nested instructions, inline computations, unusual spacing) goes to the
+token-based reader built on ``hloscope.hlo.lexer``, which follows XLA's
+grammar. Both produce the same records, so the fast path only changes speed.
 """
 
 from __future__ import annotations
@@ -15,21 +15,26 @@ import re
 
 from hloscope.hlo import lexer
 from hloscope.hlo.errors import HloParseError
-from hloscope.hlo.fastpath import ATTR_RE, CALL_HINT_RE, CLOSE_RE, COMP_RE, INDEX_RE, INSTR_RE
+from hloscope.hlo.fastpath import CLOSE_RE, COMP_RE, EAGER_HINT_RE, INDEX_RE, INSTR_RE, NEXT_EAGER_RE
+from hloscope.hlo.grammar import CALL_KINDS, CALL_LIST_ATTRIBUTES, opcode_spellings
 from hloscope.hlo.lexer import NAME, NAME_CHARS, error, skip_ws
-from hloscope.hlo.module import CALL_KINDS, HloComputation, HloInstruction, HloModule
+from hloscope.hlo.module import HloComputation, HloInstruction, HloModule
 
 SECTION_NAMES = ("FileNames", "FunctionNames", "FileLocations", "StackFrames")
 # Opcodes whose parentheses hold a literal or a number, not operand names.
 PAYLOAD_OPCODES = frozenset({"constant", "parameter"})
-# Nested instructions (``add(f32[] maximum(x, y), z)``) deeper than this are refused.
+# Nested instructions and inline computations deeper than this are refused.
 MAX_NESTING = 200
+# XLA names an inline computation ``_`` (then ``_.1``, ...).
+INLINE_COMPUTATION_NAME = "_"
 
 _WORD_RE = re.compile(NAME, re.ASCII)
+_NEW = tuple.__new__
+_OPCODES = opcode_spellings()
 
 
 def parse_hlo(text: str) -> HloModule:
-    """Parse HLO text into an HloModule; raise HloParseError on bad text."""
+    """Parse HLO text into an HloModule; raise HloParseError (line, column) on bad text."""
     if not isinstance(text, str):
         raise TypeError(f"parse_hlo expects str, not {type(text).__name__}")
     # The parser allocates many small objects and frees none; collection
@@ -37,7 +42,7 @@ def parse_hlo(text: str) -> HloModule:
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _parse_module(text)
+        return _Reader(text).read_module()
     except RecursionError:
         raise HloParseError("nesting too deep", text, 0) from None
     finally:
@@ -50,114 +55,383 @@ def _keyword_at(src: str, pos: int, word: str) -> bool:
     return src.startswith(word, pos) and (end >= len(src) or src[end] not in NAME_CHARS)
 
 
-def _parse_module(src: str) -> HloModule:
-    module = HloModule(src)
-    pos = skip_ws(src, 0)
-    if pos >= len(src):
-        raise error("no computation found", src, pos)
-    if _keyword_at(src, pos, "HloModule"):
-        pos, module.name = lexer.parse_name(src, pos + len("HloModule"), "module name")
-        pos, module.attributes = read_attributes(src, pos)
-    pos = skip_ws(src, pos)
-    while True:
-        m = _WORD_RE.match(src, pos)
-        if m is None or m.group(0) not in SECTION_NAMES:
-            break
-        pos = _parse_section(src, m.end(), module.sections.setdefault(m.group(0), {}))
-    names: set[str] = set()
-    while pos < len(src):
-        pos = _parse_computation(src, pos, module, names)
-        pos = skip_ws(src, pos)
-    if not module.computations:
-        raise error("no computation found", src, pos)
-    module._shared_strings = {}
-    if module.entry is None:
-        module.entry = list(module.computations.values())[-1]
-        module.entry.is_entry = True
-    if not module.name:
-        module.name = f"module_{module.entry.name}"
-    return module
+class _Reader:
+    """State of one parse: the text, the module so far, shared strings."""
 
+    def __init__(self, src: str):
+        self.src = src
+        self.module = HloModule(src)
+        # Computation names defined so far (inline ones included).
+        self.names: set[str] = set()
+        # One string object per distinct shape across the module.
+        self.shapes: dict[str, str] = {}
+        self.depth = 0
 
-def _parse_section(src: str, pos: int, entries: dict[int, str]) -> int:
-    """Read ``id value`` lines of a FileNames/StackFrames/... section."""
-    while True:
+    def read_module(self) -> HloModule:
+        src, module = self.src, self.module
+        pos = skip_ws(src, 0)
+        if pos >= len(src):
+            raise error("no computation found", src, pos)
+        if _keyword_at(src, pos, "HloModule"):
+            pos, module.name = lexer.parse_name(src, pos + len("HloModule"), "module name")
+            pos, module.attributes = lexer.read_attributes(src, pos)
         pos = skip_ws(src, pos)
-        if pos >= len(src) or not (src[pos].isdigit()):
-            return pos
-        pos, key = lexer.parse_int(src, pos, "section entry id")
-        start = skip_ws(src, pos)
-        if start < len(src) and src[start] in "\"'":
-            pos = lexer.skip_string(src, start)
-        elif src.startswith("{", start):
-            pos = lexer.skip_group(src, start)
+        while True:
+            m = _WORD_RE.match(src, pos)
+            if m is None or m.group(0) not in SECTION_NAMES:
+                break
+            pos = self._read_section(m.end(), module.sections.setdefault(m.group(0), {}))
+        while pos < len(src):
+            pos = skip_ws(src, self._read_computation(pos))
+        if not module.computations:
+            raise error("no computation found", src, pos)
+        if module.entry is None:
+            module.entry = list(module.computations.values())[-1]
+            module.entry.is_entry = True
+        if not module.name:
+            module.name = f"module_{module.entry.name}"
+        return module
+
+    def _read_section(self, pos: int, entries: dict[int, str]) -> int:
+        """Read ``id value`` lines of a FileNames/StackFrames/... section."""
+        src = self.src
+        while True:
+            pos = skip_ws(src, pos)
+            if pos >= len(src) or not src[pos].isdigit():
+                return pos
+            pos, key = lexer.parse_int(src, pos, "section entry id")
+            start = skip_ws(src, pos)
+            if start < len(src) and src[start] in "\"'":
+                pos = lexer.skip_string(src, start)
+            elif src.startswith("{", start):
+                pos = lexer.skip_group(src, start)
+            else:
+                raise error(f"expects a string or '{{' in section, found {lexer.describe(src, start)}", src, start)
+            entries[key] = src[start:pos]
+
+    # Computations.
+
+    def _read_computation(self, pos: int) -> int:
+        src, module = self.src, self.module
+        start = pos
+        m = COMP_RE.match(src, pos)
+        if m is not None and not _keyword_at(src, pos, "ROOT"):
+            is_entry, name, signature = m.group(1) is not None, m.group(2), m.group(3)
+            if signature is not None and "/" in signature:
+                signature = INDEX_RE.sub("", signature)
+            name_pos = m.start(2)
+            pos = m.end()
         else:
-            raise error(f"expects a string or '{{' in section, found {lexer.describe(src, start)}", src, start)
-        entries[key] = src[start:pos]
-
-
-def read_attributes(src: str, pos: int, strict: bool = True) -> tuple[int, dict[str, str]]:
-    """Read ``, name=value`` pairs; return the end and raw value texts.
-
-    ``strict=False`` lets a repeated attribute overwrite the earlier one, as
-    the fast path read it, instead of failing.
-    """
-    attrs: dict[str, str] = {}
-    while True:
-        after = skip_ws(src, pos)
-        if not src.startswith(",", after):
-            return pos, attrs
-        name_pos = skip_ws(src, after + 1)
-        m = _WORD_RE.match(src, name_pos)
-        if m is None:
-            raise error(f"expects attribute name, found {lexer.describe(src, name_pos)}", src, name_pos)
-        eq = skip_ws(src, m.end())
-        if not src.startswith("=", eq):
-            raise error(f"expects '=' after attribute name {m.group(0)!r}", src, eq)
-        start = skip_ws(src, eq + 1)
-        pos = lexer.skip_value(src, start, f"value of attribute {m.group(0)!r}")
-        if strict and m.group(0) in attrs:
-            raise error(f"attribute {m.group(0)} already exists", src, name_pos)
-        attrs[m.group(0)] = src[start:pos]
-
-
-def _parse_computation(src: str, pos: int, module: HloModule, names: set[str]) -> int:
-    start = pos
-    m = COMP_RE.match(src, pos)
-    if m is not None and not _keyword_at(src, pos, "ROOT"):
-        is_entry, name, signature = m.group(1) is not None, m.group(2), m.group(3)
-        if signature is not None and "/" in signature:
-            signature = INDEX_RE.sub("", signature)
-        name_pos = m.start(2)
-        pos = m.end()
-    else:
-        is_entry = _keyword_at(src, pos, "ENTRY")
+            is_entry = _keyword_at(src, pos, "ENTRY")
+            if is_entry:
+                pos += len("ENTRY")
+            name_pos = skip_ws(src, pos)
+            pos, name = lexer.parse_name(src, pos, "computation name")
+            signature = None
+            sig_pos = skip_ws(src, pos)
+            if src.startswith("(", sig_pos):
+                pos = _skip_signature(src, sig_pos)
+                signature = lexer.clean_text(src[sig_pos:pos])
+            pos = lexer.expect(src, pos, "{", "'{' to start the computation body")
+        if name in self.names:
+            raise error(f"computation {name} is defined twice", src, name_pos)
+        if is_entry and module.entry is not None:
+            raise error("expects only one ENTRY computation", src, start)
+        computation = HloComputation(name, module, is_entry, signature)
+        pos = self._read_body(pos, computation)
+        found = lexer.next_attribute(src, pos)
+        while found is not None:
+            name_pos, key, value_pos = found
+            if key != "execution_thread":
+                raise error(f"unexpected computation attribute {key!r}", src, name_pos)
+            pos = lexer.skip_value(src, value_pos)
+            computation.execution_thread = src[value_pos:pos].strip("\"'")
+            found = lexer.next_attribute(src, pos)
+        self._add_computation(computation)
         if is_entry:
-            pos += len("ENTRY")
+            module.entry = computation
+        return pos
+
+    def _add_computation(self, computation: HloComputation) -> None:
+        self.names.add(computation.name)
+        self.module.computations[computation.name] = computation
+
+    def _read_body(self, pos: int, computation: HloComputation) -> int:
+        """Read instructions after ``{`` up to and including the closing ``}``."""
+        src = self.src
+        n = len(src)
+        instructions = computation.instructions
+        append = instructions.append
+        offsets_append = computation.attribute_offsets.append
+        payloads = computation.payloads
+        # name -> the same string: operands share their producer's name
+        # string, and a missing key is an undefined operand.
+        seen: dict[str, str] = {}
+        lookup = seen.__getitem__
+        opcodes = _OPCODES.get
+        shapes = self.shapes
+        eager_hint = EAGER_HINT_RE.search
+        root = None
+        while True:
+            # Fast path: consecutive one-line instructions, matched back to back.
+            m = bad = None
+            for m in iter(INSTR_RE.scanner(src, pos).match, None):
+                is_root, name, shape, opcode, ops, literal, rest = m.groups()
+                opcode = opcodes(opcode)
+                if opcode is None or name in seen:
+                    bad = m  # the full reader says what is wrong
+                    break
+                payload = None
+                if opcode in PAYLOAD_OPCODES:
+                    payload = ops if literal is None else literal
+                    if opcode == "parameter" and not (payload.isascii() and payload.isdigit()):
+                        bad = m
+                        break
+                    operands = ()
+                elif ops:
+                    if "/" in ops:
+                        ops = INDEX_RE.sub("", ops)
+                    try:
+                        operands = tuple(map(lookup, ops.replace("%", "").split(", ")))
+                    except KeyError:
+                        bad = m  # the full reader reports the undefined operand
+                        break
+                elif literal is not None:
+                    bad = m  # operand text only the full reader can judge
+                    break
+                else:
+                    operands = ()
+                known_shape = shapes.get(shape)
+                if known_shape is None:
+                    known_shape = self._share_shape(shape)
+                if rest:
+                    attr_pos = m.start(7)
+                    if eager_hint(rest) and not self._read_eager(rest, attr_pos, name, opcode, computation):
+                        bad = m
+                        break
+                    offsets_append(attr_pos)
+                else:
+                    offsets_append(-1)
+                inst = _NEW(HloInstruction, (name, opcode, known_shape, computation, *operands))
+                append(inst)
+                seen[name] = name
+                if payload is not None:
+                    payloads[name] = payload
+                if is_root:
+                    if root is not None:
+                        raise error("one computation should have only one ROOT", src, m.start(1))
+                    root = inst
+            if bad is not None:
+                pos = bad.start()
+            elif m is not None:
+                pos = m.end()
+            close = CLOSE_RE.match(src, pos)
+            if close is not None:
+                pos = close.end()
+                break
+            p = skip_ws(src, pos)
+            if p >= n:
+                raise error(f"expects '}}' to end computation {computation.name}", src, p)
+            if src[p] == "}":
+                pos = p + 1
+                break
+            pos, inst, is_root = self._read_instruction(p, computation, seen)
+            # Back to the fast path at the start of the next instruction.
+            pos = skip_ws(src, pos)
+            if is_root:
+                if root is not None:
+                    raise error("one computation should have only one ROOT", src, p)
+                root = inst
+        if not instructions:
+            raise error(f"computation {computation.name} has no instructions", src, pos - 1)
+        computation.root = root if root is not None else instructions[-1]
+        return pos
+
+    def _share_shape(self, shape: str) -> str:
+        """The shared string for a shape seen for the first time, comments dropped."""
+        clean = INDEX_RE.sub("", shape) if "/" in shape else shape
+        clean = self.shapes.setdefault(clean, clean)
+        self.shapes[shape] = clean
+        return clean
+
+    def _read_eager(self, rest: str, attr_pos: int, name: str, opcode: str, computation: HloComputation) -> bool:
+        """Read the called computations of a fast-path instruction; False to leave it to the full reader."""
+        calls = []
+        pos = 0
+        while True:
+            m = NEXT_EAGER_RE.match(rest, pos)
+            if m is None:
+                break
+            key, value = m.group(1), m.group(2)
+            if value.startswith("{") and (key not in CALL_LIST_ATTRIBUTES or "{" in value[1:]):
+                return False  # an inline computation
+            targets = _computation_names(value) if value.startswith("{") else [value.removeprefix("%")]
+            if targets is None:
+                return False
+            kind = CALL_KINDS[key]
+            for target in targets:
+                if target not in self.names:
+                    at = attr_pos + m.start(2) + value.find(target)
+                    raise error(f"computation does not exist: {target}", self.src, at)
+                calls.append((kind, target))
+            pos = m.end()
+        if calls:
+            computation.calls_of[name] = tuple(calls)
+        return True
+
+    # The full reader.
+
+    def _read_instruction(self, pos: int, computation: HloComputation, seen: dict[str, str]):
+        """Full reader for one instruction at ``pos``; returns (pos, instruction, is_root)."""
+        src = self.src
+        is_root = _keyword_at(src, pos, "ROOT")
+        if is_root:
+            pos += len("ROOT")
         name_pos = skip_ws(src, pos)
-        pos, name = lexer.parse_name(src, pos, "computation name")
-        signature = None
-        sig_pos = skip_ws(src, pos)
-        if src.startswith("(", sig_pos):
-            pos = _skip_signature(src, sig_pos)
-            signature = lexer.clean_text(src[sig_pos:pos])
-        pos = skip_ws(src, lexer.expect(src, pos, "{", "'{' to start the computation body"))
-    if name in names:
-        raise error(f"computation {name} is defined twice", src, name_pos)
-    if is_entry and module.entry is not None:
-        raise error("expects only one ENTRY computation", src, start)
-    computation = HloComputation(name, module, is_entry, signature)
-    pos = _parse_body(src, pos, computation, names)
-    pos, attrs = read_attributes(src, pos)
-    for key, value in attrs.items():
-        if key != "execution_thread":
-            raise error(f"unexpected computation attribute {key!r}", src, src.rfind(key, 0, pos))
-        computation.execution_thread = value.strip("\"'")
-    names.add(name)
-    module.computations[name] = computation
-    if is_entry:
-        module.entry = computation
-    return pos
+        pos, name = lexer.parse_name(src, pos, "instruction name")
+        pos = lexer.expect(src, pos, "=", "'=' after the instruction name")
+        if name in seen:
+            raise error(f"instruction {name} is defined twice in computation {computation.name}", src, name_pos)
+        pos, inst = self._read_rhs(pos, name, computation, seen)
+        return pos, inst, is_root
+
+    def _read_rhs(self, pos: int, name: str | None, computation: HloComputation, seen: dict[str, str]):
+        """Read ``shape opcode(operands), attributes`` and add the instruction."""
+        src = self.src
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise error("nested instructions too deep", src, pos)
+        pos = skip_ws(src, pos)
+        shape = ""
+        if lexer.can_be_shape(src, pos):
+            pos, shape = lexer.parse_shape(src, pos)
+        op_pos = skip_ws(src, pos)
+        m = _WORD_RE.match(src, op_pos)
+        if m is None:
+            raise error(f"expects opcode, found {lexer.describe(src, op_pos)}", src, op_pos)
+        opcode = _OPCODES.get(m.group(0))
+        if opcode is None:
+            raise error(f"expects opcode but sees: {m.group(0)}, error: Unknown opcode: {m.group(0)}", src, op_pos)
+        pos = lexer.expect(src, m.end(), "(", f"'(' after opcode {opcode}")
+        payload = None
+        operands: list[str] = []
+        if opcode in PAYLOAD_OPCODES:
+            end = lexer.skip_group(src, pos - 1)
+            payload = lexer.clean_text(src[pos : end - 1])
+            if opcode == "parameter" and not re.fullmatch(r"[0-9]+", payload):
+                raise error("expects parameter number", src, pos)
+            pos = end
+        else:
+            pos = self._read_operands(pos, operands, computation, seen)
+        if name is None:
+            # A nested instruction takes no attributes: a comma would be ambiguous.
+            attrs: dict[str, str] = {}
+            calls: list[tuple[str, str]] = []
+            name = _anonymous_name(opcode, seen)
+        else:
+            pos, attrs, calls = self._read_attributes(pos)
+        inst = _NEW(HloInstruction, (name, opcode, self._share_shape(shape), computation, *operands))
+        computation.instructions.append(inst)
+        computation.attribute_offsets.append(-1)
+        computation.decoded_attributes[name] = attrs
+        if payload is not None:
+            computation.payloads[name] = payload
+        if calls:
+            computation.calls_of[name] = tuple(calls)
+        seen[name] = name
+        self.depth -= 1
+        return pos, inst
+
+    def _read_operands(self, pos: int, operands: list[str], computation: HloComputation, seen: dict[str, str]) -> int:
+        """Read operands after ``(`` up to and including ``)``."""
+        src = self.src
+        pos = skip_ws(src, pos)
+        if src.startswith(")", pos):
+            return pos + 1
+        while True:
+            item_pos = skip_ws(src, pos)
+            pos = item_pos
+            if lexer.can_be_shape(src, pos):
+                pos, _ = lexer.parse_shape(src, pos)
+            word_pos = skip_ws(src, pos)
+            pos, word = lexer.parse_name(src, word_pos, "operand name")
+            if not src.startswith("%", word_pos) and src.startswith("(", skip_ws(src, pos)):
+                # ``opcode(...)``: a nested instruction, added before its user.
+                pos, inst = self._read_rhs(item_pos, None, computation, seen)
+                operands.append(inst.name)
+            else:
+                if word not in seen:
+                    raise error(f"instruction does not exist: {word}", src, word_pos)
+                operands.append(seen[word])
+            pos, closed = lexer.end_of_item(src, pos, ")", "operands")
+            if closed:
+                return pos
+
+    def _read_attributes(self, pos: int) -> tuple[int, dict[str, str], list[tuple[str, str]]]:
+        """Read an instruction's attributes: raw text of each, and the computations called."""
+        src = self.src
+        attrs: dict[str, str] = {}
+        calls: list[tuple[str, str]] = []
+        while True:
+            found = lexer.next_attribute(src, pos)
+            if found is None:
+                return pos, attrs, calls
+            name_pos, key, start = found
+            if key in attrs:
+                raise error(f"attribute {key} already exists", src, name_pos)
+            kind = CALL_KINDS.get(key)
+            if kind is not None:
+                pos = self._read_called(start, key, kind, calls)
+            elif key == "literal":
+                pos = lexer.skip_literal_value(src, start)
+            else:
+                pos = lexer.skip_value(src, start, f"value of attribute {key!r}")
+            attrs[key] = src[start:pos]
+
+    def _read_called(self, pos: int, key: str, kind: str, calls: list[tuple[str, str]]) -> int:
+        """Read a call attribute's value: a name, an inline body, or a braced list of them."""
+        src = self.src
+        if key not in CALL_LIST_ATTRIBUTES:
+            pos, target = self._read_one_called(pos)
+            calls.append((kind, target))
+            return pos
+        pos = lexer.expect(src, pos, "{", f"'{{' to start {key}")
+        if src.startswith("}", skip_ws(src, pos)):
+            return skip_ws(src, pos) + 1
+        while True:
+            pos, target = self._read_one_called(pos)
+            calls.append((kind, target))
+            pos, closed = lexer.end_of_item(src, pos, "}", key)
+            if closed:
+                return pos
+
+    def _read_one_called(self, pos: int) -> tuple[int, str]:
+        src = self.src
+        pos = skip_ws(src, pos)
+        if src.startswith("{", pos):
+            return self._read_inline_computation(pos + 1)
+        name_pos = pos
+        pos, target = lexer.parse_name(src, pos, "computation name")
+        if target not in self.names:
+            raise error(f"computation does not exist: {target}", src, name_pos)
+        return pos, target
+
+    def _read_inline_computation(self, pos: int) -> tuple[int, str]:
+        """Read an unnamed computation's body after ``{``; XLA names it ``_``, ``_.1``, ..."""
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise error("inline computations nested too deep", self.src, pos)
+        name = INLINE_COMPUTATION_NAME
+        suffix = 0
+        while name in self.names:
+            suffix += 1
+            name = f"{INLINE_COMPUTATION_NAME}.{suffix}"
+        computation = HloComputation(name, self.module, False, None)
+        self.names.add(name)
+        pos = self._read_body(pos, computation)
+        self._add_computation(computation)
+        self.depth -= 1
+        return pos, name
 
 
 def _skip_signature(src: str, pos: int) -> int:
@@ -181,159 +455,6 @@ def _skip_signature(src: str, pos: int) -> int:
     return pos
 
 
-def _parse_body(src: str, pos: int, computation: HloComputation, comp_names: set[str]) -> int:
-    """Read instructions up to and including the closing ``}``."""
-    instructions = computation.instructions
-    append = instructions.append
-    # name -> the same string: operands share their producer's name string,
-    # and a missing key is an undefined operand.
-    seen: dict[str, str] = {}
-    lookup = seen.__getitem__
-    # One string object per distinct opcode and shape across the module.
-    share = computation.module._shared_strings.setdefault
-    call_hint = CALL_HINT_RE.search
-    payload_opcodes = PAYLOAD_OPCODES
-    root = None
-    n = len(src)
-    body_start = pos
-    while True:
-        # Fast path: consecutive one-line instructions, matched back to back.
-        m = bad = None
-        for m in iter(INSTR_RE.scanner(src, pos).match, None):
-            is_root, name, shape, opcode, ops, literal, rest = m.groups()
-            payload = None
-            if opcode in payload_opcodes:
-                payload = ops if literal is None else literal
-                operands = []
-                if opcode == "parameter" and not (payload.isascii() and payload.isdigit()):
-                    bad = m
-                    break
-            elif ops:
-                if "/" in ops:
-                    ops = INDEX_RE.sub("", ops)
-                try:
-                    operands = list(map(lookup, ops.replace("%", "").split(", ")))
-                except KeyError:
-                    bad = m  # the full reader reports the undefined operand
-                    break
-            elif literal is not None:
-                bad = m  # operand text only the full reader can judge
-                break
-            else:
-                operands = []
-            if "/" in shape:
-                shape = INDEX_RE.sub("", shape)
-            attr_pos = None
-            calls = ()
-            if rest:
-                attr_pos = m.start(7)
-                if call_hint(rest):
-                    attrs = {a.group(1): a.group(2) for a in ATTR_RE.finditer(rest)}
-                    calls = _calls_from_attrs(attrs, src, attr_pos, comp_names)
-            inst = HloInstruction(
-                name, share(opcode, opcode), share(shape, shape), operands, payload, computation, calls, attr_pos
-            )
-            append(inst)
-            seen[name] = name
-            if is_root:
-                if root is not None:
-                    raise error("one computation should have only one ROOT", src, m.start(1))
-                root = inst
-        if len(seen) != len(instructions):
-            _report_duplicate(src, body_start, computation)
-        if bad is not None:
-            pos = bad.start()
-        elif m is not None:
-            pos = m.end()
-        close = CLOSE_RE.match(src, pos)
-        if close is not None:
-            pos = close.end()
-            break
-        p = skip_ws(src, pos)
-        if p >= n:
-            raise error(f"expects '}}' to end computation {computation.name}", src, p)
-        if src[p] == "}":
-            pos = p + 1
-            break
-        pos, inst, is_root = _parse_instruction(src, p, computation, seen, comp_names)
-        # Back to the fast path at the start of the next instruction.
-        pos = skip_ws(src, pos)
-        if is_root:
-            if root is not None:
-                raise error("one computation should have only one ROOT", src, p)
-            root = inst
-    if not instructions:
-        raise error(f"computation {computation.name} has no instructions", src, pos - 1)
-    computation.root = root if root is not None else instructions[-1]
-    return pos
-
-
-def _report_duplicate(src: str, body_start: int, computation: HloComputation) -> None:
-    """Raise for the first instruction name defined twice in ``computation``."""
-    names: set[str] = set()
-    for inst in computation.instructions:
-        if inst.name in names:
-            break
-        names.add(inst.name)
-    definition = re.compile(r"(?<![\w.%-])%?" + re.escape(inst.name) + r" = ")
-    first = definition.search(src, body_start)
-    second = definition.search(src, first.end()) if first else None
-    at = second.start() if second else body_start
-    raise error(f"instruction {inst.name} is defined twice in computation {computation.name}", src, at)
-
-
-def _parse_instruction(src, pos, computation, seen, comp_names):
-    """Full reader for one instruction at ``pos``; returns (pos, instruction, is_root)."""
-    is_root = _keyword_at(src, pos, "ROOT")
-    if is_root:
-        pos += len("ROOT")
-    name_pos = skip_ws(src, pos)
-    pos, name = lexer.parse_name(src, pos, "instruction name")
-    pos = lexer.expect(src, pos, "=", "'=' after the instruction name")
-    if name in seen:
-        raise error(f"instruction {name} is defined twice in computation {computation.name}", src, name_pos)
-    pos, inst = _parse_rhs(src, pos, name, computation, seen, comp_names, 0)
-    return pos, inst, is_root
-
-
-def _parse_rhs(src, pos, name, computation, seen, comp_names, depth):
-    """Read ``shape opcode(operands), attributes`` and add the instruction."""
-    if depth > MAX_NESTING:
-        raise error("nested instructions too deep", src, pos)
-    pos = skip_ws(src, pos)
-    shape = ""
-    if lexer.can_be_shape(src, pos):
-        pos, shape = lexer.parse_shape(src, pos)
-    op_pos = skip_ws(src, pos)
-    m = _WORD_RE.match(src, op_pos)
-    if m is None:
-        raise error(f"expects opcode, found {lexer.describe(src, op_pos)}", src, op_pos)
-    opcode = m.group(0)
-    pos = lexer.expect(src, m.end(), "(", f"'(' after opcode {opcode}")
-    payload = None
-    operands: list[str] = []
-    if opcode in PAYLOAD_OPCODES:
-        end = lexer.skip_group(src, pos - 1)
-        payload = lexer.clean_text(src[pos : end - 1])
-        if opcode == "parameter" and not re.fullmatch(r"[0-9]+", payload):
-            raise error("expects parameter number", src, pos)
-        pos = end
-    else:
-        pos = _parse_operands(src, pos, operands, computation, seen, comp_names, depth)
-    if name is None:
-        # A nested instruction takes no attributes: a comma would be ambiguous.
-        attrs: dict[str, str] = {}
-        name = _anonymous_name(opcode, seen)
-    else:
-        attrs_pos = pos
-        pos, attrs = read_attributes(src, pos)
-    calls = _calls_from_attrs(attrs, src, attrs_pos, comp_names) if attrs else ()
-    inst = HloInstruction(name, opcode, shape, operands, payload, computation, calls, None, attrs)
-    computation.instructions.append(inst)
-    seen[name] = name
-    return pos, inst
-
-
 def _anonymous_name(opcode: str, seen: dict[str, str]) -> str:
     name = f"{opcode}.anon"
     suffix = 0
@@ -343,65 +464,15 @@ def _anonymous_name(opcode: str, seen: dict[str, str]) -> str:
     return name
 
 
-def _parse_operands(src, pos, operands, computation, seen, comp_names, depth):
-    """Read operands after ``(`` up to and including ``)``."""
-    pos = skip_ws(src, pos)
-    if src.startswith(")", pos):
-        return pos + 1
-    while True:
-        item_pos = skip_ws(src, pos)
-        pos = item_pos
-        if lexer.can_be_shape(src, pos):
-            pos, _ = lexer.parse_shape(src, pos)
-        word_pos = skip_ws(src, pos)
-        pos, word = lexer.parse_name(src, word_pos, "operand name")
-        if not src.startswith("%", word_pos) and src.startswith("(", skip_ws(src, pos)):
-            # ``opcode(...)``: a nested instruction, added before its user.
-            pos, inst = _parse_rhs(src, item_pos, None, computation, seen, comp_names, depth + 1)
-            operands.append(inst.name)
-        else:
-            if word not in seen:
-                raise error(f"instruction does not exist: {word}", src, word_pos)
-            operands.append(seen[word])
-        pos, closed = lexer.end_of_item(src, pos, ")", "operands")
-        if closed:
-            return pos
-
-
-
-
-def _calls_from_attrs(attrs: dict[str, str], src: str, attrs_pos: int, comp_names: set[str]):
-    """(kind, computation) pairs named by call attributes; undefined names fail.
-
-    ``attrs_pos`` is where the attribute text starts, used to place errors.
-    """
-    calls = []
-    for key, value in attrs.items():
-        kind = CALL_KINDS.get(key)
-        if kind is None:
-            continue
-        for target in _computation_names(value):
-            if target not in comp_names:
-                key_at = src.find(key + "=", attrs_pos)
-                at = src.find(target, key_at) if key_at >= 0 else -1
-                raise error(f"computation does not exist: {target}", src, at if at >= 0 else attrs_pos)
-            calls.append((kind, target))
-    return tuple(calls)
-
-
 _NAME_ITEM_RE = re.compile(r"\s*%?(" + NAME + r")\s*", re.ASCII)
 
 
-def _computation_names(value: str) -> list[str]:
-    if "/" in value or "\n" in value:
-        value = lexer.clean_text(value)
-    if not value.startswith("{"):
-        return [value[1:] if value.startswith("%") else value]
+def _computation_names(value: str) -> list[str] | None:
+    """Names in a braced list ``{a, %b}``; None when it holds anything else."""
     names = []
     for item in value[1:-1].split(","):
         m = _NAME_ITEM_RE.fullmatch(item)
         if m is None:
-            # Empty, or an inline computation body rather than a list of names.
-            return []
+            return [] if not value[1:-1].strip() else None
         names.append(m.group(1))
     return names

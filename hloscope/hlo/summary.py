@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from hloscope.hlo.attributes import unquote
 from hloscope.hlo.flops import module_flops
+from hloscope.hlo.loops import while_loops
 from hloscope.hlo.metrics import op_counts, while_body_op_counts
 from hloscope.hlo.module import HloModule
 from hloscope.hlo.parser import parse_hlo
@@ -80,7 +81,7 @@ def summarize_hlo(text: str) -> HloSummary:
 
 def summarize_module(module: HloModule) -> HloSummary:
     """Summarize a parsed module."""
-    loops = module.while_loops()
+    loops = while_loops(module)
     counts = op_counts(module)
     weighted = op_counts(module, weighted=True)
     flops = module_flops(module)
