@@ -222,3 +222,35 @@ def test_every_case_parses(case):
     assert module.computations and module.entry is not None
     for computation in module.computations.values():
         assert computation.root in computation.instructions
+
+
+def test_buffer_shapes_mesh_groups_literals_and_a_header_colon():
+    buffers = load("buffer_shapes.hlo").entry.instruction_map
+    assert buffers["pinned"].shape == "b(f32[4,8]{1,0})"
+    assert buffers["wrapped"].shape == "b(f32[4,8]{1,0})" and buffers["wrapped"].operands == ("pinned",)
+    mesh = load("mesh_replica_groups.hlo").entry.instruction_map
+    assert mesh["r"].attributes["replica_groups"] == "mesh['axis_0'=2,'axis_1'=2] {'axis_1'}"
+    assert mesh["r"].calls == (("to_apply", "add"),)
+    literals = load("literal_attributes.hlo").entry.instruction_map
+    assert literals["a"].attributes["literal"] == "s32[] 1"
+    assert literals["c"].attributes["literal"] == "f32[2,2]{1,0} { {1, 2}, {3, 4} }"
+    assert literals["c"].attributes["api_version"] == "API_VERSION_TYPED_FFI"
+    assert load("header_colon.hlo").name == "convolution.167"
+
+
+def test_inline_computations_are_named_and_placed_as_xla_does():
+    module = load("inline_computations.hlo")
+    assert list(module.computations) == ["_", "body", "_.1", "main"]
+    assert module.computations["body"].instruction_map["total"].calls == (("to_apply", "_"),)
+    assert module.entry.instruction_map["loop"].calls == (("body", "body"), ("condition", "_.1"))
+    [loop] = while_loops(module)
+    assert loop.condition.name == "_.1" and loop.trip_count == 3
+
+
+def test_async_sugar_keeps_the_text_opcodes():
+    module = load("async_sugar.hlo")
+    counts = op_counts(module)
+    assert counts["all-to-all-start"] == 1 and counts["reduce-scatter-done"] == 1
+    assert "async-start" not in counts
+    assert list(module.computations) == ["add", "main"]
+    assert module.entry.instruction_map["rs"].calls == (("to_apply", "add"),)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from hloscope.hlo.lexer import NAME
-from hloscope.hlo.grammar import CALL_KINDS
+from hloscope.hlo.grammar import CALL_KINDS, ENUM_ATTRIBUTE_NAMES
 
 _STR = r'"(?:[^"\\\n]++|\\.)*+"'
 # Bracket groups inside a value: strings and one level of braces allowed,
@@ -41,8 +41,8 @@ INSTR_RE = re.compile(
 ATTR_RE = re.compile(_ATTR, re.ASCII)
 INDEX_RE = re.compile(_INDEX)
 # Attributes the parser reads at once (the rest stay raw text): called
-# computations now; checked enum values join them.
-EAGER_ATTRIBUTES = tuple(CALL_KINDS)
+# computations, and enum values XLA checks.
+EAGER_ATTRIBUTES = (*CALL_KINDS, *ENUM_ATTRIBUTE_NAMES)
 _EAGER = "|".join(EAGER_ATTRIBUTES)
 EAGER_HINT_RE = re.compile(r", (?:" + _EAGER + ")=")
 # From the start of an attribute list: skip whole attributes up to the next

@@ -16,9 +16,19 @@ import re
 from hloscope.hlo import lexer
 from hloscope.hlo.errors import HloParseError
 from hloscope.hlo.fastpath import CLOSE_RE, COMP_RE, EAGER_HINT_RE, INDEX_RE, INSTR_RE, NEXT_EAGER_RE
-from hloscope.hlo.grammar import CALL_KINDS, CALL_LIST_ATTRIBUTES, opcode_spellings
+from hloscope.hlo.grammar import (
+    ASYNC_START_OPCODES,
+    CALL_KINDS,
+    CALL_LIST_ATTRIBUTES,
+    HEADER_ATTRIBUTES,
+    HEADER_BOOL_ATTRIBUTES,
+    UNSPECIFIED_API_VERSION,
+    enum_attribute,
+    opcode_spellings,
+)
 from hloscope.hlo.lexer import NAME, NAME_CHARS, error, skip_ws
 from hloscope.hlo.module import HloComputation, HloInstruction, HloModule
+from hloscope.hlo.shapes import is_async_start_shape
 
 SECTION_NAMES = ("FileNames", "FunctionNames", "FileLocations", "StackFrames")
 # Opcodes whose parentheses hold a literal or a number, not operand names.
@@ -74,7 +84,7 @@ class _Reader:
             raise error("no computation found", src, pos)
         if _keyword_at(src, pos, "HloModule"):
             pos, module.name = lexer.parse_name(src, pos + len("HloModule"), "module name")
-            pos, module.attributes = lexer.read_attributes(src, pos)
+            pos = self._read_header_attributes(pos)
         pos = skip_ws(src, pos)
         while True:
             m = _WORD_RE.match(src, pos)
@@ -91,6 +101,23 @@ class _Reader:
         if not module.name:
             module.name = f"module_{module.entry.name}"
         return module
+
+    def _read_header_attributes(self, pos: int) -> int:
+        src, attrs = self.src, self.module.attributes
+        while True:
+            found = lexer.next_attribute(src, pos)
+            if found is None:
+                return pos
+            name_pos, key, start = found
+            if key not in HEADER_ATTRIBUTES:
+                allowed = ", ".join(sorted(HEADER_ATTRIBUTES))
+                raise error(f'unexpected attribute "{key}". Allowed attributes: {allowed}', src, name_pos)
+            if key in attrs:
+                raise error(f"attribute {key} already exists", src, name_pos)
+            pos = lexer.skip_value(src, start, f"value of attribute {key!r}")
+            if key in HEADER_BOOL_ATTRIBUTES and src[start:pos] not in ("true", "false"):
+                raise error("expects true or false", src, start)
+            attrs[key] = src[start:pos]
 
     def _read_section(self, pos: int, entries: dict[int, str]) -> int:
         """Read ``id value`` lines of a FileNames/StackFrames/... section."""
@@ -178,7 +205,7 @@ class _Reader:
             for m in iter(INSTR_RE.scanner(src, pos).match, None):
                 is_root, name, shape, opcode, ops, literal, rest = m.groups()
                 opcode = opcodes(opcode)
-                if opcode is None or name in seen:
+                if opcode is None or name in seen or (opcode in ASYNC_START_OPCODES and not is_async_start_shape(shape)):
                     bad = m  # the full reader says what is wrong
                     break
                 payload = None
@@ -206,7 +233,7 @@ class _Reader:
                     known_shape = self._share_shape(shape)
                 if rest:
                     attr_pos = m.start(7)
-                    if eager_hint(rest) and not self._read_eager(rest, attr_pos, name, opcode, computation):
+                    if eager_hint(rest) and not self._read_eager(rest, attr_pos, name, opcode, computation, m.end()):
                         bad = m
                         break
                     offsets_append(attr_pos)
@@ -254,30 +281,73 @@ class _Reader:
         self.shapes[shape] = clean
         return clean
 
-    def _read_eager(self, rest: str, attr_pos: int, name: str, opcode: str, computation: HloComputation) -> bool:
-        """Read the called computations of a fast-path instruction; False to leave it to the full reader."""
+    def _read_eager(
+        self, rest: str, attr_pos: int, name: str, opcode: str, computation: HloComputation, end: int
+    ) -> bool:
+        """Read the called computations and check the enum values of a fast-path instruction.
+
+        False leaves the instruction to the full reader (an inline computation).
+        """
         calls = []
+        unspecified_api = False
         pos = 0
         while True:
             m = NEXT_EAGER_RE.match(rest, pos)
             if m is None:
                 break
             key, value = m.group(1), m.group(2)
-            if value.startswith("{") and (key not in CALL_LIST_ATTRIBUTES or "{" in value[1:]):
+            value_pos = attr_pos + m.start(2)
+            kind = CALL_KINDS.get(key)
+            if kind is None:
+                unspecified_api |= self._check_enum(opcode, key, value, value_pos)
+            elif value.startswith("{") and (key not in CALL_LIST_ATTRIBUTES or "{" in value[1:]):
                 return False  # an inline computation
-            targets = _computation_names(value) if value.startswith("{") else [value.removeprefix("%")]
-            if targets is None:
-                return False
-            kind = CALL_KINDS[key]
-            for target in targets:
-                if target not in self.names:
-                    at = attr_pos + m.start(2) + value.find(target)
-                    raise error(f"computation does not exist: {target}", self.src, at)
-                calls.append((kind, target))
+            else:
+                targets = _computation_names(value) if value.startswith("{") else [value.removeprefix("%")]
+                if targets is None:
+                    return False
+                for target in targets:
+                    if target not in self.names:
+                        raise error(f"computation does not exist: {target}", self.src, value_pos + value.find(target))
+                    calls.append((kind, target))
             pos = m.end()
+        if unspecified_api:
+            self._refuse_unspecified_api(end)
         if calls:
             computation.calls_of[name] = tuple(calls)
         return True
+
+    def _check_enum(self, opcode: str, key: str, value: str, value_pos: int) -> bool:
+        """Raise XLA's error for an enum value it refuses; True for the API version it refuses later."""
+        rule = enum_attribute(opcode, key)
+        if rule is None:
+            return False
+        if rule.items or rule.field:
+            if not value.startswith("{"):
+                raise error(f"expects '{{' to start {key}, found {value[:20]!r}", self.src, value_pos)
+            inner = value[1 : value.rfind("}")] if "}" in value else value[1:]
+            offset = 1
+            if rule.field:
+                if not inner.startswith(rule.field + "="):
+                    return False  # another field (result_accuracy={tolerance=...}) names nothing to check
+                offset += len(rule.field) + 1
+                inner = inner[len(rule.field) + 1 :]
+            items = inner.split(",") if rule.items else [inner]
+            for item in items:
+                word = item.strip()
+                if word and (message := rule.message(word)):
+                    raise error(message, self.src, value_pos + offset + item.find(word))
+                offset += len(item) + 1
+            return False
+        message = rule.message(value)
+        if message:
+            raise error(message, self.src, value_pos)
+        return key == "api_version" and value == UNSPECIFIED_API_VERSION
+
+    def _refuse_unspecified_api(self, end: int) -> None:
+        # XLA reads the name, then refuses it where the instruction ends.
+        at = skip_ws(self.src, end)
+        raise error(f"Invalid API version: {UNSPECIFIED_API_VERSION}", self.src, at)
 
     # The full reader.
 
@@ -323,13 +393,19 @@ class _Reader:
             pos = end
         else:
             pos = self._read_operands(pos, operands, computation, seen)
+        if opcode in ASYNC_START_OPCODES and not is_async_start_shape(shape):
+            raise error(
+                "AsyncStart expects the op shape to be in the form of ((async-operands), async-outputs, state).",
+                src,
+                skip_ws(src, pos),
+            )
         if name is None:
             # A nested instruction takes no attributes: a comma would be ambiguous.
             attrs: dict[str, str] = {}
             calls: list[tuple[str, str]] = []
             name = _anonymous_name(opcode, seen)
         else:
-            pos, attrs, calls = self._read_attributes(pos)
+            pos, attrs, calls = self._read_attributes(pos, opcode)
         inst = _NEW(HloInstruction, (name, opcode, self._share_shape(shape), computation, *operands))
         computation.instructions.append(inst)
         computation.attribute_offsets.append(-1)
@@ -367,14 +443,17 @@ class _Reader:
             if closed:
                 return pos
 
-    def _read_attributes(self, pos: int) -> tuple[int, dict[str, str], list[tuple[str, str]]]:
+    def _read_attributes(self, pos: int, opcode: str) -> tuple[int, dict[str, str], list[tuple[str, str]]]:
         """Read an instruction's attributes: raw text of each, and the computations called."""
         src = self.src
         attrs: dict[str, str] = {}
         calls: list[tuple[str, str]] = []
+        unspecified_api = False
         while True:
             found = lexer.next_attribute(src, pos)
             if found is None:
+                if unspecified_api:
+                    self._refuse_unspecified_api(pos)
                 return pos, attrs, calls
             name_pos, key, start = found
             if key in attrs:
@@ -386,6 +465,7 @@ class _Reader:
                 pos = lexer.skip_literal_value(src, start)
             else:
                 pos = lexer.skip_value(src, start, f"value of attribute {key!r}")
+                unspecified_api |= self._check_enum(opcode, key, src[start:pos], start)
             attrs[key] = src[start:pos]
 
     def _read_called(self, pos: int, key: str, kind: str, calls: list[tuple[str, str]]) -> int:

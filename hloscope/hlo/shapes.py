@@ -67,3 +67,29 @@ def byte_size(shape: str) -> int | None:
             return None
         total_bits += ELEMENT_BITS.get(element_type, 0) * math.prod(dims)  # type: ignore[arg-type]
     return (total_bits + 7) // 8
+
+
+def tuple_elements(shape: str) -> list[str] | None:
+    """The top-level element texts of a tuple shape; None when ``shape`` is no tuple."""
+    shape = shape.strip()
+    if not shape.startswith("(") or not shape.endswith(")"):
+        return None
+    elements, depth, start = [], 0, 1
+    for i, ch in enumerate(shape[1:-1], 1):
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            elements.append(shape[start:i].strip())
+            start = i + 1
+    last = shape[start:-1].strip()
+    if last or elements:
+        elements.append(last)
+    return elements
+
+
+def is_async_start_shape(shape: str) -> bool:
+    """Whether ``shape`` has the ``((operands), outputs, ...)`` form XLA requires of an async start."""
+    elements = tuple_elements(shape)
+    return elements is not None and len(elements) >= 2 and elements[0].startswith("(")

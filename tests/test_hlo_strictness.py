@@ -1,0 +1,160 @@
+"""Text XLA refuses, hloscope refuses too, at the same line and column.
+
+XLA's parser (run out of process by ``xla_reference``) is the reference: for
+every enum-valued attribute XLA checks, each name XLA accepts parses and a
+made-up one fails at XLA's place; so do unknown opcodes and module header
+attributes. Each check runs on the one-line form (the fast path) and on the
+same instruction wrapped over lines (the full reader).
+
+XLA counts columns from 0 on the first line only (from 1 on the others);
+hloscope counts from 1 everywhere, so there the columns differ by one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hloscope.hlo import HloParseError, parse_hlo
+from hloscope.hlo.grammar import ENUM_ATTRIBUTES, OPCODE_ENUM_ATTRIBUTES
+from xla_reference import xla_parse
+
+CASES = Path(__file__).parent / "hlo_cases"
+
+MODULE = """HloModule m
+
+add {
+  a = f32[] parameter(0)
+  b = f32[] parameter(1)
+  ROOT s = f32[] add(a, b)
+}
+
+cmp {
+  a = f32[] parameter(0)
+  b = f32[] parameter(1)
+  ROOT s = pred[] compare(a, b), direction=LT
+}
+
+fc {
+  a = f32[4,8]{1,0} parameter(0)
+  ROOT s = f32[4,8]{1,0} negate(a)
+}
+
+ENTRY main {
+  x = f32[4,8]{1,0} parameter(0)
+  y = f32[8,4]{1,0} parameter(1)
+  i = s32[] parameter(2)
+  k = u32[2]{0} parameter(3)
+  ROOT out = INSTRUCTION
+}
+"""
+CUSTOM_CALL = 'f32[4,8]{1,0} custom-call(x), custom_call_target="t", '
+DOT = "f32[4,4]{1,0} dot(x, y), lhs_contracting_dims={1}, rhs_contracting_dims={0}, "
+# An instruction carrying each checked attribute; VALUE is replaced.
+TEMPLATES = {
+    "fft_type": "c64[4,8]{1,0} fft(x), fft_type=VALUE, fft_length={8}",
+    "direction": "pred[4,8]{1,0} compare(x, x), direction=VALUE",
+    ("compare", "type"): "pred[4,8]{1,0} compare(x, x), direction=EQ, type=VALUE",
+    ("fusion", "kind"): "f32[4,8]{1,0} fusion(x), kind=VALUE, calls=fc",
+    "api_version": CUSTOM_CALL + "api_version=VALUE",
+    "schedule": CUSTOM_CALL + "schedule=VALUE",
+    "padding_type": CUSTOM_CALL + "padding_type=VALUE",
+    "custom_call_has_side_effect": CUSTOM_CALL + "custom_call_has_side_effect=VALUE",
+    "distribution": "f32[4,8]{1,0} rng(i, i), distribution=VALUE",
+    ("rng-bit-generator", "algorithm"): "(u32[2]{0}, u32[4]{0}) rng-bit-generator(k), algorithm=VALUE",
+    ("dot", "algorithm"): DOT + "algorithm=VALUE",
+    "operand_precision": DOT + "operand_precision={default,VALUE}",
+    "convolution_kind": "f32[4,4]{1,0} convolution(x, y), dim_labels=bf_io->bf, convolution_kind=VALUE",
+    "mode": "f32[4,8]{1,0} all-reduce(x), to_apply=add, mode=VALUE",
+    "result_accuracy": "f32[4,8]{1,0} exponential(x), result_accuracy={mode=VALUE}",
+    "is_stable": "f32[4,8]{1,0} sort(x), dimensions={0}, is_stable=VALUE, to_apply=cmp",
+    "lower": "f32[4,8]{1,0} cholesky(x), lower=VALUE",
+}
+
+
+def _rule(key):
+    return OPCODE_ENUM_ATTRIBUTES[key] if isinstance(key, tuple) else ENUM_ATTRIBUTES[key]
+
+
+def _module(instruction: str, wrapped: bool) -> str:
+    if wrapped:
+        # The same instruction over two lines: only the full reader takes it.
+        instruction = instruction.replace(", ", ",\n      ", 1)
+    return MODULE.replace("INSTRUCTION", instruction)
+
+
+def _cases() -> list[tuple[str, str]]:
+    cases = []
+    for key, template in TEMPLATES.items():
+        rule = _rule(key)
+        for value in sorted(rule.values):
+            cases.append((f"{key}={value}", template.replace("VALUE", value)))
+        if rule.fold_case:
+            cases.append((f"{key} upper case", template.replace("VALUE", sorted(rule.values)[-1].upper())))
+        cases.append((f"{key} made up", template.replace("VALUE", "made_up")))
+    cases.append(("unknown opcode", "f32[4,8]{1,0} dott(x, x)"))
+    cases.append(("async form of a real opcode", "f32[4,8]{1,0} negate-start(x)"))
+    cases.append(("async form of no opcode", "f32[4,8]{1,0} dott-start(x)"))
+    return cases
+
+
+CASES_AND_TEXTS = [(name, _module(inst, wrapped)) for name, inst in _cases() for wrapped in (False, True)]
+
+
+@pytest.fixture(scope="module")
+def xla_verdicts() -> dict[str, dict]:
+    return dict(zip([text for _, text in CASES_AND_TEXTS], xla_parse([text for _, text in CASES_AND_TEXTS])))
+
+
+def _xla_place(verdict: dict) -> tuple[int, int]:
+    line, column = verdict["line"], verdict["column"]
+    return line, column + 1 if line == 1 else column
+
+
+def _ours(text: str) -> dict:
+    try:
+        parse_hlo(text)
+    except HloParseError as exc:
+        return {"ok": False, "line": exc.line, "column": exc.column}
+    return {"ok": True}
+
+
+@pytest.mark.parametrize("name,text", CASES_AND_TEXTS, ids=[f"{n} ({i % 2 and 'wrapped' or 'one line'})" for i, (n, _) in enumerate(CASES_AND_TEXTS)])
+def test_accepts_and_refuses_enum_values_as_xla_does(xla_verdicts, name, text):
+    theirs, ours = xla_verdicts[text], _ours(text)
+    assert ours["ok"] == theirs["ok"], (name, theirs)
+    if not theirs["ok"]:
+        assert (ours["line"], ours["column"]) == _xla_place(theirs), (name, theirs["message"])
+
+
+def test_every_checked_attribute_has_a_case():
+    booleans = {key for key, rule in ENUM_ATTRIBUTES.items() if rule is ENUM_ATTRIBUTES["lower"]}
+    # Booleans share one rule (three stand for all); XLA crashes on a made-up transpose_a;
+    # scaled-dot shares dot's rule.
+    expected = (set(ENUM_ATTRIBUTES) - booleans - {"transpose_a"}) | set(OPCODE_ENUM_ATTRIBUTES)
+    assert set(TEMPLATES) >= expected - {("scaled-dot", "algorithm")}
+    assert OPCODE_ENUM_ATTRIBUTES[("scaled-dot", "algorithm")] == OPCODE_ENUM_ATTRIBUTES[("dot", "algorithm")]
+
+
+def test_handed_case_unknown_api_version():
+    text = (CASES / "rejected" / "custom_call_api_version.hlo").read_text()
+    [theirs] = xla_parse([text])
+    with pytest.raises(HloParseError) as info:
+        parse_hlo(text)
+    assert (info.value.line, info.value.column) == _xla_place(theirs) == (5, 84)
+    assert "Unknown API version" in str(info.value)
+
+
+def test_header_attributes_are_checked_as_xla_does():
+    body = "\nENTRY e {\n  ROOT x = f32[] parameter(0)\n}\n"
+    texts = [
+        "HloModule m, made_up=1" + body,
+        "HloModule m, is_scheduled=yes" + body,
+        "HloModule m, is_scheduled=true, replica_count=2" + body,
+    ]
+    for text, theirs in zip(texts, xla_parse(texts)):
+        ours = _ours(text)
+        assert ours["ok"] == theirs["ok"]
+        if not theirs["ok"]:
+            assert (ours["line"], ours["column"]) == _xla_place(theirs)
