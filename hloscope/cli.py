@@ -85,7 +85,8 @@ def main():
               help="Model to analyse (repeatable). Built-in: linear, mlp, transformer, stem-trunk-head; "
                    "or your block: PATH.py:FACTORY or package.module:FACTORY. Default: linear, transformer.")
 @click.option("--variants", callback=_variants_callback, metavar="V1,V2,...",
-              help="Variants: scan, unroll, scan-unroll-K, scan-remat. Default: scan,unroll.")
+              help="Variants: scan, unroll (L separate modules), unroll-sliced (slices of the stack), "
+                   "scan-unroll-K, scan-remat. Default: scan,unroll.")
 @click.option("--heads", type=click.IntRange(min=1), help="Transformer attention heads (default 4).")
 @click.option("--seq-len", type=click.IntRange(min=1), help="Transformer sequence length (default 64).")
 @click.option("--batch", type=click.IntRange(min=1), help="Batch size of built-in models (default 1).")

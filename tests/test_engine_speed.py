@@ -15,6 +15,7 @@ CONFIG = SweepConfig(models=("linear",), features=16, repeats=1)
 @pytest.fixture(autouse=True)
 def cold_caches(monkeypatch):
     monkeypatch.setattr(stacking, "_last_stack", None)
+    monkeypatch.setattr(stacking, "_last_layers", None)
     monkeypatch.setattr(stacking, "_last_input", None)
     monkeypatch.setattr(equivalence, "_scan_outputs", {})
 
@@ -85,7 +86,8 @@ def test_a_wrong_output_still_fails_against_the_kept_scan():
     spec = builtin_model("linear", 16)
     assert measure_point(CONFIG, "linear", "scan", 2).ok
     stack = stacking.cached_stack(spec, 2, 0)
-    right = jax.jit(stacking.forward_fn(stack, "unroll"))(stack.states, spec.make_input())
+    forward = stacking.forward_of(stack, "unroll", spec.make_input())
+    right = jax.jit(forward.fn)(*forward.args)
     record, _ = equivalence.point_checks(spec, "unroll", 2, 0, right)
     assert record["ok"] is True
     record, _ = equivalence.point_checks(spec, "unroll", 2, 0, right + 1.0)

@@ -15,7 +15,7 @@ TINY = {"features": 16, "heads": 2, "seq_len": 4, "batch": 2}
 
 
 @pytest.mark.parametrize("model", ["linear", "mlp", "transformer", "stem-trunk-head"])
-@pytest.mark.parametrize("variant", ["unroll", "scan-unroll-2", "scan-remat"])
+@pytest.mark.parametrize("variant", ["unroll", "unroll-sliced", "scan-unroll-2", "scan-remat"])
 def test_every_variant_matches_scan(model, variant):
     spec = builtin_model(model, **TINY)
     record = check_equivalence(spec, variant, 3)

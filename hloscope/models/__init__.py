@@ -9,7 +9,10 @@ from hloscope.models.stacking import (
     build_forward,
     build_stack,
     forward_fn,
+    forward_of,
+    forward_states,
     parse_variant,
+    separate_layers,
     stack_blocks,
 )
 from hloscope.models.zoo import BUILTIN_MODELS, ModelSpec, builtin_model
@@ -25,8 +28,11 @@ __all__ = [
     "build_stack",
     "builtin_model",
     "forward_fn",
+    "forward_of",
+    "forward_states",
     "parse_variant",
     "scan_layers_forward",
+    "separate_layers",
     "stack_blocks",
     "unrolled_layers_forward",
 ]

@@ -2,7 +2,10 @@
 
 The trunk's parameters are built once with ``nnx.split_rngs`` + ``nnx.vmap``
 so that each layer gets its own random initialisation; every variant of one
-model and layer count applies those very parameters.
+model and layer count applies those very parameters. ``unroll`` takes layer
+i's arrays out of the stack, outside any timed window, and applies them as L
+separate modules, the way an unrolled model is written; ``unroll-sliced``
+slices layer i out of the stacked arrays inside the jitted forward.
 """
 
 from __future__ import annotations
@@ -12,12 +15,13 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 import jax
+import numpy as np
 from flax import nnx
 
 from hloscope.errors import UsageError
 from hloscope.models.zoo import BlockFactory, ModelSpec
 
-VARIANTS = ("scan", "unroll", "scan-unroll-K", "scan-remat")
+VARIANTS = ("scan", "unroll", "unroll-sliced", "scan-unroll-K", "scan-remat")
 _UNROLL_K = re.compile(r"scan-unroll-([1-9][0-9]*)\Z")
 # Stem and head get their own random streams, apart from the trunk's.
 _STEM_SEED_OFFSET, _HEAD_SEED_OFFSET = 1_000_003, 2_000_003
@@ -25,12 +29,17 @@ _STEM_SEED_OFFSET, _HEAD_SEED_OFFSET = 1_000_003, 2_000_003
 
 @dataclass(frozen=True)
 class Variant:
-    """How a variant applies the stacked trunk."""
+    """How a variant applies the stacked trunk.
+
+    An unrolled variant (``scanned`` False) applies L separate modules, or,
+    with ``sliced``, slices layer i out of the stacked arrays inside the jit.
+    """
 
     name: str
     scanned: bool
     unroll: int = 1
     remat: bool = False
+    sliced: bool = False
 
 
 def parse_variant(name: str) -> Variant:
@@ -39,13 +48,15 @@ def parse_variant(name: str) -> Variant:
         return Variant(name, scanned=True)
     if name == "unroll":
         return Variant(name, scanned=False)
+    if name == "unroll-sliced":
+        return Variant(name, scanned=False, sliced=True)
     if name == "scan-remat":
         return Variant(name, scanned=True, remat=True)
     match = _UNROLL_K.match(name)
     if match:
         return Variant(name, scanned=True, unroll=int(match.group(1)))
     raise UsageError(
-        f"unknown variant {name!r}; valid variants: scan, unroll, scan-unroll-K "
+        f"unknown variant {name!r}; valid variants: scan, unroll, unroll-sliced, scan-unroll-K "
         "(K a positive integer, e.g. scan-unroll-4), scan-remat"
     )
 
@@ -106,19 +117,75 @@ def scan_apply(blocks: nnx.Module, x, unroll: int = 1, remat: bool = False):
     return forward(x, blocks)
 
 
-def unrolled_apply(graphdef, state, x, num_layers: int):
-    """Apply layer i of the stacked state for i in 0..L-1 in a Python loop."""
+def sliced_apply(graphdef, state, x, num_layers: int):
+    """Slice layer i out of the stacked state and apply it, for i in 0..L-1 (``unroll-sliced``)."""
     for i in range(int(num_layers)):
         block = nnx.merge(graphdef, jax.tree.map(lambda a, i=i: a[i], state))
         x = block(x)
     return x
 
 
+@dataclass(frozen=True)
+class Layers:
+    """The trunk as L separate modules: an ``nnx.List`` of blocks, split.
+
+    ``state`` holds one sub-state per layer, each with the block's own
+    arrays: a forward that takes it receives L x (arrays per block) arguments.
+    """
+
+    graphdef: Any
+    state: Any
+    layers: int
+    arrays_per_layer: int
+
+
+def separate_layers(stack: Stack) -> Layers:
+    """Layer i's arrays taken out of the stacked trunk, as L separate modules.
+
+    The values are the stack's own, bit for bit, so ``unroll`` applies the
+    very parameters the scanned variants apply. The arrays are cut on the
+    host (numpy views; on CPU jax adopts them without a copy) so that no
+    slicing op is compiled or timed.
+    """
+    trunk_def, trunk_state = stack.graphdefs[1], stack.states[1]
+    host = jax.tree.map(_host_view, trunk_state)
+    blocks = nnx.List(
+        nnx.merge(trunk_def, jax.tree.map(lambda a, i=i: jax.device_put(a[i]), host))
+        for i in range(stack.layers)
+    )
+    graphdef, state = nnx.split(blocks)
+    return Layers(graphdef, state, stack.layers, layer_arrays(stack))
+
+
+def layer_arrays(stack: Stack) -> int:
+    """How many arrays one layer of the trunk holds (its stacked state's leaves)."""
+    return len(jax.tree.leaves(stack.states[1]))
+
+
+def _host_view(leaf):
+    # PRNG key arrays (a block that keeps an rngs stream) have no numpy form: they stay jax arrays.
+    if jax.dtypes.issubdtype(getattr(leaf, "dtype", None), jax.dtypes.prng_key):
+        return leaf
+    return np.asarray(leaf)
+
+
+def separate_apply(graphdef, state, x):
+    """Apply L separate modules in a Python loop, as an unrolled model is written (``unroll``)."""
+    for block in nnx.merge(graphdef, state):
+        x = block(x)
+    return x
+
+
 def forward_fn(stack: Stack, variant: str) -> Callable:
-    """A fresh ``fn(states, x)`` applying ``stack`` the way ``variant`` says."""
+    """A fresh ``fn(states, x)`` applying ``stack`` the way ``variant`` says.
+
+    ``states`` is ``forward_states(stack, variant)``: (stem, trunk, head).
+    """
     how = parse_variant(variant)
     stem_def, trunk_def, head_def = stack.graphdefs
     layers = stack.layers
+    if not how.scanned and not how.sliced:
+        trunk_def = cached_layers(stack).graphdef
 
     def forward(states, x):
         stem_state, trunk_state, head_state = states
@@ -126,13 +193,43 @@ def forward_fn(stack: Stack, variant: str) -> Callable:
             x = nnx.merge(stem_def, stem_state)(x)
         if how.scanned:
             x = scan_apply(nnx.merge(trunk_def, trunk_state), x, how.unroll, how.remat)
+        elif how.sliced:
+            x = sliced_apply(trunk_def, trunk_state, x, layers)
         else:
-            x = unrolled_apply(trunk_def, trunk_state, x, layers)
+            x = separate_apply(trunk_def, trunk_state, x)
         if head_def is not None:
             x = nnx.merge(head_def, head_state)(x)
         return x
 
     return forward
+
+
+def forward_states(stack: Stack, variant: str) -> tuple:
+    """The parameters ``forward_fn(stack, variant)`` takes: (stem, trunk, head) states.
+
+    The trunk is the stacked state, or for ``unroll`` its L separate modules.
+    """
+    how = parse_variant(variant)
+    if how.scanned or how.sliced:
+        return stack.states
+    stem_state, _, head_state = stack.states
+    return (stem_state, cached_layers(stack).state, head_state)
+
+
+# The separate modules of the last stack split. The unroll point and its
+# equivalence check use them; splitting again would cost seconds at large L.
+_last_layers: tuple[Stack, Layers] | None = None
+
+
+def cached_layers(stack: Stack) -> Layers:
+    """separate_layers(stack), reusing the last split while the stack is the same object."""
+    global _last_layers
+    if _last_layers is not None and _last_layers[0] is stack:
+        return _last_layers[1]
+    _last_layers = None
+    layers = separate_layers(stack)
+    _last_layers = (stack, layers)
+    return layers
 
 
 def spec_key(spec: ModelSpec) -> tuple:
@@ -158,11 +255,11 @@ def cached_stack(spec: ModelSpec, num_layers: int, seed: int = 0) -> Stack:
     The earlier stack is dropped before a new one is built, so its memory is
     free again before the next point's peak RSS is taken.
     """
-    global _last_stack
+    global _last_stack, _last_layers
     key = (spec_key(spec), int(num_layers), int(seed))
     if _last_stack is not None and _last_stack[0] == key:
         return _last_stack[1]
-    _last_stack = None
+    _last_stack = _last_layers = None
     stack = build_stack(spec, num_layers, seed)
     _last_stack = (key, stack)
     return stack
@@ -186,7 +283,7 @@ def cached_input(spec: ModelSpec):
 
 def forward_of(stack: Stack, variant: str, x) -> Forward:
     """A fresh forward applying ``stack`` as ``variant`` says, and its arguments."""
-    return Forward(fn=forward_fn(stack, variant), args=(stack.states, x))
+    return Forward(fn=forward_fn(stack, variant), args=(forward_states(stack, variant), x))
 
 
 def build_forward(model: ModelSpec | BlockFactory, variant: str, num_layers: int, x, seed: int = 0) -> Forward:

@@ -1,8 +1,44 @@
-"""Which variants are scanned: the one rule every reader of points uses."""
+"""Which variants are scanned, and how a run built its unrolled ones: the rules every reader of points uses."""
 
 from __future__ import annotations
 
+# How this version builds the ``unroll`` variant, recorded in config.json and
+# results.json as ``config.unroll_construction``. Runs made before it was
+# recorded sliced layer i out of the stacked parameters inside the jit (what
+# ``unroll-sliced`` does now).
+SEPARATE_MODULES = "separate-modules"
+SLICED_STACK = "sliced-stack"
+UNROLL_CONSTRUCTION = SEPARATE_MODULES
+CONSTRUCTIONS = {
+    SEPARATE_MODULES: "L separate modules, the way an unrolled model is written",
+    SLICED_STACK: "a Python loop slicing layer i out of the stacked parameters inside the jitted forward",
+}
+
 
 def is_scan_family(variant: str) -> bool:
-    """scan, scan-unroll-K, scan-remat: the variants that should not grow with L."""
+    """scan, scan-unroll-K, scan-remat: the variants that should not grow with L.
+
+    Every other variant (``unroll``, ``unroll-sliced``) is unrolled.
+    """
     return variant == "scan" or variant.startswith("scan-")
+
+
+def unroll_construction(config: dict) -> str:
+    """How a run's ``unroll`` variant was built, from its stored config.
+
+    A config without ``unroll_construction`` comes from a run made before it
+    was recorded: its ``unroll`` sliced the stacked parameters.
+    """
+    value = config.get("unroll_construction")
+    return value if isinstance(value, str) and value else SLICED_STACK
+
+
+def baseline_variant(variants) -> str | None:
+    """The unrolled variant a run's scanned variants are compared against.
+
+    ``unroll`` when the run has it, else its first unrolled variant.
+    """
+    variants = list(variants)
+    if "unroll" in variants:
+        return "unroll"
+    return next((v for v in variants if not is_scan_family(v)), None)

@@ -6,6 +6,8 @@ import shlex
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from hloscope.results.variants import UNROLL_CONSTRUCTION
+
 DEFAULT_LAYERS = (1, 2, 4, 8, 16, 32, 64, 96)
 DEFAULT_MODELS = ("linear", "transformer")
 DEFAULT_VARIANTS = ("scan", "unroll")
@@ -36,10 +38,12 @@ class SweepConfig:
     seed: int = 0
 
     def to_json(self) -> dict:
+        """Every field, and how this version builds ``unroll`` (``unroll_construction``)."""
         record = asdict(self)
         for key, value in record.items():
             if isinstance(value, tuple):
                 record[key] = list(value)
+        record["unroll_construction"] = UNROLL_CONSTRUCTION
         return record
 
     def model_name(self, source: str) -> str:

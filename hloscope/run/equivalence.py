@@ -63,13 +63,23 @@ def check_equivalence(spec, variant: str, layers: int, seed: int = 0) -> dict:
     """Run ``variant`` and ``scan`` once on the same parameters and input; compare."""
     import jax
 
-    from hloscope.models.stacking import build_stack, forward_fn
+    from hloscope.models.stacking import build_stack
 
     stack = build_stack(spec, layers, seed)
     x = spec.make_input()
-    reference = jax.jit(forward_fn(stack, "scan"))(stack.states, x)
-    output = jax.jit(forward_fn(stack, variant))(stack.states, x)
+    reference = _run(stack, "scan", x)
+    output = _run(stack, variant, x)
     return compare_outputs(jax.device_get(reference), jax.device_get(output))
+
+
+def _run(stack, variant: str, x):
+    """Compile and run ``variant``'s forward over ``stack`` once."""
+    import jax
+
+    from hloscope.models.stacking import forward_of
+
+    forward = forward_of(stack, variant, x)
+    return jax.jit(forward.fn)(*forward.args)
 
 
 def mismatch_reason(variant: str, record: dict) -> str:
@@ -109,7 +119,7 @@ def point_checks(spec, variant: str, layers: int, seed: int = 0, output=None) ->
     import jax
 
     from hloscope.models.checks import identical_layer_warnings
-    from hloscope.models.stacking import cached_input, cached_stack, forward_fn, spec_key
+    from hloscope.models.stacking import cached_input, cached_stack, spec_key
 
     stack = cached_stack(spec, layers, seed)
     warnings = identical_layer_warnings(spec.name, stack.states[1], layers)
@@ -120,8 +130,8 @@ def point_checks(spec, variant: str, layers: int, seed: int = 0, output=None) ->
         return None, warnings
     reference = _scan_outputs.get(key)
     if reference is None:
-        reference = jax.device_get(jax.jit(forward_fn(stack, "scan"))(stack.states, cached_input(spec)))
+        reference = jax.device_get(_run(stack, "scan", cached_input(spec)))
         remember_scan_output(key, reference)
     if output is None:
-        output = jax.jit(forward_fn(stack, variant))(stack.states, cached_input(spec))
+        output = _run(stack, variant, cached_input(spec))
     return compare_outputs(reference, jax.device_get(output)), warnings

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from hloscope.errors import OutputError, ResultsError, UsageError
 from hloscope.results import Point, write_atomic
+from hloscope.results.variants import unroll_construction
 from hloscope.run.config import SweepConfig
 
 REPORTS_ROOT = Path("reports")
@@ -180,8 +181,13 @@ def read_run_config(out_dir: Path) -> dict:
 
 
 def config_differences(stored: dict, config: SweepConfig) -> list[str]:
-    """'field: stored X, given Y' for each measured setting that differs."""
+    """'field: stored X, given Y' for each measured setting that differs.
+
+    A run stored before ``unroll_construction`` was recorded built ``unroll``
+    otherwise: its points cannot be finished with this version's.
+    """
     given = config.to_json()
+    stored = {**stored, "unroll_construction": unroll_construction(stored)}
     differences = []
     for key in sorted(set(stored) | set(given)):
         if key in RESUMABLE_CHANGES:
