@@ -11,7 +11,7 @@ from hloscope.results.check import check_results, normalize_order, parse_expect
 from hloscope.cli import main
 from hloscope.errors import UsageError
 from hloscope.results import load_results
-from test_report import healthy_path, regressed_path
+from test_report import healthy_path, regressed_path, sliced_path
 
 
 def run(*args):
@@ -41,6 +41,14 @@ def test_expectations_and_exponent_bounds():
     assert run(healthy_path(), "--max-exponent", "unroll:compile_s=1.5").exit_code == 0
     result = run(healthy_path(), "--max-exponent", "unroll:compile_s=0.5")
     assert result.exit_code == 1 and "exponent at most 0.5" in result.output
+
+
+def test_checking_the_unroll_of_an_old_run_notes_how_it_was_built():
+    result = run(sliced_path(), "--expect", "unroll:compile_s=O(L)")
+    assert result.exit_code == 0, result.output
+    assert "note: unroll in this run is a Python loop slicing layer i out of the stacked parameters" in result.output
+    assert "unroll in this run" not in run(healthy_path(), "--expect", "unroll:compile_s=O(L)").output
+    assert "unroll in this run" not in run(sliced_path()).output
 
 
 @pytest.mark.parametrize("args, message", [

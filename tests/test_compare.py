@@ -5,7 +5,9 @@ from __future__ import annotations
 from click.testing import CliRunner
 
 from hloscope.cli import main
-from test_report import healthy_path, regressed_path
+from hloscope.results.compare import compare_results
+from hloscope.results import load_results, results_from_json
+from test_report import healthy_path, regressed_path, sliced_path, synthetic_results
 
 
 def test_compare_names_the_regression(tmp_path):
@@ -37,3 +39,40 @@ def test_compare_a_run_with_itself():
 def test_compare_rejects_bad_input(tmp_path):
     result = CliRunner().invoke(main, ["compare", str(healthy_path()), str(tmp_path / "nope.json")])
     assert result.exit_code == 2 and "no such file" in result.output
+
+
+def _sliced_unroll_growing_faster() -> dict:
+    """A run made before unroll_construction was recorded, whose (sliced) unroll compiles O(L^2)."""
+    record = synthetic_results(construction=None)
+    for p in record["points"]:
+        if p["variant"] == "unroll" and p["status"] == "ok":
+            median = 0.02 * p["layers"] ** 2
+            p["timing"]["compile_s"] = {"median": median, "min": median, "max": median, "samples": [median]}
+    return record
+
+
+def test_a_changed_unroll_is_neither_a_regression_nor_an_improvement(tmp_path):
+    base = tmp_path / "before.json"
+    base.write_text(__import__("json").dumps(_sliced_unroll_growing_faster()))
+    out = tmp_path / "diff.html"
+    result = CliRunner().invoke(main, ["compare", str(base), str(healthy_path()), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert ("warning: the unrolled baseline changed: base's unroll is a Python loop slicing layer i out of the "
+            "stacked parameters inside the jitted forward (sliced-stack), new's is L separate modules, the way "
+            "an unrolled model is written (separate-modules)") in result.output
+    assert "new's unroll-sliced is built as base's unroll was" in result.output
+    # Without the change, O(L^2) -> O(L) would read as an improvement.
+    assert "linear unroll compile_s" not in "".join(l for l in result.output.splitlines() if "improvement:" in l)
+    assert "0 regression(s)" in result.output
+    assert "linear unroll compile_s at L=8: 1.28 s -> 160.0 ms (0.12x, baseline changed)" in result.output
+    comparison = compare_results(results_from_json(_sliced_unroll_growing_faster()), load_results(healthy_path()))
+    verdicts = {(c.variant, c.metric): c.verdict for c in comparison.growth}
+    assert verdicts[("unroll", "compile_s")] == "baseline changed" and verdicts[("scan", "compile_s")] == "same"
+    html = out.read_text()
+    assert "baseline changed</span> The unrolled baseline changed" in html
+
+
+def test_runs_that_built_unroll_alike_compare_as_before():
+    comparison = compare_results(load_results(sliced_path()), load_results(sliced_path()))
+    assert comparison.baseline_change is None
+    assert compare_results(load_results(healthy_path()), load_results(regressed_path())).baseline_change is None

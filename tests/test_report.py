@@ -46,15 +46,21 @@ def _hlo(instructions: int, layers: int, scanned: bool) -> dict:
     return summary
 
 
-def synthetic_results(regressed: bool = False, model: str = "linear") -> dict:
-    """A results.json record with every section filled; ``regressed`` makes scan grow with L."""
+def synthetic_results(regressed: bool = False, model: str = "linear", construction: str | None = "separate-modules") -> dict:
+    """A results.json record with every section filled; ``regressed`` makes scan grow with L.
+
+    ``construction`` is the recorded ``unroll_construction``; with None the
+    record is one made before it was recorded (unroll sliced the stack, no
+    unroll-sliced points, no entry parameter counts).
+    """
+    variants = ("scan", "unroll", "unroll-sliced") if construction else ("scan", "unroll")
     points = []
-    for variant in ("scan", "unroll"):
+    for variant in variants:
         for L in LAYERS:
             scanned = variant == "scan"
             grows = not scanned or regressed
-            compile_s = 0.02 * L if grows else 0.05 + 0.001 * (L % 3)
-            instructions = 12 + 9 * L if grows else 30
+            compile_s = (0.06 if variant == "unroll-sliced" else 0.02) * L if grows else 0.05 + 0.001 * (L % 3)
+            instructions = 12 + (11 if variant == "unroll-sliced" else 9) * L if grows else 30
             noisy = 1.8 if (variant, L) == ("unroll", 4) else 1.05
             points.append({
                 "model": model, "variant": variant, "layers": L, "status": "ok", "error": None,
@@ -74,17 +80,25 @@ def synthetic_results(regressed: bool = False, model: str = "linear") -> dict:
                             if (variant, L) == ("unroll", 8) else [],
                 "platform": "cpu",
             })
+            if construction:
+                # A Linear layer holds a kernel and a bias; separate modules pass both per layer, plus x.
+                points[-1]["hlo"]["pre"]["entry_parameters"] = 2 * L + 1 if variant == "unroll" else 3
+                points[-1]["arrays_per_layer"] = 2
     points.append({"model": model, "variant": "unroll", "layers": 16, "status": "timeout",
                    "error": "compile exceeded --timeout 60 s", "timing": {}, "hlo": {}})
+    config = {"models": [model], "variants": list(variants), "layers": [1, 2, 4, 8, 16],
+              "features": 16, "repeats": 3, "seed": 0}
+    if construction:
+        config["unroll_construction"] = construction
     return {
         "format": "hloscope.results", "version": 1, "created": "2026-01-02T03:04:05+00:00",
-        "command": f"hloscope analyze --model {model} --layers 1,2,4,8,16 --features 16 --repeats 3 --out reports/x",
+        "command": f"hloscope analyze --model {model} --layers 1,2,4,8,16 --features 16 --repeats 3 --out reports/x"
+                   + (" --variants scan,unroll,unroll-sliced" if construction else ""),
         "environment": {"python": "3.11.2", "jax": "0.10.2" if not regressed else "0.11.0", "jaxlib": "0.10.2",
                         "flax": "0.12.8", "hloscope": "0.1.0", "backend": "cpu", "device": "cpu", "device_count": 1,
                         "cpu": "Example CPU @ 2.0GHz", "cpu_count": 2, "platform": "Linux-x86_64",
                         "xla_flags": "" if not regressed else "--xla_cpu_enable_fast_math=false"},
-        "config": {"models": [model], "variants": ["scan", "unroll"], "layers": [1, 2, 4, 8, 16],
-                   "features": 16, "repeats": 3, "seed": 0},
+        "config": config,
         "points": points,
         "predictions": [{"model": model, "variant": "unroll", "metric": "compile_s", "layers": 64,
                          "value": 1.28, "low": 1.1, "high": 1.5, "predicted": True}],
@@ -95,11 +109,16 @@ def synthetic_results(regressed: bool = False, model: str = "linear") -> dict:
                              "matches": unrolled == scanned, "work": op in ("dot", "maximum"),
                              "executed_per_layer": unrolled, "scan_executed_per_layer": scanned}
                         for op, unrolled, scanned in (("dot", 1, 1), ("add", 1, 2), ("maximum", 1, 1), ("broadcast", 1, 1),
-                                                      ("slice", 1, 0), ("dynamic-slice", 0, 1))},
-            "work_matches": True, "differs": ["add", "dynamic-slice", "slice"],
+                                                      _bookkeeping(construction), ("dynamic-slice", 0, 1))},
+            "work_matches": True, "differs": sorted(["add", "dynamic-slice", _bookkeeping(construction)[0]]),
             "while_loops": [{"variant": "scan", "layers": L, "pre": 1, "opt": 1, "kept": True} for L in LAYERS]}},
         "warnings": ["example pitfall: parameter 'kernel' is identical in every layer (built without split_rngs)"],
     }
+
+
+def _bookkeeping(construction: str | None) -> tuple[str, int, int]:
+    """What each unrolled layer adds beyond its arithmetic: its own arrays as parameters, or a slice."""
+    return ("parameter", 2, 0) if construction else ("slice", 1, 0)
 
 
 def _fixture(name: str, record: dict) -> Path:
@@ -118,6 +137,11 @@ def regressed_path() -> Path:
     return _fixture("results_regressed.json", synthetic_results(regressed=True))
 
 
+def sliced_path() -> Path:
+    """A run made before unroll_construction was recorded: its unroll sliced the stack."""
+    return _fixture("results_sliced_unroll.json", synthetic_results(construction=None))
+
+
 def scrub(html: str) -> str:
     """Blank what changes between runs and releases: timestamps and versions."""
     html = re.sub(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(\+00:00|Z)?", "TIMESTAMP", html)
@@ -129,6 +153,7 @@ def scrub(html: str) -> str:
 def test_fixtures_match_their_builder():
     assert json.loads(healthy_path().read_text()) == synthetic_results()
     assert json.loads(regressed_path().read_text()) == synthetic_results(regressed=True)
+    assert json.loads(sliced_path().read_text()) == synthetic_results(construction=None)
 
 
 def test_html_matches_golden():
@@ -146,16 +171,49 @@ def test_html_answers_the_reviewer():
     assert "compile time O(1) vs O(L)" in html
     assert html.count("<svg") >= 8 and 'class="fit"' in html
     assert "timeout" in html and "compile exceeded --timeout 60 s" in html
-    assert "linear compile_s: 1 of 8 points have max/min above 1.5; worst 3.24 at unroll L=4" in html
+    assert "linear compile_s: 1 of 12 points have max/min above 1.5; worst 3.24 at unroll L=4" in html
     assert "example pitfall" in html
     assert "scan × trip counts" in html and "trip counts 8" in html
     assert "the CPU backend gave no cost analysis" in html
     assert "(predicted)" in html and "hollow = predicted" in html
     assert ("each layer executes 1 add, 1 dot, 1 maximum - the scanned body holds the same arithmetic"
-            " (plus its loop counter); only bookkeeping differs: slicing") in html
+            " (plus its loop counter); only bookkeeping differs: slicing, parameters") in html
     assert '<span class="tag tag-repeats">repeats</span> linear unroll L=8: 2 of 3 cold repeats' in html
     assert "Example CPU @ 2.0GHz" in html and "hloscope analyze --model linear" in html
     assert len(html.encode()) < 1_000_000
+
+
+def test_report_says_what_unroll_was_and_shows_unroll_sliced_beside_it():
+    html = unescape(render_html(load_results(healthy_path())))
+    verdicts = html.split('<h2 id="warnings">')[0]
+    assert ("unroll: L separate modules, the way an unrolled model is written; at L=8 its pre-optimization HLO "
+            "entry takes 17 parameters (2 arrays per layer).") in verdicts
+    # 0.48 s / 0.16 s and 0.48 s / 0.052 s at L=8, from the points.
+    assert ("unroll-sliced, beside it: a Python loop slicing layer i out of the stacked parameters inside the "
+            "jitted forward. At L=8 it compiles in 480.0 ms, 3.0x unroll's 160.0 ms and 9.2x scan's 52.0 ms.") in verdicts
+    assert "<th>unroll</th><th>unroll-sliced</th>" in html  # the op histogram shows it beside unroll
+    markdown = render_markdown(load_results(healthy_path()))
+    assert "  - unroll: L separate modules, the way an unrolled model is written" in markdown
+    assert "  - unroll-sliced, beside it:" in markdown
+
+
+def test_a_run_made_before_separate_modules_says_its_unroll_sliced_the_stack():
+    results = load_results(sliced_path())
+    html = unescape(render_html(results))
+    assert "compiles 3.1x faster than unrolling it by slicing its stacked parameters" in html
+    assert ("unroll: a Python loop slicing layer i out of the stacked parameters inside the jitted forward "
+            "(this run records no unroll_construction") in html
+    assert "unroll-sliced, beside it" not in html and "entry takes" not in html
+    assert "records no unroll_construction" in render_markdown(results)
+
+
+def test_terminal_summary_names_the_baseline():
+    from hloscope.report.terminal import summary_table
+
+    text = summary_table(load_results(healthy_path()))
+    assert "linear       unroll-sliced    8 ok" in text
+    assert "\n  unroll: L separate modules, the way an unrolled model is written" in text
+    assert "\n  unroll-sliced, beside it:" in text
 
 
 def _row(html: str, first_cell: str) -> str:

@@ -62,6 +62,19 @@ def test_resume_with_a_different_configuration_is_refused(tmp_path):
     assert not (out / "points.jsonl").exists()
 
 
+def test_a_run_stored_before_unroll_was_separate_modules_is_not_resumed(tmp_path):
+    out = tmp_path / "run"
+    make_stored_run(out)
+    record = json.loads((out / "config.json").read_text())
+    assert record["config"]["unroll_construction"] == "separate-modules"
+    del record["config"]["unroll_construction"]
+    (out / "config.json").write_text(json.dumps(record))
+    result = CliRunner().invoke(main, ["analyze", *TINY, "--out", str(out), "--resume"])
+    assert result.exit_code == 2, result.output
+    assert "unroll_construction: stored 'sliced-stack', given 'separate-modules'" in result.output
+    assert not (out / "points.jsonl").exists()
+
+
 def test_resume_of_a_folder_without_a_run_is_refused(tmp_path):
     (tmp_path / "run").mkdir()
     result = CliRunner().invoke(main, ["analyze", *TINY, "--out", str(tmp_path / "run"), "--resume"])

@@ -27,6 +27,7 @@ def render_markdown(results: Results, growth: list[Growth] | None = None) -> str
     views = model_views(results, growth)
     for view in views:
         lines.append(f"- **{_cell(view.name)}**: {_cell(view.headline)}")
+        lines += [f"  - {_cell(line)}" for line in view.baseline]
     lines += ["", "| model | variant | compile time | HLO instructions (pre) | compile at largest L | HLO instr. at largest L |",
               "| --- | --- | --- | --- | --- | --- |"]
     fits = {(g.model, g.variant, g.metric): g for g in growth}

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from hloscope.results.growth import Growth
 from hloscope.report.costs import disagreement_title, flops_by_point, flops_warnings
-from hloscope.results.variants import is_scan_family
+from hloscope.results.variants import baseline_variant, is_scan_family
 from hloscope.report.view import (HEADLINE_METRICS, fmt_bytes, fmt_count, fmt_flops, fmt_seconds, fmt_value,
                                   timing_stats)
 from hloscope.results import Point, Results
@@ -53,12 +53,13 @@ class OpHistogram:
 
 
 def _largest_pair(points: list[Point]) -> tuple[int, Point, Point | None] | None:
-    """The largest L where a scan-family and another variant both compiled."""
+    """The largest L where a scan-family and the baseline unrolled variant both compiled."""
     ok = [p for p in points if p.ok]
     scanned = {p.layers: p for p in ok if p.variant == "scan"} or {
         p.layers: p for p in ok if is_scan_family(p.variant)
     }
-    unrolled = {p.layers: p for p in ok if p.variant == "unroll"} or {p.layers: p for p in ok if not is_scan_family(p.variant)}
+    baseline = baseline_variant(dict.fromkeys(p.variant for p in ok))
+    unrolled = {p.layers: p for p in ok if p.variant == baseline}
     both = sorted(set(scanned) & set(unrolled))
     if both:
         return both[-1], scanned[both[-1]], unrolled[both[-1]]
@@ -69,7 +70,11 @@ def _largest_pair(points: list[Point]) -> tuple[int, Point, Point | None] | None
 
 
 def op_histogram(points: list[Point], stage: str = "pre", top: int = 14) -> OpHistogram | None:
-    """Opcode counts of scanned vs unrolled at the largest L both compiled."""
+    """Opcode counts of scanned vs unrolled at the largest L both compiled.
+
+    The other unrolled variants of that L (``unroll-sliced`` beside
+    ``unroll``) get a column each.
+    """
     pair = _largest_pair(points)
     if pair is None:
         return None
@@ -80,6 +85,9 @@ def op_histogram(points: list[Point], stage: str = "pre", top: int = 14) -> OpHi
         columns.append((f"{scanned.variant} × trip counts", weighted))
     if unrolled is not None:
         columns.append((unrolled.variant, unrolled.hlo.get(stage, {}).get("op_counts") or {}))
+        for p in points:
+            if p.ok and p.layers == layers and not is_scan_family(p.variant) and p.variant != unrolled.variant:
+                columns.append((p.variant, p.hlo.get(stage, {}).get("op_counts") or {}))
     opcodes = sorted({op for _, counts in columns for op in counts}, key=lambda op: (-max(c.get(op, 0) for _, c in columns), op))
     peak = max([c.get(op, 0) for op in opcodes for _, c in columns] or [1]) or 1
     rows = []

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hloscope.results.variants import is_scan_family
+from hloscope.results.variants import (CONSTRUCTIONS, SEPARATE_MODULES, SLICED_STACK, baseline_variant,
+                                       is_scan_family, unroll_construction)
 from hloscope.results.growth import DEFAULT_METRICS, Growth, fit_growth
 from hloscope.report.charts import Chart, SeriesData, fit_curve, loglog_chart
 from hloscope.results import Point, Results
@@ -143,6 +144,7 @@ def hover_label(point: Point, metric: str, value: float) -> str:
 class ModelView:
     name: str
     headline: str
+    baseline: tuple[str, ...]
     charts: tuple[Chart, ...]
     growth: tuple[Growth, ...]
     points: tuple[Point, ...]
@@ -152,12 +154,34 @@ class ModelView:
 
 def _pick_pair(variants: list[str]) -> tuple[str | None, str | None]:
     scanned = "scan" if "scan" in variants else next((v for v in variants if is_scan_family(v)), None)
-    unrolled = "unroll" if "unroll" in variants else next((v for v in variants if not is_scan_family(v)), None)
-    return scanned, unrolled
+    return scanned, baseline_variant(variants)
 
 
-def headline(model: str, points: list[Point], growth: list[Growth]) -> str:
-    """One sentence answering: how much does scanning save at the largest L?"""
+def _unrolling(unrolled: str, construction: str) -> str:
+    """How the headline names the unrolled side."""
+    if unrolled != "unroll":
+        return unrolled
+    return "unrolling it" if construction == SEPARATE_MODULES else "unrolling it by slicing its stacked parameters"
+
+
+def _compiled_pair(points: list[Point], first: str, second: str) -> tuple[int, float, float] | None:
+    """(L, compile_s of first, of second) at the largest L where both compiled."""
+    by_key = {(p.variant, p.layers): p.value("compile_s") for p in points if p.ok}
+    common = sorted(L for (v, L), s in by_key.items() if v == first and s and by_key.get((second, L)))
+    if not common:
+        return None
+    return common[-1], by_key[(first, common[-1])], by_key[(second, common[-1])]
+
+
+def _times(ratio: float) -> str:
+    return f"{ratio:.1f}x faster than" if ratio >= 1 else f"{1 / ratio:.1f}x slower than"
+
+
+def headline(model: str, points: list[Point], growth: list[Growth], construction: str = SEPARATE_MODULES) -> str:
+    """One sentence answering: how much does scanning save at the largest L?
+
+    ``construction`` is how the run built ``unroll`` (``unroll_construction``).
+    """
     variants = list(dict.fromkeys(p.variant for p in points))
     scanned, unrolled = _pick_pair(variants)
     orders = {(g.variant, g.metric): g.order for g in growth}
@@ -166,24 +190,59 @@ def headline(model: str, points: list[Point], growth: list[Growth]) -> str:
         parts = [f"{v}: compile time {orders[(v, 'compile_s')]}" for v in variants if (v, "compile_s") in orders]
         detail = f" ({'; '.join(parts)})" if parts else ""
         return f"{model}: only {only} measured, nothing to compare against{detail}."
-    by_key = {(p.variant, p.layers): p for p in points if p.ok}
-    common = sorted(L for (v, L) in by_key if v == scanned and (unrolled, L) in by_key)
-    common = [L for L in common if by_key[(scanned, L)].value("compile_s") and by_key[(unrolled, L)].value("compile_s")]
-    if not common:
+    pair = _compiled_pair(points, scanned, unrolled)
+    if pair is None:
         return f"{model}: no layer count where both {scanned} and {unrolled} compiled; no comparison."
-    L = common[-1]
-    scan_s = by_key[(scanned, L)].value("compile_s")
-    unroll_s = by_key[(unrolled, L)].value("compile_s")
-    ratio = unroll_s / scan_s
-    faster = f"{ratio:.1f}x faster than" if ratio >= 1 else f"{1 / ratio:.1f}x slower than"
+    L, scan_s, unroll_s = pair
     verb = "Scanning" if scanned == "scan" else f"The {scanned} variant of"
-    sentence = f"{verb} the {L}-layer {model} compiles {faster} {'unrolling it' if unrolled == 'unroll' else unrolled}"
+    sentence = f"{verb} the {L}-layer {model} compiles {_times(unroll_s / scan_s)} {_unrolling(unrolled, construction)}"
     sentence += f" ({fmt_seconds(scan_s)} vs {fmt_seconds(unroll_s)})"
     facts = []
     for metric, name in (("compile_s", "compile time"), ("hlo.pre.instructions", "HLO size")):
         if (scanned, metric) in orders and (unrolled, metric) in orders:
             facts.append(f"{name} {orders[(scanned, metric)]} vs {orders[(unrolled, metric)]}")
     return sentence + (": " + ", ".join(facts) if facts else "") + "."
+
+
+def baseline_lines(points: list[Point], config: dict) -> tuple[str, ...]:
+    """What the headline compared against, and ``unroll-sliced`` beside it when the run has it."""
+    variants = list(dict.fromkeys(p.variant for p in points))
+    scanned, unrolled = _pick_pair(variants)
+    if unrolled is None:
+        return ()
+    construction = unroll_construction(config) if unrolled == "unroll" else SLICED_STACK
+    text = f"{unrolled}: {CONSTRUCTIONS[construction]}"
+    if unrolled == "unroll" and construction == SLICED_STACK:
+        text += (" (this run records no unroll_construction: it was made before unroll became L separate modules,"
+                 " which compile faster; unroll-sliced is that construction today)")
+    arguments = _entry_parameters(points, unrolled)
+    if arguments:
+        text += f"; {arguments}"
+    lines = [text + "."]
+    if unrolled == "unroll" and "unroll-sliced" in variants:
+        line = f"unroll-sliced, beside it: {CONSTRUCTIONS[SLICED_STACK]}"
+        pair = _compiled_pair(points, "unroll", "unroll-sliced")
+        if pair is not None:
+            L, unroll_s, sliced_s = pair
+            line += f". At L={L} it compiles in {fmt_seconds(sliced_s)}, {sliced_s / unroll_s:.1f}x unroll's {fmt_seconds(unroll_s)}"
+            scan = _compiled_pair(points, scanned, "unroll-sliced") if scanned else None
+            if scan is not None and scan[0] == L:
+                line += f" and {sliced_s / scan[1]:.1f}x {scanned}'s {fmt_seconds(scan[1])}"
+        else:
+            line += "; no layer count where both it and unroll compiled"
+        lines.append(line + ".")
+    return tuple(lines)
+
+
+def _entry_parameters(points: list[Point], variant: str) -> str:
+    """'at L=48 XLA receives 769 arguments (16 arrays per layer)', from the largest ok point that recorded it."""
+    for p in sorted((p for p in points if p.ok and p.variant == variant), key=lambda p: -p.layers):
+        count = p.hlo.get("pre", {}).get("entry_parameters")
+        if isinstance(count, int):
+            per_layer = p.extra.get("arrays_per_layer")
+            detail = f" ({per_layer} arrays per layer)" if isinstance(per_layer, int) else ""
+            return f"at L={p.layers} its pre-optimization HLO entry takes {count} parameters{detail}"
+    return ""
 
 
 def model_charts(points: list[Point], growth: list[Growth], predictions: list[dict]) -> list[Chart]:
@@ -239,7 +298,8 @@ def model_views(results: Results, growth: list[Growth] | None = None) -> list[Mo
         views.append(
             ModelView(
                 name=model,
-                headline=headline(model, points, model_growth),
+                headline=headline(model, points, model_growth, unroll_construction(results.config)),
+                baseline=baseline_lines(points, results.config),
                 charts=tuple(model_charts(points, model_growth, [q for q in predictions if q.get("model") == model])),
                 growth=tuple(model_growth),
                 points=tuple(sorted(points, key=lambda p: (order[p.variant], p.layers))),

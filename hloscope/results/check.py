@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from hloscope.results.compare import order_rank
 from hloscope.errors import UsageError
 from hloscope.results.growth import Growth, fit_growth
-from hloscope.results.variants import is_scan_family
+from hloscope.results.variants import CONSTRUCTIONS, SEPARATE_MODULES, is_scan_family, unroll_construction
 from hloscope.report.view import REPORT_METRICS, fmt_exponent
 from hloscope.results import Results, load_results
 
@@ -111,7 +111,7 @@ def check_results(results: Results, expectations: list[Expectation] | tuple[Expe
     metrics = [m for m in REPORT_METRICS if any(exp.metric == m for exp in expectations)]
     fits = {(g.model, g.variant, g.metric): g for g in fit_growth(results.points, metrics)}
     series = list(dict.fromkeys((p.model, p.variant) for p in results.points))
-    checked, violations = [], []
+    checked, violations, checked_variants = [], [], set()
     for exp in expectations:
         targets = [(m, v) for m, v in series if exp.matches(v)]
         if not targets:
@@ -120,6 +120,7 @@ def check_results(results: Results, expectations: list[Expectation] | tuple[Expe
         for model, variant in targets:
             where = f"{model} {variant} {exp.metric}"
             checked.append(where)
+            checked_variants.add(variant)
             g = fits.get((model, variant, exp.metric))
             if g is None:
                 ok = sum(1 for p in results.points if p.key[:2] == (model, variant) and p.ok and p.value(exp.metric))
@@ -131,6 +132,10 @@ def check_results(results: Results, expectations: list[Expectation] | tuple[Expe
                                   f"{', '.join(map(str, fitted))}), expected {exp.bound()} ({exp.source})")
     failed = [p for p in results.points if not p.ok]
     notes = [f"{len(failed)} point(s) failed or timed out; growth was fitted on the others"] if failed else []
+    construction = unroll_construction(results.config)
+    if construction != SEPARATE_MODULES and "unroll" in checked_variants:
+        notes.append(f"unroll in this run is {CONSTRUCTIONS[construction]} ({construction}: the run records no "
+                     "unroll_construction), not L separate modules as unroll is built now")
     return CheckOutcome(tuple(checked), tuple(violations), tuple(notes))
 
 

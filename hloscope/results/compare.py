@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from hloscope.results.growth import Growth
+from hloscope.results.variants import CONSTRUCTIONS, unroll_construction
 from hloscope.report.view import HEADLINE_METRICS, REPORT_METRICS, fit_report_growth, fmt_exponent, fmt_value
 from hloscope.results import Results, load_results
 
@@ -38,7 +39,9 @@ class GrowthChange:
     metric: str
     base: Growth | None
     new: Growth | None
-    verdict: str  # "regression", "improvement", "same", "only in base", "only in new"
+    # "regression", "improvement", "same", "only in base", "only in new", or
+    # "baseline changed" (the runs built unroll differently: not comparable).
+    verdict: str
 
     def describe(self) -> str:
         def one(g):
@@ -96,6 +99,8 @@ class Comparison:
     points: tuple[PointChange, ...]
     statuses: tuple[StatusChange, ...]
     environment: tuple[tuple[str, str, str], ...]  # (key, base, new) that differ
+    # Why unroll's figures are not comparable, when the runs built it differently; else None.
+    baseline_change: str | None = None
 
     @property
     def regressions(self) -> list[str]:
@@ -124,12 +129,39 @@ def _env_text(value) -> str:
     return "n/a (empty)" if value in (None, "") else str(value)
 
 
+def baseline_change(base: Results, new: Results) -> str | None:
+    """One sentence when the two runs built ``unroll`` differently, else None."""
+    before, after = unroll_construction(base.config), unroll_construction(new.config)
+    has_unroll = any(p.variant == "unroll" for p in (*base.points, *new.points))
+    if before == after or not has_unroll:
+        return None
+    text = (f"the unrolled baseline changed: base's unroll is {CONSTRUCTIONS[before]} ({before}), "
+            f"new's is {CONSTRUCTIONS[after]} ({after}); unroll's differences are that change, "
+            "not a regression or an improvement")
+    if any(p.variant == "unroll-sliced" for p in new.points) and before == "sliced-stack":
+        text += "; new's unroll-sliced is built as base's unroll was"
+    return text
+
+
+def _verdict_of(key: tuple[str, str, str], base: Growth | None, new: Growth | None, changed: bool) -> str:
+    if changed and key[1] == "unroll" and base is not None and new is not None:
+        return "baseline changed"
+    return _verdict(base, new)
+
+
 def compare_results(base: Results, new: Results, base_label: str = "base", new_label: str = "new") -> Comparison:
-    """Diff two runs: growth verdicts, per-point metrics, statuses, environments."""
+    """Diff two runs: growth verdicts, per-point metrics, statuses, environments.
+
+    When the runs built ``unroll`` differently (``unroll_construction``),
+    unroll's growth changes get the verdict "baseline changed" and
+    ``baseline_change`` says why.
+    """
     base_fits = {(g.model, g.variant, g.metric): g for g in fit_report_growth(base)}
     new_fits = {(g.model, g.variant, g.metric): g for g in fit_report_growth(new)}
+    change = baseline_change(base, new)
     growth = [
-        GrowthChange(*key, base_fits.get(key), new_fits.get(key), _verdict(base_fits.get(key), new_fits.get(key)))
+        GrowthChange(*key, base_fits.get(key), new_fits.get(key),
+                     _verdict_of(key, base_fits.get(key), new_fits.get(key), change is not None))
         for key in dict.fromkeys(list(base_fits) + list(new_fits))
     ]
     base_points = {p.key: p for p in base.points}
@@ -154,7 +186,10 @@ def compare_results(base: Results, new: Results, base_label: str = "base", new_l
         b_value, n_value = base.config.get(key), new.config.get(key)
         if b_value != n_value:
             environment.append((f"config.{key}", _env_text(b_value), _env_text(n_value)))
-    return Comparison(base, new, base_label, new_label, tuple(growth), tuple(changes), tuple(statuses), tuple(environment))
+    if change is not None:
+        environment.append(("config.unroll_construction", unroll_construction(base.config), unroll_construction(new.config)))
+    return Comparison(base, new, base_label, new_label, tuple(growth), tuple(changes), tuple(statuses),
+                      tuple(environment), change)
 
 
 def compare_files(base_path: str | os.PathLike, new_path: str | os.PathLike) -> Comparison:
@@ -165,6 +200,8 @@ def compare_files(base_path: str | os.PathLike, new_path: str | os.PathLike) -> 
 def summary_text(comparison: Comparison) -> str:
     """The terminal summary: regressions first, then improvements and differences."""
     lines = [f"compare {comparison.base_label} -> {comparison.new_label}"]
+    if comparison.baseline_change:
+        lines.append(f"warning: {comparison.baseline_change}")
     for key, b, n in comparison.environment:
         lines.append(f"warning: environments differ: {key}: {b} -> {n}")
     for text in comparison.regressions:
@@ -180,7 +217,8 @@ def summary_text(comparison: Comparison) -> str:
                 largest[key] = c
     for c in largest.values():
         b, n, change = c.text()
-        lines.append(f"  {c.model} {c.variant} {c.metric} at L={c.layers}: {b} -> {n} ({change})")
+        note = ", baseline changed" if comparison.baseline_change and c.variant == "unroll" else ""
+        lines.append(f"  {c.model} {c.variant} {c.metric} at L={c.layers}: {b} -> {n} ({change}{note})")
     regressions = len(comparison.regressions)
     lines.append(f"{regressions} regression(s), {len(comparison.improvements)} improvement(s)")
     return "\n".join(lines)

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from hloscope.results.variants import is_scan_family
+from hloscope.results.variants import baseline_variant, is_scan_family
 from hloscope.results.growth import least_squares
 from hloscope.results import Point
 
 # Ops that are a layer's arithmetic; the rest (parameters, tuples, slices of
 # the stacked weights, calls, loop counters) are bookkeeping that differs
-# between a Python loop and a while loop by construction.
+# between a Python loop over separate modules (or slices) and a while loop by
+# construction.
 WORK_OPCODES = frozenset(
     {
         "dot", "convolution", "multiply", "divide", "subtract", "exponential", "log", "tanh",
@@ -54,8 +55,9 @@ def _counts(points: list[Point], variant: str, key: str = "op_counts") -> dict[i
         op_counts = p.hlo.get("pre", {}).get(key) if p.ok and p.variant == variant else None
         if isinstance(op_counts, dict):
             counts[p.layers] = op_counts
-    # L=1 slices nothing out of a one-layer stack (a reshape does), so
-    # fit from L >= 2 when there are two such points.
+    # L=1 is special for every construction (a one-layer stack is reshaped,
+    # not sliced; XLA removes a one-trip loop), so fit from L >= 2 when there
+    # are two such points.
     if len([L for L in counts if L >= 2]) >= 2:
         counts = {L: c for L, c in counts.items() if L >= 2}
     return counts
@@ -71,8 +73,12 @@ def _scan_body(points: list[Point]) -> tuple[dict[str, int] | None, int | None]:
 
 
 def model_per_layer(points: list[Point]) -> dict | None:
-    """The per-layer record of one model's points; None without two unrolled points."""
-    counts = _counts(points, "unroll")
+    """The per-layer record of one model's points; None without two unrolled points.
+
+    Fitted from the model's baseline unrolled variant (``unroll``, else ``unroll-sliced``).
+    """
+    baseline = baseline_variant(dict.fromkeys(p.variant for p in points if p.ok))
+    counts = _counts(points, baseline) if baseline else {}
     if len(counts) < 2:
         return None
     layers = sorted(counts)
@@ -92,7 +98,7 @@ def model_per_layer(points: list[Point]) -> dict | None:
             "matches": None if in_body is None else (exact and per_layer == in_body),
             "work": op in WORK_OPCODES,
         }
-    executed = _executed_per_layer(points)
+    executed = _executed_per_layer(points, baseline)
     for op, (unrolled, scanned) in executed.items():
         if op in opcodes:
             opcodes[op]["executed_per_layer"] = unrolled
@@ -108,7 +114,7 @@ def model_per_layer(points: list[Point]) -> dict | None:
         work_matches = None if body is None else all(rec["matches"] for rec in work.values())
     return {
         "layers": layers,
-        "fitted_from": "unroll hlo.pre.op_counts",
+        "fitted_from": f"{baseline} hlo.pre.op_counts",
         "scan_body_from": None if body is None else {"variant": "scan", "layers": body_layers},
         "opcodes": opcodes,
         # The layer's arithmetic: same ops per layer unrolled as in the scanned body.
@@ -118,9 +124,9 @@ def model_per_layer(points: list[Point]) -> dict | None:
     }
 
 
-def _executed_per_layer(points: list[Point]) -> dict[str, tuple]:
-    """Per opcode: ops executed per layer, unrolled and scanned (slopes of weighted counts)."""
-    unrolled = _counts(points, "unroll", "weighted_op_counts")
+def _executed_per_layer(points: list[Point], variant: str) -> dict[str, tuple]:
+    """Per opcode: ops executed per layer, unrolled (``variant``) and scanned (slopes of weighted counts)."""
+    unrolled = _counts(points, variant, "weighted_op_counts")
     scanned = _counts(points, "scan", "weighted_op_counts")
     if len(unrolled) < 2 or len(scanned) < 2:
         return {}
@@ -259,7 +265,12 @@ def per_layer_source(record: dict) -> str:
     """Where the per-layer figures come from, in one sentence."""
     layers = ", ".join(str(L) for L in record.get("layers") or []) or "n/a"
     fitted = record.get("fitted_from")
-    source = "the unrolled pre-optimization op counts" if fitted in (None, "unroll hlo.pre.op_counts") else str(fitted)
+    if fitted in (None, "unroll hlo.pre.op_counts"):
+        source = "the unrolled pre-optimization op counts"
+    elif isinstance(fitted, str) and fitted.endswith(" hlo.pre.op_counts"):
+        source = f"the {fitted.split()[0]} points' pre-optimization op counts"
+    else:
+        source = str(fitted)
     text = f"Fitted from {source} at L = {layers}"
     body = record.get("scan_body_from")
     if isinstance(body, dict):
@@ -315,10 +326,12 @@ def flops_check(points: Iterable[Point], tolerance: float = FLOPS_RELATIVE_TOLER
             agrees = abs(xla - ours) <= tolerance * max(ours, 1.0)
         rows.append({"model": p.model, "variant": p.variant, "layers": p.layers,
                      "hloscope_flops": ours, "xla_flops": xla, "agrees": agrees})
-    unrolled = {(p.model, p.layers): p for p in points if p.variant == "unroll"}
+    baselines = {m: baseline_variant(dict.fromkeys(p.variant for p in points if p.model == m))
+                 for m in dict.fromkeys(p.model for p in points)}
+    unrolled = {(p.model, p.layers): p for p in points if p.variant == baselines[p.model]}
     pairs = []
     for p in points:
-        if p.variant == "unroll" or (p.model, p.layers) not in unrolled:
+        if p.variant == baselines[p.model] or (p.model, p.layers) not in unrolled:
             continue
         other = unrolled[(p.model, p.layers)]
         mine = [_hlo_flops(p, k) for k in ("dot_flops", "conv_flops")]
