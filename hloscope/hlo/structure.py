@@ -1,0 +1,199 @@
+"""Structural keys: what two instructions must share to be copies of one another.
+
+Used by ``hloscope.hlo.repeats``. An instruction's key holds its opcode,
+result shape and attributes, with names and metadata left out
+(``metadata``, ``channel_id``, ``control-predecessors``; the start offsets of
+a ``slice``, which say which layer's rows it reads) and called computations
+compared by structure rather than by name. A computation's fingerprint holds
+the keys and operand wiring of its instructions and its parameter numbers,
+so two fused computations that differ in names only share one.
+
+Parameters and constants are data, not structure: a parameter's key leaves
+its number out, a constant's its value, and an instruction computed from
+constants alone counts as a constant, since XLA may print it once and share
+it where the source had one per layer.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from hloscope.hlo.module import CALL_KINDS
+
+if TYPE_CHECKING:
+    from hloscope.hlo.module import HloComputation, HloModule
+
+# Attributes that name things or say where an instruction came from. Called
+# computations are compared by structure instead of by name.
+IGNORED_ATTRIBUTES = ("metadata", "channel_id", "control-predecessors", *CALL_KINDS)
+_STRING = r'"[^"\\]*(?:\\.[^"\\]*)*"'
+_BRACED = r"\{(?:[^{}\"]|" + _STRING + r"|\{(?:[^{}\"]|" + _STRING + r")*\})*\}"
+# Metadata alone first: it is on nearly every line, and this is three times
+# faster than the expression for all ignored attributes.
+_METADATA_RE = re.compile(
+    r", metadata=\{[^{}\"]*(?:(?:" + _STRING + r"|\{[^{}\"]*(?:" + _STRING + r"[^{}\"]*)*\})[^{}\"]*)*\}"
+)
+_IGNORED_RE = re.compile(
+    r", (?:" + "|".join(map(re.escape, IGNORED_ATTRIBUTES)) + r")=(?:" + _BRACED + "|" + _STRING + r"|[^,{}\s]+)"
+)
+_SLICE_START_RE = re.compile(r"\[[^:\]]*:[^:\]]*")
+# Opcodes whose result is not fixed by constant operands.
+_NOT_FOLDABLE = frozenset(
+    {
+        "rng",
+        "rng-bit-generator",
+        "rng-get-and-update-state",
+        "custom-call",
+        "infeed",
+        "outfeed",
+        "send",
+        "recv",
+        "after-all",
+        "all-reduce",
+        "all-gather",
+        "all-to-all",
+        "collective-permute",
+        "reduce-scatter",
+        "while",
+        "conditional",
+        "call",
+    }
+)
+
+COMPUTED, PARAMETER, CONSTANT = 0, 1, 2
+# seqpos of a parameter or constant: far enough below zero that no difference
+# of positions involving one equals a distance between two computed ones.
+LEAF_POSITION = -(1 << 40)
+_NO_OPERANDS: list[int] = []
+
+
+class StructuralKeys:
+    """Interned structural keys, per-computation structures and fingerprints of one module."""
+
+    def __init__(self, module: HloModule):
+        self.module = module
+        self.ids: dict = {}
+        self.structures: dict[str, ComputationStructure] = {}
+        self.fingerprints: dict[str, int] = {}
+
+    def intern(self, key) -> int:
+        ids = self.ids
+        found = ids.get(key)
+        if found is None:
+            found = ids[key] = len(ids)
+        return found
+
+    def structure(self, computation: HloComputation) -> ComputationStructure:
+        """The computation's structure, built once."""
+        found = self.structures.get(computation.name)
+        if found is None:
+            found = self.structures[computation.name] = ComputationStructure(computation, self)
+        return found
+
+    def fingerprint(self, name: str) -> int:
+        """One id per computation structure; parameter numbers count, names and constant values do not."""
+        found = self.fingerprints.get(name)
+        if found is not None:
+            return found
+        computation = self.module.computations.get(name)
+        if computation is None:
+            return self.intern(("unknown computation", name))
+        structure = self.structure(computation)
+        insts = computation.instructions
+        numbers = tuple(inst.payload for inst in insts if inst.opcode == "parameter")
+        root = insts.index(computation.root) if computation.root is not None else -1
+        key = (tuple(structure.key), tuple(map(tuple, structure.operands)), numbers, root)
+        found = self.fingerprints[name] = self.intern(key)
+        return found
+
+
+class ComputationStructure:
+    """One computation by instruction position.
+
+    ``key``: opcode, result shape and attributes, with called computations by
+    structure. ``operands``: positions of the operands. ``kind``: computed,
+    parameter or constant (fixed by constants alone). ``leaf``: for parameters
+    and constants, the key they match by. ``seq``: positions of the computed
+    instructions; ``seqpos`` the reverse, and a large negative number for
+    parameters and constants.
+    """
+
+    __slots__ = ("instructions", "key", "operands", "kind", "leaf", "seq", "seqpos")
+
+    def __init__(self, computation: HloComputation, keys: StructuralKeys):
+        insts = computation.instructions
+        n = len(insts)
+        index = {inst.name: i for i, inst in enumerate(insts)}
+        position_of = index.__getitem__
+        ids = keys.ids
+        self.instructions = insts
+        self.key = key = [0] * n
+        self.operands = operands = [_NO_OPERANDS] * n
+        self.kind = kind = bytearray(n)
+        self.leaf = leaf = [-1] * n
+        self.seq = seq = []
+        self.seqpos = seqpos = [LEAF_POSITION] * n
+        constant = bytearray(n)
+        is_constant = constant.__getitem__
+        for i, inst in enumerate(insts):
+            names = inst.operands
+            ops = _NO_OPERANDS
+            if names:
+                try:
+                    ops = operands[i] = list(map(position_of, names))
+                except KeyError:
+                    ops = operands[i] = [index[name] for name in names if name in index]
+            opcode = inst.opcode
+            attrs = inst.attribute_text
+            if attrs:
+                if ", metadata=" in attrs:
+                    attrs = _METADATA_RE.sub("", attrs)
+                callees = inst.called_computations if inst.calls else None
+                if callees or "channel_id=" in attrs or "control-predecessors=" in attrs:
+                    attrs = _IGNORED_RE.sub("", attrs)
+                if callees:
+                    attrs = (attrs, tuple(map(keys.fingerprint, callees)))
+                elif opcode == "slice":
+                    attrs = _SLICE_START_RE.sub("[", attrs)
+            k = (opcode, inst.shape, attrs)
+            found = ids.get(k)
+            if found is None:
+                found = ids[k] = len(ids)
+            key[i] = found
+            if opcode == "parameter":
+                kind[i] = PARAMETER
+                leaf[i] = found
+            elif opcode == "constant" or opcode == "iota":
+                kind[i] = constant[i] = CONSTANT
+                leaf[i] = found
+            elif ops and opcode not in _NOT_FOLDABLE and all(map(is_constant, ops)):
+                # Computed from constants alone: XLA may print it once for all copies.
+                kind[i] = constant[i] = CONSTANT
+                leaf[i] = keys.intern((found, tuple(map(leaf.__getitem__, ops))))
+            else:
+                seqpos[i] = len(seq)
+                seq.append(i)
+
+
+def same_cone(p: int, q: int, table: ComputationStructure, limit: int, into: set[int] | None = None) -> bool:
+    """Whether instructions ``p`` and ``q`` compute the same way from the same kinds of inputs.
+
+    On success, the computed instructions of both go into ``into``.
+    """
+    operands, key, leaf = table.operands, table.key, table.leaf
+    pending = [(p, q)]
+    seen = set()
+    while pending:
+        p, q = pending.pop()
+        if p == q or (p, q) in seen:
+            continue
+        seen.add((p, q))
+        if key[p] != key[q] or leaf[p] != leaf[q] or len(seen) > limit:
+            return False
+        pending.extend(zip(operands[p], operands[q]))
+    if into is not None:
+        seqpos = table.seqpos
+        for pair in seen:
+            into.update(i for i in pair if seqpos[i] >= 0)
+    return True
