@@ -64,6 +64,7 @@ def test_layers_with_their_own_parameters_and_metadata_are_one_block_repeated():
         "last": "res0",
         "chained": True,
         "layers": True,
+        "computation_instructions": instructions,
     }
 
 

@@ -72,6 +72,7 @@ class RepeatedBlock:
     reads the one before (a stack of layers; q, k and v projections side by
     side are not chained). ``layers``: presented as a stack of layers, that
     is chained and more than half of the computation (``LAYERS_MIN_FRACTION``).
+    ``computation_instructions``: all instructions of the computation.
     """
 
     computation: str
@@ -82,6 +83,7 @@ class RepeatedBlock:
     last: str
     chained: bool
     layers: bool
+    computation_instructions: int
 
     def to_json(self) -> dict:
         """Plain JSON types."""
@@ -94,6 +96,7 @@ class RepeatedBlock:
             "last": self.last,
             "chained": self.chained,
             "layers": self.layers,
+            "computation_instructions": self.computation_instructions,
         }
 
 
@@ -227,6 +230,7 @@ def _blocks_in(computation: HloComputation, keys: StructuralKeys) -> list[Repeat
                 last=insts[seq[s + d - 1]].name,
                 chained=chained,
                 layers=layers,
+                computation_instructions=n,
             )
         )
     return blocks
