@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from hloscope.hlo.module import CALL_KINDS
+from hloscope.hlo.grammar import CALL_KINDS
 
 if TYPE_CHECKING:
     from hloscope.hlo.module import HloComputation, HloModule
@@ -136,6 +136,9 @@ class ComputationStructure:
         self.seqpos = seqpos = [LEAF_POSITION] * n
         constant = bytearray(n)
         is_constant = constant.__getitem__
+        attribute_text = _attribute_texts(computation)
+        # inst.calls, read straight from the table behind it: most instructions call nothing.
+        calls_of = computation.calls_of
         for i, inst in enumerate(insts):
             names = inst.operands
             ops = _NO_OPERANDS
@@ -145,15 +148,15 @@ class ComputationStructure:
                 except KeyError:
                     ops = operands[i] = [index[name] for name in names if name in index]
             opcode = inst.opcode
-            attrs = inst.attribute_text
+            attrs = attribute_text(i)
             if attrs:
                 if ", metadata=" in attrs:
                     attrs = _METADATA_RE.sub("", attrs)
-                callees = inst.called_computations if inst.calls else None
-                if callees or "channel_id=" in attrs or "control-predecessors=" in attrs:
+                calls = calls_of.get(inst.name)
+                if calls or "channel_id=" in attrs or "control-predecessors=" in attrs:
                     attrs = _IGNORED_RE.sub("", attrs)
-                if callees:
-                    attrs = (attrs, tuple(map(keys.fingerprint, callees)))
+                if calls:
+                    attrs = (attrs, tuple(keys.fingerprint(callee) for _, callee in calls))
                 elif opcode == "slice":
                     attrs = _SLICE_START_RE.sub("[", attrs)
             k = (opcode, inst.shape, attrs)
@@ -174,6 +177,30 @@ class ComputationStructure:
             else:
                 seqpos[i] = len(seq)
                 seq.append(i)
+
+
+def _attribute_texts(computation: HloComputation):
+    """``text(position)``: the instruction's attributes as one string, ``, name=value`` each.
+
+    Sliced from the module text where the parser left the line undecoded,
+    joined from the decoded values otherwise (the same string for the same
+    attributes), so that comparing attributes costs no decoding.
+    """
+    src = computation.module.text
+    offsets = computation.attribute_offsets
+    decoded = computation.decoded_attributes
+    insts = computation.instructions
+
+    def text(position: int) -> str:
+        offset = offsets[position]
+        if offset >= 0:
+            # Only the one-line fast path leaves an offset: the attributes end the line.
+            end = src.find("\n", offset)
+            return src[offset : len(src) if end < 0 else end].rstrip(" \t\r")
+        attrs = decoded.get(insts[position].name)
+        return "".join(f", {name}={value}" for name, value in attrs.items()) if attrs else ""
+
+    return text
 
 
 def same_cone(p: int, q: int, table: ComputationStructure, limit: int, into: set[int] | None = None) -> bool:
