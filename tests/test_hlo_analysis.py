@@ -209,7 +209,7 @@ def test_summary_is_plain_json():
     assert json.loads(json.dumps(data)) == data
     for key in (
         "instructions", "computations", "while_loops", "bytes", "op_counts", "fusions", "max_loop_depth",
-        "trip_counts", "weighted_op_counts", "flops", "while_body_op_counts",
+        "trip_counts", "weighted_op_counts", "flops", "while_body_op_counts", "repeated_blocks",
     ):  # fmt: skip
         assert key in data
     assert data["bytes"] == len(NESTED.encode())

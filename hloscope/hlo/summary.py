@@ -11,6 +11,7 @@ from hloscope.hlo.loops import while_loops
 from hloscope.hlo.metrics import op_counts, while_body_op_counts
 from hloscope.hlo.module import HloModule
 from hloscope.hlo.parser import parse_hlo
+from hloscope.hlo.repeats import find_repeated_blocks
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,9 @@ class HloSummary:
     # One record per while loop in text order: instruction, computation,
     # body, condition, depth, trip_count, trip_count_source.
     loops: list[dict] = field(default_factory=list)
+    # Runs of structurally identical blocks (hloscope.hlo.repeats), one
+    # RepeatedBlock.to_json() record each: an unrolled stack's layers.
+    repeated_blocks: list[dict] = field(default_factory=list)
 
     def to_json(self) -> dict:
         """Plain JSON types (dicts, lists, ints, strings, None)."""
@@ -71,6 +75,7 @@ class HloSummary:
             "custom_call_targets": dict(self.custom_call_targets),
             "unreadable_flop_instructions": self.unreadable_flop_instructions,
             "loops": [dict(loop) for loop in self.loops],
+            "repeated_blocks": [dict(block) for block in self.repeated_blocks],
         }
 
 
@@ -123,4 +128,5 @@ def summarize_module(module: HloModule) -> HloSummary:
             }
             for loop in loops
         ],
+        repeated_blocks=[block.to_json() for block in find_repeated_blocks(module)],
     )
