@@ -15,6 +15,7 @@ from hloscope.errors import UsageError
 from hloscope.hlo import HloParseError, HloSummary, call_graph, parse_hlo, summarize_module, while_loops
 from hloscope.hlo.metrics import body_closure
 from hloscope.hlo.module import HloModule
+from hloscope.hlo.repeats import RepeatedBlock
 
 PRE_SUFFIX = ".before_optimizations.txt"
 OPT_SUFFIX = "after_optimizations.txt"
@@ -22,6 +23,8 @@ TOP_OPCODES = 12
 # The HTML call tree stops after this many entries; big optimized modules
 # have thousands of fused computations.
 MAX_CALL_TREE_NODES = 400
+# The terminal lists this many repeated blocks that are not layers.
+MAX_LISTED_SMALL_REPEATS = 5
 _MODULE_NUMBER_RE = re.compile(r"module_(\d+)")
 
 
@@ -72,6 +75,13 @@ class ModuleReport:
     loops: tuple[LoopReport, ...]
     call_tree: tuple[CallNode, ...]
     call_tree_truncated: int
+    entry_computation: str | None = None
+    # The summary's repeated blocks as records, layers first.
+    repeated_blocks: tuple[RepeatedBlock, ...] = ()
+
+    def describe_repeats(self) -> list[str]:
+        """One sentence per repeated block, layers first."""
+        return [block.describe(self.entry_computation) for block in self.repeated_blocks]
 
 
 def load_hlo_sources(path: str, stdin_text: str | None = None) -> list[HloSource]:
@@ -177,6 +187,10 @@ def _module_report(source: HloSource, module: HloModule) -> ModuleReport:
         loops=tuple(_loop_reports(module)),
         call_tree=tuple(call_tree),
         call_tree_truncated=truncated,
+        entry_computation=module.entry.name if module.entry else None,
+        repeated_blocks=tuple(
+            sorted(map(RepeatedBlock.from_json, summary.repeated_blocks), key=lambda block: not block.layers)
+        ),
     )
 
 
@@ -253,6 +267,7 @@ def report_to_json(reports: list[ModuleReport]) -> dict:
                     }
                     for loop in r.loops
                 ],
+                "repeated_blocks": [dict(block) for block in r.summary.repeated_blocks],
             }
             for r in reports
         ]
@@ -279,6 +294,7 @@ def format_text(reports: list[ModuleReport]) -> str:
             )
         if s.unknown_trip_counts:
             out.append(f"  {s.unknown_trip_counts} loop(s) of unknown trip count weigh 1 in weighted counts")
+        out.extend(_repeats_lines(r))
         flops = s.flops
         out.append(
             f"  flops: total {flops.get('total_flops', 0)} (dot {flops.get('dot_flops', 0)}, "
@@ -287,6 +303,19 @@ def format_text(reports: list[ModuleReport]) -> str:
         )
         out.append("")
     return "\n".join(out).rstrip() + "\n"
+
+
+def _repeats_lines(report: ModuleReport) -> list[str]:
+    layers = sum(1 for block in report.repeated_blocks if block.layers)
+    if not report.repeated_blocks:
+        return ["  repeated blocks: none"]
+    lines = [f"  repeated blocks: {len(report.repeated_blocks)} ({layers} presented as layers)"]
+    sentences = report.describe_repeats()
+    shown = layers + MAX_LISTED_SMALL_REPEATS
+    lines += [f"    {sentence}" for sentence in sentences[:shown]]
+    if len(sentences) > shown:
+        lines.append(f"    and {len(sentences) - shown} more that are not layers (see --json)")
+    return lines
 
 
 def render_inspect_html(reports: list[ModuleReport]) -> str:
@@ -303,6 +332,8 @@ def render_inspect_html(reports: list[ModuleReport]) -> str:
                 "report": r,
                 "histogram": [(op, count, 100.0 * count / largest) for op, count in counts],
                 "loop_tree": _loop_tree(r.loops),
+                "repeats": list(zip(r.repeated_blocks, r.describe_repeats())),
+                "layers_in": {block.computation: block.copies for block in r.repeated_blocks if block.layers},
             }
         )
     return get_environment().get_template("inspect.html.j2").render(sections=sections, stage_text=STAGE_TEXT)

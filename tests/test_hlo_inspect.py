@@ -147,3 +147,38 @@ def test_html_is_self_contained_and_escapes_untrusted_text(tmp_path):
     assert html.count("<section") == 2
     assert "while.10_computation" in html and "region_0.2" in html
     assert 'class="bar"' in html
+
+
+def _stack_text(layers: int) -> str:
+    lines = ["HloModule stack", "ENTRY main {", "  x0 = f32[2,8]{1,0} parameter(0)"]
+    for i in range(layers):
+        lines += [
+            f"  w{i} = f32[8,8]{{1,0}} parameter({i + 1})",
+            f"  d{i} = f32[2,8]{{1,0}} dot(x{i}, w{i}), lhs_contracting_dims={{1}}, rhs_contracting_dims={{0}}",
+            f"  t{i} = f32[2,8]{{1,0}} tanh(d{i})",
+            f"  x{i + 1} = f32[2,8]{{1,0}} add(x{i}, t{i})",
+        ]
+    return "\n".join(lines + [f"  ROOT out = f32[2,8]{{1,0}} negate(x{layers})", "}", ""])
+
+
+def test_repeated_layers_are_named_in_text_json_and_html():
+    stack = HloSource("stack.hlo", _stack_text(6), "pre")
+    plain = load_hlo_sources(str(CASES / "calls.hlo"))
+    reports = inspect_sources([stack] + plain)
+    text = format_text(reports)
+    assert (
+        "ENTRY: 6 copies of a 3-instruction block (96% of 26 instructions); "
+        "as a scan this would hold one copy inside a while loop"
+    ) in text
+    assert "repeated blocks: none" in text.split("calls.hlo")[1]
+    data = report_to_json(reports)
+    [block] = data["modules"][0]["repeated_blocks"]
+    assert {k: block[k] for k in ("computation", "count", "instructions", "first", "last")} == {
+        "computation": "main", "count": 6, "instructions": 3, "first": "d0", "last": "x1"
+    }
+    assert block["fraction"] == pytest.approx(25 / 26) and block["layers"] is True
+    assert data["modules"][1]["repeated_blocks"] == []
+    html = render_inspect_html(reports)
+    assert '<li class="layers"><span class="badge">layers</span> ENTRY: 6 copies of a 3-instruction block' in html
+    assert "repeated layers\">6 copies of a 3-instruction block</span>" in html
+    assert "No repeated blocks." in html.split("<section id=\"module-1\">")[1]

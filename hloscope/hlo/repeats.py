@@ -85,6 +85,29 @@ class RepeatedBlock:
     layers: bool
     computation_instructions: int
 
+    @classmethod
+    def from_json(cls, record: dict) -> RepeatedBlock:
+        """The record ``to_json`` wrote."""
+        return cls(**{name: record[name] for name in cls.__dataclass_fields__})
+
+    @property
+    def copies(self) -> str:
+        """``24 copies of a 37-instruction block``."""
+        return f"{self.count} copies of a {self.instructions}-instruction block"
+
+    def describe(self, entry: str | None = None) -> str:
+        """One sentence: ``ENTRY: 24 copies of a 37-instruction block (92% of 901 instructions); ...``.
+
+        ``entry`` names the entry computation, which the sentence calls ENTRY.
+        """
+        where = "ENTRY" if self.computation == entry else self.computation
+        text = f"{where}: {self.copies} ({self.fraction:.0%} of {self.computation_instructions} instructions)"
+        if self.layers:
+            return text + "; as a scan this would hold one copy inside a while loop"
+        if self.chained:
+            return text + ", chained but too small a share to be called layers"
+        return text + ", side by side: not layers"
+
     def to_json(self) -> dict:
         """Plain JSON types."""
         return {
