@@ -43,6 +43,10 @@ def _hlo(instructions: int, layers: int, scanned: bool) -> dict:
                                          for k, v in ops.items()}
     summary["flops"] = {"dot_flops": 512 * layers, "conv_flops": 0, "elementwise_flops": 32 * layers,
                         "total_flops": 544 * layers}
+    # The unrolled stack is L copies of its 4-instruction layer.
+    summary["repeated_blocks"] = [] if scanned or layers < 2 else [
+        {"computation": "main", "count": layers, "instructions": 4, "fraction": 0.9, "first": "dot.0",
+         "last": "maximum.0", "chained": True, "layers": True, "computation_instructions": instructions}]
     return summary
 
 
@@ -180,6 +184,9 @@ def test_html_answers_the_reviewer():
             " (plus its loop counter); only bookkeeping differs: slicing, parameters") in html
     assert '<span class="tag tag-repeats">repeats</span> linear unroll L=8: 2 of 3 cold repeats' in html
     assert "Example CPU @ 2.0GHz" in html and "hloscope analyze --model linear" in html
+    assert ("Repeated layers in the HLO before optimization:</strong>\nscan, L = 8: no repeated layers: the block"
+            " sits in a while loop, not once per layer; unroll, L = 8: 8 copies of a 4-instruction block in main,"
+            " one per layer; unroll-sliced, L = 8: 8 copies of a 4-instruction block in main, one per layer.") in html
     assert len(html.encode()) < 1_000_000
 
 
@@ -266,9 +273,11 @@ def test_html_says_na_for_what_an_old_run_lacks():
         for stage in p["hlo"].values():
             for key in ("fusions", "max_loop_depth", "trip_counts", "weighted_op_counts", "flops"):
                 stage.pop(key, None)
+            stage.pop("repeated_blocks", None)
     for key in ("predictions", "per_layer", "warnings"):
         record.pop(key)
     html = render_html(results_from_json(record))
+    assert "Repeated layers in the HLO before optimization:</strong>\nn/a: not recorded in this results file." in html
     assert "trip counts n/a: not recorded in this results file" in html
     assert "Derived from the points when rendering" in html
     assert "n/a: memory: not recorded in this results file" in html

@@ -28,6 +28,7 @@ def render_html(results: Results, growth: list[Growth] | None = None) -> str:
             "view": view,
             "histograms": [h for h in (sections.op_histogram(points, "pre"), sections.op_histogram(points, "opt")) if h],
             "loops": sections.loop_trees(points),
+            "repeats": sections.repeated_layers(points),
             "measurements": sections.measurements(points),
             "per_layer": costs.per_layer_view(results, view.name),
             "show_platform": any("platform" in p.extra for p in points),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from hloscope.hlo.repeats import RepeatedBlock
 from hloscope.results.growth import Growth
 from hloscope.report.costs import disagreement_title, flops_by_point, flops_warnings
 from hloscope.results.variants import baseline_variant, is_scan_family
@@ -95,6 +96,39 @@ def op_histogram(points: list[Point], stage: str = "pre", top: int = 14) -> OpHi
         values = [c.get(op, 0) for _, c in columns]
         rows.append(OpRow(op, tuple(Cell(fmt_count(v)) for v in values), tuple(round(BAR_MAX_PERCENT * v / peak, 1) for v in values)))
     return OpHistogram(layers, stage, tuple(name for name, _ in columns), tuple(rows), max(0, len(opcodes) - top))
+
+
+def repeated_layers(points: list[Point]) -> list[str] | None:
+    """What each variant's HLO itself holds at its largest L, before optimization.
+
+    "unroll, L = 96: 96 copies of a 150-instruction block in main.577, one per
+    layer"; a scanned variant holds no repeated layers, its block sits in a
+    while loop. Read from the repeated blocks in each point's HLO summary;
+    None when no point recorded them.
+    """
+    largest: dict[str, Point] = {}
+    for p in points:
+        pre = p.hlo.get("pre")
+        if p.ok and isinstance(pre, dict) and isinstance(pre.get("repeated_blocks"), list):
+            if p.variant not in largest or p.layers > largest[p.variant].layers:
+                largest[p.variant] = p
+    if not largest:
+        return None
+    sentences = []
+    for variant, p in largest.items():
+        pre = p.hlo["pre"]
+        stacks = [b for b in pre["repeated_blocks"] if isinstance(b, dict) and b.get("layers")]
+        if stacks:
+            block = RepeatedBlock.from_json(max(stacks, key=lambda b: b["count"] * b["instructions"]))
+            per_layer = "one per layer" if block.count == p.layers else f"for {p.layers} layers"
+            sentences.append(f"{variant}, L = {p.layers}: {block.copies} in {block.computation}, {per_layer}")
+        elif pre.get("while_loops"):
+            sentences.append(
+                f"{variant}, L = {p.layers}: no repeated layers: the block sits in a while loop, not once per layer"
+            )
+        else:
+            sentences.append(f"{variant}, L = {p.layers}: no repeated layers")
+    return sentences
 
 
 @dataclass(frozen=True)
