@@ -4,8 +4,8 @@ Independent of ``hloscope.models`` on purpose: an unrolled stack here is what
 users write, L separately built modules whose arrays are passed as separate
 jit arguments and applied in a Python loop; its scanned twin stacks the same
 kind of block with ``nnx.split_rngs`` + ``nnx.vmap`` and applies it with
-``nnx.scan``. Sizes are tiny (F=16) so that lowering and compiling take a
-fraction of a second.
+``nnx.scan``. Sizes are tiny (F=16) and parameters abstract (shapes and
+dtypes), so that building, lowering and compiling take a fraction of a second.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ class AttentionBlock(nnx.Module):
 
 class ConvBlock(nnx.Module):
     def __init__(self, rngs: nnx.Rngs):
-        self.conv = nnx.Conv(F, F, kernel_size=(3, 3), rngs=rngs)
+        self.conv = nnx.Conv(F, F, kernel_size=(3,), rngs=rngs)
         self.norm = nnx.LayerNorm(F, rngs=rngs)
 
     def __call__(self, x):
@@ -72,8 +72,17 @@ BLOCKS = {"mlp": MlpBlock, "attention": AttentionBlock, "conv": ConvBlock, "moe"
 
 
 def block_input(kind: str):
-    shape = (1, 6, 6, F) if kind == "conv" else (1, TOKENS, F)
-    return jnp.linspace(-1.0, 1.0, num=int(jnp.prod(jnp.array(shape)))).reshape(shape)
+    shape = (1, TOKENS, F)
+    return jnp.linspace(-1.0, 1.0, num=TOKENS * F).reshape(shape)
+
+
+def _split_abstract(build):
+    """nnx.split of the module ``build()`` makes, with shapes and dtypes in place of values.
+
+    The HLO depends on shapes alone; building real parameters eagerly (under
+    nnx.vmap above all) costs seconds of small compiles.
+    """
+    return nnx.split(nnx.eval_shape(build))
 
 
 def _texts(fn, *args) -> tuple[str, str]:
@@ -84,7 +93,7 @@ def _texts(fn, *args) -> tuple[str, str]:
 @lru_cache(maxsize=None)
 def unrolled_texts(kind: str, layers: int) -> tuple[str, str]:
     """(pre-optimization, post-optimization) HLO of ``layers`` separate blocks applied in a loop."""
-    graphdefs, states = zip(*(nnx.split(BLOCKS[kind](nnx.Rngs(seed))) for seed in range(layers)))
+    graphdefs, states = zip(*(_split_abstract(lambda seed=seed: BLOCKS[kind](nnx.Rngs(seed))) for seed in range(layers)))
 
     def forward(states, x):
         for graphdef, state in zip(graphdefs, states):
@@ -103,7 +112,7 @@ def scanned_texts(kind: str, layers: int) -> tuple[str, str]:
     def create(rngs: nnx.Rngs):
         return BLOCKS[kind](rngs)
 
-    graphdef, state = nnx.split(create(nnx.Rngs(0)))
+    graphdef, state = _split_abstract(lambda: create(nnx.Rngs(0)))
 
     def forward(state, x):
         def body(x, block):
@@ -117,5 +126,5 @@ def scanned_texts(kind: str, layers: int) -> tuple[str, str]:
 @lru_cache(maxsize=None)
 def single_block_texts(kind: str) -> tuple[str, str]:
     """One block, no stack."""
-    graphdef, state = nnx.split(BLOCKS[kind](nnx.Rngs(0)))
+    graphdef, state = _split_abstract(lambda: BLOCKS[kind](nnx.Rngs(0)))
     return _texts(lambda state, x: nnx.merge(graphdef, state)(x), state, block_input(kind))
