@@ -7,11 +7,11 @@ brackets) and their ratio:
 - the built-in transformer stack, unrolled (96 layers by default), before and
   after optimization, as ``analyze`` lowers it (``benchmarks/parse_speed.py``
   generates it the same way);
-- worst cases written here, each with ``--instructions`` computed
-  instructions in one computation: one instruction repeated (every position
-  starts a copy), no repeats (every instruction distinct), and one opcode and
-  shape with random wiring (every position looks alike until its operands are
-  compared).
+- worst cases written here, with ``--instructions`` computed instructions in
+  one computation and then twice as many (near linear: twice the time): one
+  instruction repeated (every position starts a copy), no repeats (every
+  instruction distinct), and one opcode and shape with random wiring (every
+  position looks alike until its operands are compared).
 
     python benchmarks/repeats_speed.py [--layers 96] [--instructions 20000] [--repeats 5] [--cache-dir DIR]
 """
@@ -61,8 +61,8 @@ def _spread(samples: list[float]) -> str:
     return f"{statistics.median(samples) * 1e3:7.1f} ms ({min(samples) * 1e3:.1f}-{max(samples) * 1e3:.1f})"
 
 
-def measure(label: str, text: str, repeats: int) -> None:
-    """Print parse and detection times of ``text`` and what was found."""
+def measure(label: str, text: str, repeats: int) -> float:
+    """Print parse and detection times of ``text`` and what was found; return the detection median."""
     from hloscope.hlo import parse_hlo
     from hloscope.hlo.repeats import find_repeated_blocks
 
@@ -81,6 +81,14 @@ def measure(label: str, text: str, repeats: int) -> None:
     layers = [b for b in blocks if b.layers]
     found = ", ".join(f"{b.count} copies of {b.instructions} in {b.computation}" for b in layers) or "none"
     print(f"  layers found: {found}; other repeated blocks: {len(blocks) - len(layers)}")
+    return statistics.median(detect_s)
+
+
+def worst_case(label: str, make, count: int, repeats: int) -> None:
+    """Measure ``make(count)`` and ``make(2 * count)``: near linear doubles the time."""
+    once = measure(f"worst case: {label} ({count})", make(count), repeats)
+    twice = measure(f"worst case: {label} ({2 * count})", make(2 * count), repeats)
+    print(f"  twice the instructions take {twice / once:.2f}x the detection time")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -108,9 +116,9 @@ def main(argv: list[str] | None = None) -> int:
     measure(f"transformer, {args.layers} layers unrolled, before optimization", pre_text, args.repeats)
     measure(f"transformer, {args.layers} layers unrolled, after optimization", post_text, args.repeats)
     n = args.instructions
-    measure(f"worst case: one instruction repeated {n} times", one_instruction_repeated(n), args.repeats)
-    measure(f"worst case: {n} instructions, no repeats", no_repeats(n), args.repeats)
-    measure(f"worst case: {n} adds with random wiring", random_wiring(n), args.repeats)
+    worst_case("one instruction repeated", one_instruction_repeated, n, args.repeats)
+    worst_case("instructions that all differ", no_repeats, n, args.repeats)
+    worst_case("adds with random wiring", random_wiring, n, args.repeats)
     return 0
 
 

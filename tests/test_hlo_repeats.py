@@ -249,3 +249,4 @@ def test_layers_means_chained_and_more_than_half():
     assert block.count == 3 and block.chained
     assert block.fraction <= LAYERS_MIN_FRACTION
     assert not block.layers
+

@@ -24,6 +24,11 @@ Only computed instructions form copies; the parameters and constants they
 read may sit anywhere in the text. Nested runs (q, k and v projections inside
 each layer) are not reported, only the run around them.
 
+Limit: a period is found from instructions that recur exactly one copy later
+and nowhere in between. A layer made only of smaller repeats back to back,
+with no instruction of its own (four copies of one pair, then four of
+another), is reported as those smaller repeats.
+
 Cost: near linear in the number of instructions. Candidate periods are the
 distances from each instruction to the next one wired the same way; a period
 is checked only where the copies agree, and only if enough instructions
@@ -197,9 +202,10 @@ def _blocks_in(computation: HloComputation, keys: StructuralKeys) -> list[Repeat
                 bucket.append(k)
 
     # Periods with the most seeds first: a run found there hides the seeds of
-    # the smaller runs nested in its copies.
+    # shorter periods in its copies (runs nested in them). within[k] is the
+    # period of the last run found over position k.
     candidates: list[_Run] = []
-    inside = bytearray(m)
+    within = [0] * m
     for d, bucket in sorted(seeds.items(), key=lambda item: (-len(item[1]), item[0])):
         if len(bucket) * _SEEDS_PER_PERIOD < d:
             # Too few instructions recur at this distance to make copies of a
@@ -207,7 +213,7 @@ def _blocks_in(computation: HloComputation, keys: StructuralKeys) -> list[Repeat
             continue
         covered = -1
         for k in reversed(bucket):
-            if k < covered or inside[k]:
+            if k < covered or d < within[k]:
                 continue
             a = k
             while a > 0 and (wiring[a - 1] == wiring[a - 1 + d] or _alike(a - 1, d, table, coarse)):
@@ -224,7 +230,7 @@ def _blocks_in(computation: HloComputation, keys: StructuralKeys) -> list[Repeat
             runs, covered = _exact_runs(d, max(0, a - d), b, table, coarse, wiring)
             for run in runs:
                 candidates.append(run)
-                inside[run[0] : run[2]] = b"\x01" * (run[2] - run[0])
+                within[run[0] : run[2]] = [d] * (run[2] - run[0])
     if not candidates:
         return []
 
