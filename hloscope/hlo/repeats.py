@@ -55,13 +55,13 @@ LAYERS_MIN_FRACTION = 0.5
 MIN_LISTED_INSTRUCTIONS = 6
 # (start, period, end, hoisted): a run over computed positions [start, end).
 _Run = tuple[int, int, int, set[int]]
-# Inputs prepared before a run compare equal only up to this many instruction pairs.
+# Inputs prepared before a run compare equal only up to this many instruction
+# pairs; in the cheap first look for a stretch of matching copies, this few.
 _MAX_CONE = 64
+_ALIKE_CONE = 8
 # A period of d instructions needs at least d / _SEEDS_PER_PERIOD of them wired
 # alike at distance d to be looked at.
 _SEEDS_PER_PERIOD = 16
-# The same, in the cheap first look for a stretch of matching copies.
-_ALIKE_CONE = 8
 
 
 @dataclass(frozen=True)
