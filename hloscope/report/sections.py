@@ -101,7 +101,7 @@ def op_histogram(points: list[Point], stage: str = "pre", top: int = 14) -> OpHi
 def repeated_layers(points: list[Point]) -> list[str] | None:
     """What each variant's HLO itself holds at its largest L, before optimization.
 
-    "unroll, L = 96: 96 copies of a 150-instruction block in main.577, one per
+    "unroll, L = 96: 96 copies of a 128-instruction block in main.577, one per
     layer"; a scanned variant holds no repeated layers, its block sits in a
     while loop. Read from the repeated blocks in each point's HLO summary;
     None when no point recorded them.
