@@ -5,7 +5,8 @@ import random
 
 import pytest
 
-from hloscope.results.growth import classify, fit_growth, fit_layers, predict, t95
+from hloscope.results.growth import classify, fit_growth, fit_layers, predict
+from hloscope.results.stats import t95
 from hloscope.results import Point, Stats
 
 LAYERS = (1, 2, 4, 8, 16, 32, 64, 96)
@@ -151,3 +152,28 @@ def test_a_timing_with_a_constant_cost_is_predicted_from_its_growth_above_the_ba
     assert prediction.low < prediction.value < prediction.high
     plain = math.exp(fit.intercept + fit.exponent * math.log(96))
     assert abs(plain / truth - 1) > abs(prediction.value / truth - 1)
+
+
+def _timing_points(variant, values):
+    return [
+        Point("m", variant, L, "ok", timing={"compile_s": {"median": v, "min": v, "max": v, "samples": [v]}})
+        for L, v in values.items()
+    ]
+
+
+@pytest.mark.parametrize("variant,values", [
+    # A growing timing with a constant cost: a + b*L fitted on L <= 32.
+    ("unroll", {L: 0.3 + 0.1 * L for L in (1, 2, 4, 8, 16, 32)}),
+    # A flat timing with noise: O(1), drawn and predicted at its level.
+    ("scan", dict(zip((1, 2, 4, 8, 16, 32), (0.4, 0.35, 0.38, 0.36, 0.37, 0.39)))),
+    # An exact count a + b*L.
+    ("unroll", {L: 7 + 5 * L for L in (1, 2, 4, 8, 16, 32)}),
+])
+def test_the_charted_fit_passes_through_the_predictions(variant, values):
+    from hloscope.report.charts import fit_curve
+
+    growth = fit_growth(_timing_points(variant, values), ("compile_s",))[0]
+    line = dict(fit_curve(growth, until=96))
+    assert line[96.0] == pytest.approx(growth.predict(96).value, rel=1e-12)
+    for L in (40, 64):
+        assert growth.curve(L) == pytest.approx(growth.predict(L).value, rel=1e-12)

@@ -153,27 +153,16 @@ def loglog_chart(
 
 
 def fit_curve(growth, until: float | None = None, steps: int = 16) -> tuple[tuple[float, float], ...]:
-    """Points of a Growth's fitted curve over its fitted layers (and on to ``until``).
+    """(L, value) points along ``growth.curve`` over its fitted layers, and on to ``until``.
 
-    Timings follow exp(intercept) * L^exponent; exact counts that grow follow
-    base_value + exp(intercept) * (L - base_layers)^exponent (see hloscope.results.growth).
+    The same equation the predictions use, so a predicted point lies on the line.
     """
-    layers = growth.fit_layers or growth.layers
-    if not layers:
-        return ()
-    base = growth.base_layers or 0
-    lo = max(min(layers), base + 0.5 if base else min(layers))
-    hi = max(max(layers), until or 0)
+    lo = growth.curve_start
+    hi = max(max(growth.fit_layers or growth.layers), until or 0)
     if hi <= lo:
         return ()
     points = []
     for i in range(steps + 1):
         x = lo * (hi / lo) ** (i / steps)
-        shifted = x - base
-        if shifted <= 0:
-            continue
-        y = math.exp(growth.intercept + growth.exponent * math.log(shifted))
-        if base:
-            y += growth.base_value
-        points.append((round(x, 4), y))
+        points.append((round(x, 4), growth.curve(x)))
     return tuple(points)

@@ -10,15 +10,13 @@ import os
 import re
 from dataclasses import dataclass, field
 
-from hloscope.results.compare import order_rank
 from hloscope.errors import UsageError
-from hloscope.results.growth import Growth, fit_growth
+from hloscope.results.growth import Growth, fit_growth, order_rank, parse_order
 from hloscope.results.variants import CONSTRUCTIONS, SEPARATE_MODULES, is_scan_family, unroll_construction
 from hloscope.report.view import REPORT_METRICS, fmt_exponent
 from hloscope.results import Results, load_results
 
 _SPEC = re.compile(r"^(?P<variant>[^:=\s]+):(?P<metric>[^=\s]+)=(?P<value>\S+)$")
-_ORDER = re.compile(r"^(?:O\()?(?P<body>1|L|L\^(?P<k>[0-9]+(?:\.[0-9]+)?))\)?$")
 
 
 @dataclass(frozen=True)
@@ -47,13 +45,11 @@ DEFAULT_POLICY = (
 
 
 def normalize_order(text: str) -> str:
-    """'O(1)', '1' -> 'O(1)'; 'O(L)', 'L' -> 'O(L)'; 'O(L^2)' -> 'O(L^2.0)'."""
-    match = _ORDER.match(text.strip())
-    if match is None:
-        raise UsageError(f"{text!r} is not a growth order; use O(1), O(L) or O(L^k)")
-    if match.group("k") is not None:
-        return f"O(L^{float(match.group('k')):.1f})"
-    return f"O({match.group('body')})"
+    """'O(1)', '1' -> 'O(1)'; 'O(L)', 'L' -> 'O(L)'; 'O(L^2)' -> 'O(L^2.0)'; UsageError otherwise."""
+    try:
+        return parse_order(text)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _split(text: str, option: str) -> tuple[str, str, str]:
@@ -101,7 +97,7 @@ class CheckOutcome:
 
 def _holds(exp: Expectation, g: Growth) -> bool:
     if exp.order is not None:
-        return order_rank(g.order) <= order_rank(exp.order)
+        return g.rank <= order_rank(exp.order)
     return g.exponent <= exp.max_exponent
 
 

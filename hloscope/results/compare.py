@@ -7,7 +7,6 @@ Growth is recomputed from each run's points. Pure logic: no jax.
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 
 from hloscope.results.growth import Growth
@@ -18,18 +17,6 @@ from hloscope.results import Results, load_results
 # Environment keys whose difference can explain a change in compile cost.
 ENVIRONMENT_KEYS = ("python", "jax", "jaxlib", "flax", "backend", "device", "cpu", "cpu_count", "xla_flags")
 CONFIG_KEYS = ("features", "repeats", "seed")
-
-
-def order_rank(order: str) -> float:
-    """O(1) -> 0, O(L) -> 1, O(L^k) -> k: larger grows faster."""
-    if order == "O(1)":
-        return 0.0
-    if order == "O(L)":
-        return 1.0
-    match = re.fullmatch(r"O\(L\^([0-9.]+)\)", order)
-    if match is None:
-        raise ValueError(f"unknown growth order {order!r}")
-    return float(match.group(1))
 
 
 @dataclass(frozen=True)
@@ -118,7 +105,7 @@ def _verdict(base: Growth | None, new: Growth | None) -> str:
         return "only in new"
     if new is None:
         return "only in base"
-    before, after = order_rank(base.order), order_rank(new.order)
+    before, after = base.rank, new.rank
     # O(L^1.3) -> O(L^1.4) is noise in the exponent, not a new order.
     if abs(after - before) < 0.25:
         return "same"

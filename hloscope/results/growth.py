@@ -16,12 +16,14 @@ interval lies above 1.25 (no interval: k >= 1.5); else O(L).
 from __future__ import annotations
 
 import math
+import re
 import statistics
 from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any, Iterable
 
 from hloscope.results import Point
+from hloscope.results.stats import Line, least_squares, t95, theil_sen
 
 DEFAULT_METRICS = (
     "compile_s",
@@ -39,20 +41,6 @@ CONSTANT_BELOW = 0.5
 LINEAR_BELOW = 1.5
 STEEPER_ABOVE = 1.25
 MIN_FIT_LAYERS = 3
-
-# Two-sided 95% quantiles of Student's t for 1..30 degrees of freedom.
-_T95 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
-        2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
-        2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042)
-
-
-def t95(dof: int) -> float:
-    """Two-sided 95% quantile of Student's t with ``dof`` degrees of freedom."""
-    if dof < 1:
-        return math.inf
-    if dof <= len(_T95):
-        return _T95[dof - 1]
-    return 1.960 + 2.37 / dof  # Cornish-Fisher, good to 0.001 beyond 30
 
 
 @dataclass(frozen=True)
@@ -97,8 +85,37 @@ class Growth:
             "values": list(self.values),
         }
 
+    @property
+    def rank(self) -> float:
+        """The order as a number: O(1) -> 0, O(L) -> 1, O(L^k) -> k."""
+        return order_rank(self.order)
+
+    def curve(self, layers: float) -> float:
+        """The fitted value at ``layers``: the one equation that predictions and charts share.
+
+        An O(1) metric sits at its level (the median of its log values over
+        the fit layers); a growing one follows the fitted power law, or its
+        shifted refit y(L0) + c * (L - L0)^k when that extrapolates the
+        series better (see ``predict``). ValueError at or below L0.
+        """
+        if self.order == "O(1)" and self.samples > 1:
+            return math.exp(self.level)
+        form = self._extrapolating_form
+        shift = form.base_layers or 0
+        if layers <= shift:
+            raise ValueError(f"cannot extrapolate below L={shift}")
+        base = form.base_value if form.base_layers is not None else 0.0
+        return base + math.exp(form.intercept + form.exponent * math.log(layers - shift))
+
+    @property
+    def curve_start(self) -> float:
+        """The smallest L where ``curve`` is drawn: the smallest fit layer, or just above L0."""
+        start = min(self.fit_layers or self.layers)
+        shift = self._extrapolating_form.base_layers if not (self.order == "O(1)" and self.samples > 1) else None
+        return max(start, shift + 0.5) if shift else start
+
     def predict(self, layers: int) -> "Prediction":
-        """The fitted power law at ``layers``, with a 95% prediction interval."""
+        """``curve(layers)`` with a 95% prediction interval; ValueError at or below L0."""
         if self.order == "O(1)" and self.samples > 1:
             return self._predict_level(layers)
         if self._extrapolating_form is not self:
@@ -216,13 +233,40 @@ def _holdout_error(form: Growth, fitted: Growth) -> float:
         refit = fitted._shifted(drop_deepest=True)
     else:
         xs = [math.log(L) for L in chosen[:-1]]
-        line = _theil_sen(xs, [math.log(by_layers[L]) for L in chosen[:-1]])
+        line = theil_sen(xs, [math.log(by_layers[L]) for L in chosen[:-1]])
         refit = replace(fitted, exponent=line.slope, intercept=line.intercept, base_layers=None, base_value=0.0)
     if refit is None:
         return math.inf
     shift = refit.base_layers or 0
     guess = refit.base_value + math.exp(refit.intercept + refit.exponent * math.log(deepest - shift))
     return abs(math.log(guess / by_layers[deepest]))
+
+
+ORDERS_HELP = "use O(1), O(L) or O(L^k)"
+_ORDER_RE = re.compile(r"^(?:O\()?(?P<body>1|L|L\^(?P<k>[0-9]+(?:\.[0-9]+)?))\)?$")
+
+
+def order_rank(order: str) -> float:
+    """O(1) -> 0, O(L) -> 1, O(L^k) -> k: larger grows faster. ValueError for another text."""
+    match = _ORDER_RE.match(order.strip())
+    if match is None:
+        raise ValueError(f"{order!r} is not a growth order; {ORDERS_HELP}")
+    if match.group("k") is not None:
+        return float(match.group("k"))
+    return 0.0 if match.group("body") == "1" else 1.0
+
+
+def parse_order(text: str) -> str:
+    """'O(1)', '1' -> 'O(1)'; 'O(L)', 'L' -> 'O(L)'; 'O(L^2)' -> 'O(L^2.0)': the form classify writes.
+
+    ValueError for text that names no order.
+    """
+    rank = order_rank(text)
+    if rank == 0.0 and "^" not in text:
+        return "O(1)"
+    if rank == 1.0 and "^" not in text:
+        return "O(L)"
+    return f"O(L^{rank:.1f})"
 
 
 def classify(exponent: float, low: float | None = None) -> str:
@@ -283,81 +327,6 @@ def samples_of(point: Point, metric: str) -> tuple[list[float], bool]:
     return values, exact
 
 
-@dataclass(frozen=True)
-class _Line:
-    """A least-squares line y = intercept + slope*x and what its intervals need."""
-
-    slope: float
-    intercept: float
-    n: int
-    mean_x: float
-    sxx: float
-    residual_sd: float
-
-    @property
-    def slope_interval(self) -> tuple[float | None, float | None]:
-        if self.n <= 2 or not self.sxx:
-            return None, None
-        half = t95(self.n - 2) * self.residual_sd / math.sqrt(self.sxx)
-        return self.slope - half, self.slope + half
-
-
-@dataclass(frozen=True)
-class _RobustLine(_Line):
-    """A Theil-Sen line: its interval comes from the ranks of the pairwise slopes."""
-
-    low: float | None = None
-    high: float | None = None
-
-    @property
-    def slope_interval(self) -> tuple[float | None, float | None]:
-        return self.low, self.high
-
-
-def _theil_sen(xs: list[float], ys: list[float]) -> _RobustLine:
-    """Median of pairwise slopes, with Sen's (1968) 95% interval.
-
-    One point thrown off by load moves a least-squares slope; it moves the
-    median of the slopes of all pairs by at most one rank.
-    """
-    n = len(xs)
-    slopes = sorted((ys[j] - ys[i]) / (xs[j] - xs[i]) for i in range(n) for j in range(i + 1, n) if xs[j] != xs[i])
-    slope = statistics.median(slopes)
-    intercept = statistics.median(y - slope * x for x, y in zip(xs, ys))
-    mean_x = sum(xs) / n
-    sxx = sum((x - mean_x) ** 2 for x in xs)
-    sse = sum((y - intercept - slope * x) ** 2 for x, y in zip(xs, ys))
-    residual_sd = math.sqrt(sse / (n - 2)) if n > 2 else 0.0
-    # Ranks of the interval's ends among the N pairwise slopes (no ties in L).
-    count = len(slopes)
-    spread = 1.96 * math.sqrt(n * (n - 1) * (2 * n + 5) / 18)
-    lower_rank = math.floor((count - spread) / 2)
-    upper_rank = math.ceil((count + spread) / 2) + 1
-    low = high = None
-    if lower_rank >= 1 and upper_rank <= count:
-        low, high = slopes[lower_rank - 1], slopes[upper_rank - 1]
-    elif n > 2 and sxx:
-        # Too few layer counts for the rank interval: the least-squares
-        # slope's t half-width around the robust slope.
-        ols = least_squares(xs, ys)
-        half = t95(n - 2) * ols.residual_sd / math.sqrt(sxx)
-        low, high = slope - half, slope + half
-    return _RobustLine(slope, intercept, n, mean_x, sxx, residual_sd, low, high)
-
-
-def least_squares(xs: list[float], ys: list[float]) -> _Line:
-    """Ordinary least-squares line through (xs, ys), with its residual spread."""
-    n = len(xs)
-    mean_x, mean_y = sum(xs) / n, sum(ys) / n
-    sxx = sum((x - mean_x) ** 2 for x in xs)
-    slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys)) / sxx if sxx else 0.0
-    intercept = mean_y - slope * mean_x
-    sse = sum((y - intercept - slope * x) ** 2 for x, y in zip(xs, ys))
-    if sse < 1e-18 * n:  # exact values on an exact line
-        sse = 0.0
-    return _Line(slope, intercept, n, mean_x, sxx, math.sqrt(sse / (n - 2)) if n > 2 else 0.0)
-
-
 def fit_series(model: str, variant: str, metric: str, points: list[Point]) -> Growth | None:
     """Fit one series; None with fewer than two layer counts of positive values."""
     data: dict[int, tuple[float, list[float]]] = {}
@@ -382,7 +351,7 @@ def fit_series(model: str, variant: str, metric: str, points: list[Point]) -> Gr
     common["fit_layers"] = chosen
     xs = [math.log(L) for L in chosen]
     ys = [math.log(data[L][0]) for L in chosen]
-    line = _theil_sen(xs, ys)
+    line = theil_sen(xs, ys)
     low, high = line.slope_interval
     level = statistics.median(ys)
     level_sd = statistics.stdev(ys) if len(ys) > 1 else 0.0
@@ -416,7 +385,7 @@ def _fit_exact(model, variant, metric, data, chosen, common) -> Growth | None:
     )
 
 
-def _growth_above(values: dict[int, float], base: int, layers: Iterable[int]) -> _Line | None:
+def _growth_above(values: dict[int, float], base: int, layers: Iterable[int]) -> Line | None:
     """Least squares of log(y(L) - y(base)) against log(L - base) over ``layers``
     other than base; None with fewer than two of them or where y does not grow above base."""
     above = [L for L in layers if L != base]

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from hloscope.results.variants import baseline_variant, is_scan_family
-from hloscope.results.growth import least_squares
+from hloscope.results.stats import least_squares
 from hloscope.results import Point
 
 # Ops that are a layer's arithmetic; the rest (parameters, tuples, slices of

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from hloscope.results import Point
-from hloscope.results.growth import least_squares
+from hloscope.results.stats import least_squares
 
 BAR_WIDTH = 20
 TICK_S = 0.5
