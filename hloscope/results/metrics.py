@@ -1,0 +1,82 @@
+"""The metrics a point holds: the one registry that growth fits, charts, check and compare read.
+
+A metric is named by its dotted path in a point's record (``compile_s``,
+``hlo.pre.instructions``, ``memory.temp_bytes``); a timing's value is the
+median of its repeats. Adding a figure to hloscope means adding it here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hloscope.errors import UsageError
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One figure of a point.
+
+    ``unit``: "s" (seconds), "bytes" or "count". ``timing``: a STATS record
+    of repeats (noisy) rather than an exact figure (the same program gives
+    the same number). ``stored``: its growth is written to results.json.
+    ``headline``: read by the one-line verdicts and the compare summary.
+    ``source``: where the figure comes from.
+    """
+
+    name: str
+    title: str
+    unit: str
+    timing: bool
+    stored: bool
+    headline: bool = False
+    source: str = ""
+
+
+METRICS: tuple[Metric, ...] = (
+    Metric("compile_s", "Backend compile time", "s", True, True, True,
+           "jax.monitoring /jax/core/compile/backend_compile_duration"),
+    Metric("hlo.pre.instructions", "HLO instructions before optimization", "count", False, True, True,
+           "hloscope's parse of lowered.as_text(dialect='hlo')"),
+    Metric("hlo.opt.instructions", "HLO instructions after optimization", "count", False, True, False,
+           "hloscope's parse of compiled.as_text()"),
+    Metric("lower_s", "Lowering time (jaxpr to MLIR)", "s", True, True, False,
+           "jax.monitoring /jax/core/compile/jaxpr_to_mlir_module_duration"),
+    Metric("trace_s", "Tracing time", "s", True, True, False,
+           "jax.monitoring /jax/core/compile/jaxpr_trace_duration"),
+    Metric("runtime_s", "Runtime of one forward call", "s", True, True, False,
+           "wall time of the compiled call with block_until_ready"),
+    Metric("hlo.pre.bytes", "HLO text size before optimization", "bytes", False, True, False,
+           "UTF-8 size of lowered.as_text(dialect='hlo')"),
+    Metric("hlo.opt.bytes", "HLO text size after optimization", "bytes", False, False, False,
+           "UTF-8 size of compiled.as_text()"),
+    Metric("memory.temp_bytes", "Temporary buffer memory (XLA)", "bytes", False, True, False,
+           "compiled.memory_analysis().temp_size_in_bytes"),
+    Metric("memory.generated_code_bytes", "Generated code size (XLA)", "bytes", False, False, False,
+           "compiled.memory_analysis().generated_code_size_in_bytes"),
+    Metric("peak_rss_bytes", "Peak resident memory while compiling", "bytes", False, False, False,
+           "the worker's VmHWM over the point, reset before it"),
+)
+
+_BY_NAME = {m.name: m for m in METRICS}
+METRIC_NAMES: tuple[str, ...] = tuple(_BY_NAME)
+STORED_METRICS: tuple[str, ...] = tuple(m.name for m in METRICS if m.stored)
+HEADLINE_METRICS: tuple[str, ...] = tuple(m.name for m in METRICS if m.headline)
+
+
+def metric(name: str) -> Metric:
+    """The registered metric called ``name``; UsageError naming the known ones otherwise."""
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        raise UsageError(f"unknown metric {name!r}; known: {', '.join(METRIC_NAMES)}") from None
+
+
+def unit_of(name: str) -> str:
+    """The unit of a metric, also for figures outside the registry: by the name's suffix."""
+    if name in _BY_NAME:
+        return _BY_NAME[name].unit
+    if name.endswith("_s"):
+        return "s"
+    if name.endswith("bytes"):
+        return "bytes"
+    return "count"
