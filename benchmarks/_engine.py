@@ -19,7 +19,7 @@ def sweep(config: SweepConfig, quiet: bool = False) -> Results:
 
     with tempfile.TemporaryDirectory(prefix="hloscope-bench-") as root:
         progress = Progress(config.plan(), enabled=not quiet)
-        return analyze(config, Path(root) / "run", "benchmark", progress)
+        return analyze(config, Path(root) / "run", "benchmark", progress).results
 
 
 def results_or_sweep(path: str | None, config: SweepConfig, quiet: bool = False) -> Results:

@@ -139,11 +139,11 @@ def analyze(models, variants, heads, seq_len, batch, input_shape, dtype, name, p
         raise click.UsageError("--resume needs --out: the run folder to finish")
     out_dir = out_dir or default_out_dir(config.model_names())
     progress = Progress(config.plan(), enabled=not quiet)
-    results = run_analysis(config, out_dir, reproduce_command(config, out_dir), progress, resume=resume)
+    analysis = run_analysis(config, out_dir, reproduce_command(config, out_dir), progress, resume=resume)
     if not quiet:
-        click.echo(summary_table(results))
+        click.echo(summary_table(analysis))
         click.echo(f"\nwrote {out_dir / 'results.json'} and {out_dir / 'index.html'}")
-    failed = [p for p in results.points if not p.ok]
+    failed = [p for p in analysis.results.points if not p.ok]
     click.get_current_context().exit(EXIT_FAILURES if failed else EXIT_OK)
 
 
@@ -166,11 +166,12 @@ def report(results_path, out_file, fmt):
 @click.option("--out", "out_file", type=click.Path(path_type=Path), help="Write the HTML diff report here.")
 def compare(base_path, new_path, out_file):
     """Compare two runs; exit 1 when a growth order got worse or a point newly failed."""
-    from hloscope.results.compare import compare_files, summary_text
+    from hloscope.report import compare_text
     from hloscope.report.render import write_compare_html
+    from hloscope.results.compare import compare_files
 
     comparison = compare_files(base_path, new_path)
-    click.echo(summary_text(comparison))
+    click.echo(compare_text(comparison))
     if out_file is not None:
         write_compare_html(comparison, out_file)
         click.echo(f"wrote {out_file}")
@@ -189,10 +190,11 @@ def check(results_path, expects, max_exponents):
     Without --expect or --max-exponent, every scan-family variant's compile_s
     and hlo.pre.instructions must be O(1).
     """
+    from hloscope.report import check_lines
     from hloscope.results.check import check_file
 
     outcome = check_file(results_path, expects, max_exponents)
-    for line in outcome.lines():
+    for line in check_lines(outcome):
         click.echo(line)
     click.get_current_context().exit(EXIT_FAILURES if outcome.violations else EXIT_OK)
 

@@ -176,10 +176,11 @@ def browser():
 
 def _report_file(tmp_path: Path, record: dict) -> Path:
     from hloscope.report import render_html
+    from hloscope.results.analysis import analyze_run
     from hloscope.results import results_from_json
 
     page = tmp_path / "index.html"
-    page.write_text(render_html(results_from_json(record)), encoding="utf-8")
+    page.write_text(render_html(analyze_run(results_from_json(record))), encoding="utf-8")
     return page
 
 
@@ -220,11 +221,13 @@ def test_hostile_names_stay_text(browser, tmp_path):
 def test_compare_report_renders_offline(browser, tmp_path):
     from test_report import synthetic_results
 
-    from hloscope.results.compare import compare_results
     from hloscope.report.compare_html import render_compare_html
     from hloscope.results import results_from_json
+    from hloscope.results.analysis import analyze_run
+    from hloscope.results.compare import compare_results
 
-    comparison = compare_results(results_from_json(synthetic_results()), results_from_json(synthetic_results(regressed=True)))
+    comparison = compare_results(analyze_run(results_from_json(synthetic_results())),
+                                 analyze_run(results_from_json(synthetic_results(regressed=True))))
     page = tmp_path / "compare.html"
     page.write_text(render_compare_html(comparison), encoding="utf-8")
     errors, requests = _load(browser, page)

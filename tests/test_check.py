@@ -7,6 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from hloscope.results.analysis import analyze_run
 from hloscope.results.check import check_results, normalize_order, parse_expect
 from hloscope.cli import main
 from hloscope.errors import UsageError
@@ -77,7 +78,7 @@ def test_too_few_points_is_a_violation():
     from dataclasses import replace
 
     only_one = replace(results, points=tuple(p for p in results.points if p.variant != "scan" or p.layers == 1))
-    outcome = check_results(only_one)
+    outcome = check_results(analyze_run(only_one))
     assert len(outcome.violations) == 2 and "cannot be fitted" in outcome.violations[0]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from click.testing import CliRunner
 
+from hloscope.results.analysis import analyze_run
 from hloscope.cli import main
 from hloscope.results.compare import compare_results
 from hloscope.results import load_results, results_from_json
@@ -65,7 +66,7 @@ def test_a_changed_unroll_is_neither_a_regression_nor_an_improvement(tmp_path):
     assert "linear unroll compile_s" not in "".join(l for l in result.output.splitlines() if "improvement:" in l)
     assert "0 regression(s)" in result.output
     assert "linear unroll compile_s at L=8: 1.28 s -> 160.0 ms (0.12x, baseline changed)" in result.output
-    comparison = compare_results(results_from_json(_sliced_unroll_growing_faster()), load_results(healthy_path()))
+    comparison = compare_results(analyze_run(results_from_json(_sliced_unroll_growing_faster())), analyze_run(load_results(healthy_path())))
     verdicts = {(c.variant, c.metric): c.verdict for c in comparison.growth}
     assert verdicts[("unroll", "compile_s")] == "baseline changed" and verdicts[("scan", "compile_s")] == "same"
     html = out.read_text()
@@ -73,6 +74,6 @@ def test_a_changed_unroll_is_neither_a_regression_nor_an_improvement(tmp_path):
 
 
 def test_runs_that_built_unroll_alike_compare_as_before():
-    comparison = compare_results(load_results(sliced_path()), load_results(sliced_path()))
+    comparison = compare_results(analyze_run(load_results(sliced_path())), analyze_run(load_results(sliced_path())))
     assert comparison.baseline_change is None
-    assert compare_results(load_results(healthy_path()), load_results(regressed_path())).baseline_change is None
+    assert compare_results(analyze_run(load_results(healthy_path())), analyze_run(load_results(regressed_path()))).baseline_change is None

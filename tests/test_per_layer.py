@@ -4,17 +4,17 @@ import pytest
 
 from hloscope.run.config import SweepConfig
 from hloscope.run.measure import measure_point
-from hloscope.results.per_layer import (
-    flops_check,
-    flops_disagreements,
-    opcode_verdict,
-    per_layer_costs,
-    per_layer_sentence,
-    per_layer_source,
-    while_loop_sentences,
-    while_loops_kept,
-)
-from hloscope.results import Point
+from hloscope.report.costs import per_layer_sentence, per_layer_source, while_loop_sentences
+from hloscope.results import Point, Results
+from hloscope.results.analysis import analyze_run
+from hloscope.results.flops import flops_check, flops_disagreements
+from hloscope.results.per_layer import opcode_verdict, while_loops_kept
+
+
+def per_layer_costs(points):
+    """model -> per-layer record, as the run's analysis derives it for the model's comparison pair."""
+    analysis = analyze_run(Results("", "", {}, {}, tuple(points)))
+    return {m.name: m.per_layer for m in analysis.models if m.per_layer is not None}
 
 
 def point(variant, layers, pre, opt=None, cost=None, status="ok"):
@@ -78,7 +78,7 @@ def test_flops_check_flags_xla_undercounting_a_scan():
         point("scan", 4, flops(400), flops(400), cost={"flops": 110.0}),
         point("unroll", 4, flops(400), flops(400), cost={"flops": 409.0}),
     ]
-    check = flops_check(points)
+    check = flops_check(points, "unroll")
     rows = {row["variant"]: row for row in check["rows"]}
     assert rows["scan"]["agrees"] is False and rows["unroll"]["agrees"] is True
     assert rows["scan"]["hloscope_flops"] == 410
@@ -115,13 +115,13 @@ def test_flops_disagreements_group_per_variant():
     flops = lambda total: {"flops": {"dot_flops": total, "conv_flops": 0, "total_flops": total}}
     points = [point("scan", L, flops(100 * L), flops(100 * L), cost={"flops": 100.0}) for L in (1, 2, 4)]
     points += [point("unroll", L, flops(100 * L), flops(100 * L), cost={"flops": 100.0 * L}) for L in (1, 2, 4)]
-    groups = flops_disagreements(flops_check(points))
+    groups = flops_disagreements(flops_check(points, "unroll"))
     assert groups == [{"model": "m", "variant": "scan", "layers": 4, "xla_flops": 100.0, "hloscope_flops": 400.0,
                        "disagree": 2, "compared": 3, "while_body_once": True}]
 
 
 def test_flops_check_tolerates_missing_figures():
-    check = flops_check([point("scan", 2, {}), point("unroll", 2, {}, cost={"na": "no analysis"})])
+    check = flops_check([point("scan", 2, {}), point("unroll", 2, {}, cost={"na": "no analysis"})], "unroll")
     assert all(row["agrees"] is None for row in check["rows"])
     assert check["scan_vs_unroll"] == []
 
@@ -132,7 +132,7 @@ def test_measured_builtins_scan_and_unroll_agree_on_dot_flops(model):
     points = [measure_point(config, model, v, L) for L in (2, 4) for v in ("scan", "unroll")]
     assert all(p.ok for p in points), [p.error for p in points]
     assert all("flops" in p.hlo["pre"] and "flops" in p.hlo["opt"] for p in points)
-    pairs = flops_check(points)["scan_vs_unroll"]
+    pairs = flops_check(points, "unroll")["scan_vs_unroll"]
     assert len(pairs) == 2 and all(pair["equal"] for pair in pairs), pairs
     record = per_layer_costs(points)[model]
     assert record["opcodes"]["dot"]["matches"] is True

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from hloscope.results.analysis import analyze_run
 from hloscope.cli import main
 from hloscope.report import render_html, render_markdown
 from hloscope.results import load_results, results_from_json
@@ -29,18 +30,31 @@ def _stats(value: float, spread: float = 1.05) -> dict:
     return {"median": round(value, 6), "min": min(samples), "max": max(samples), "samples": samples}
 
 
-def _hlo(instructions: int, layers: int, scanned: bool) -> dict:
-    dots = 1 if scanned else layers
-    ops = {"parameter": 3 + (2 if scanned else 0), "dot": dots, "add": dots, "maximum": dots,
-           "broadcast": dots, "constant": 2 if scanned else 1}
+# One scanned layer: its arithmetic, one add more for the loop counter, and the bookkeeping of a while body.
+SCAN_BODY = {"parameter": 1, "dot": 1, "add": 2, "maximum": 1, "broadcast": 1, "dynamic-slice": 2,
+             "get-tuple-element": 4, "tuple": 1}
+
+
+def _hlo(instructions: int, layers: int, variant: str, separate_modules: bool) -> dict:
+    """A summary shaped like XLA's: separate modules pass each layer's kernel and bias as parameters,
+    a sliced stack slices both out of the stacked arrays, a scan holds one layer in its while body."""
+    scanned = variant == "scan"
     if scanned:
-        ops.update({"while": 1, "tuple": 2, "get-tuple-element": 6, "compare": 1})
+        ops = {**SCAN_BODY, "parameter": 4, "constant": 2, "while": 1, "tuple": 2, "get-tuple-element": 6, "compare": 1}
+        weighted = {op: n + (layers - 1) * SCAN_BODY.get(op, 0) for op, n in ops.items()}
+    else:
+        ops = {"dot": layers, "add": layers, "maximum": layers, "broadcast": layers, "constant": 1}
+        if variant == "unroll" and separate_modules:
+            ops["parameter"] = 2 * layers + 1
+        else:
+            ops.update({"parameter": 3, "slice": 2 * layers})
+        weighted = dict(ops)
     summary = {"instructions": instructions, "computations": 4 if scanned else 2,
                "while_loops": 1 if scanned else 0, "bytes": instructions * 90, "op_counts": ops,
-               "fusions": 0, "max_loop_depth": 1 if scanned else 0, "trip_counts": [layers] if scanned else []}
+               "fusions": 0, "max_loop_depth": 1 if scanned else 0, "trip_counts": [layers] if scanned else [],
+               "weighted_op_counts": weighted}
     if scanned:
-        summary["weighted_op_counts"] = {k: (v * layers if k in ("dot", "add", "maximum", "broadcast") else v)
-                                         for k, v in ops.items()}
+        summary["while_body_op_counts"] = dict(SCAN_BODY)
     summary["flops"] = {"dot_flops": 512 * layers, "conv_flops": 0, "elementwise_flops": 32 * layers,
                         "total_flops": 544 * layers}
     # The unrolled stack is L copies of its 4-instruction layer.
@@ -71,7 +85,8 @@ def synthetic_results(regressed: bool = False, model: str = "linear", constructi
                 "timing": {"trace_s": _stats(0.004 * (L if not scanned else 1) + 0.003),
                            "lower_s": _stats(0.002 * (L if not scanned else 1) + 0.002),
                            "compile_s": _stats(compile_s, noisy), "analysis_s": 0.0005},
-                "hlo": {"pre": _hlo(instructions, L, scanned), "opt": _hlo(instructions - 4, L, scanned)},
+                "hlo": {"pre": _hlo(instructions, L, variant, bool(construction)),
+                        "opt": _hlo(instructions - 4, L, variant, bool(construction))},
                 "memory": {"argument_bytes": 1088 * L, "output_bytes": 64, "temp_bytes": 256 if scanned else 128,
                            "generated_code_bytes": 4000 + (0 if scanned else 900 * L), "alias_bytes": 0},
                 # XLA's cost analysis counts a while body once: one layer's FLOPs for scan.
@@ -91,7 +106,7 @@ def synthetic_results(regressed: bool = False, model: str = "linear", constructi
     points.append({"model": model, "variant": "unroll", "layers": 16, "status": "timeout",
                    "error": "compile exceeded --timeout 60 s", "timing": {}, "hlo": {}})
     config = {"models": [model], "variants": list(variants), "layers": [1, 2, 4, 8, 16],
-              "features": 16, "repeats": 3, "seed": 0}
+              "features": 16, "repeats": 3, "seed": 0, "predict_layers": [64]}
     if construction:
         config["unroll_construction"] = construction
     return {
@@ -104,25 +119,8 @@ def synthetic_results(regressed: bool = False, model: str = "linear", constructi
                         "xla_flags": "" if not regressed else "--xla_cpu_enable_fast_math=false"},
         "config": config,
         "points": points,
-        "predictions": [{"model": model, "variant": "unroll", "metric": "compile_s", "layers": 64,
-                         "value": 1.28, "low": 1.1, "high": 1.5, "predicted": True}],
-        "per_layer": {model: {
-            "layers": list(LAYERS), "fitted_from": "unroll hlo.pre.op_counts",
-            "scan_body_from": {"variant": "scan", "layers": 8},
-            "opcodes": {op: {"per_layer": unrolled, "intercept": 0, "exact": True, "scan_body": scanned,
-                             "matches": unrolled == scanned, "work": op in ("dot", "maximum"),
-                             "executed_per_layer": unrolled, "scan_executed_per_layer": scanned}
-                        for op, unrolled, scanned in (("dot", 1, 1), ("add", 1, 2), ("maximum", 1, 1), ("broadcast", 1, 1),
-                                                      _bookkeeping(construction), ("dynamic-slice", 0, 1))},
-            "work_matches": True, "differs": sorted(["add", "dynamic-slice", _bookkeeping(construction)[0]]),
-            "while_loops": [{"variant": "scan", "layers": L, "pre": 1, "opt": 1, "kept": True} for L in LAYERS]}},
         "warnings": ["example pitfall: parameter 'kernel' is identical in every layer (built without split_rngs)"],
     }
-
-
-def _bookkeeping(construction: str | None) -> tuple[str, int, int]:
-    """What each unrolled layer adds beyond its arithmetic: its own arrays as parameters, or a slice."""
-    return ("parameter", 2, 0) if construction else ("slice", 1, 0)
 
 
 def _fixture(name: str, record: dict) -> Path:
@@ -161,7 +159,7 @@ def test_fixtures_match_their_builder():
 
 
 def test_html_matches_golden():
-    html = scrub(render_html(load_results(healthy_path())))
+    html = scrub(render_html(analyze_run(load_results(healthy_path()))))
     golden = GOLDEN / "report.html"
     if UPDATE:
         golden.write_text(html)
@@ -169,7 +167,7 @@ def test_html_matches_golden():
 
 
 def test_html_answers_the_reviewer():
-    html = render_html(load_results(healthy_path()))
+    html = render_html(analyze_run(load_results(healthy_path())))
     # The headline with figures from the run: 0.16 s / 0.052 s at L=8.
     assert "Scanning the 8-layer linear compiles 3.1x faster than unrolling it" in html
     assert "compile time O(1) vs O(L)" in html
@@ -181,7 +179,7 @@ def test_html_answers_the_reviewer():
     assert "the CPU backend gave no cost analysis" in html
     assert "(predicted)" in html and "hollow = predicted" in html
     assert ("each layer executes 1 add, 1 dot, 1 maximum - the scanned body holds the same arithmetic"
-            " (plus its loop counter); only bookkeeping differs: slicing, parameters") in html
+            " (plus its loop counter); only bookkeeping differs: slicing, tuples, parameters") in html
     assert '<span class="tag tag-repeats">repeats</span> linear unroll L=8: 2 of 3 cold repeats' in html
     assert "Example CPU @ 2.0GHz" in html and "hloscope analyze --model linear" in html
     assert ("Repeated layers in the HLO before optimization:</strong>\nscan, L = 8: no repeated layers: the block"
@@ -191,7 +189,7 @@ def test_html_answers_the_reviewer():
 
 
 def test_report_says_what_unroll_was_and_shows_unroll_sliced_beside_it():
-    html = unescape(render_html(load_results(healthy_path())))
+    html = unescape(render_html(analyze_run(load_results(healthy_path()))))
     verdicts = html.split('<h2 id="warnings">')[0]
     assert ("unroll: L separate modules, the way an unrolled model is written; at L=8 its pre-optimization HLO "
             "entry takes 17 parameters (2 arrays per layer).") in verdicts
@@ -199,25 +197,25 @@ def test_report_says_what_unroll_was_and_shows_unroll_sliced_beside_it():
     assert ("unroll-sliced, beside it: a Python loop slicing layer i out of the stacked parameters inside the "
             "jitted forward. At L=8 it compiles in 480.0 ms, 3.0x unroll's 160.0 ms and 9.2x scan's 52.0 ms.") in verdicts
     assert "<th>unroll</th><th>unroll-sliced</th>" in html  # the op histogram shows it beside unroll
-    markdown = render_markdown(load_results(healthy_path()))
+    markdown = render_markdown(analyze_run(load_results(healthy_path())))
     assert "  - unroll: L separate modules, the way an unrolled model is written" in markdown
     assert "  - unroll-sliced, beside it:" in markdown
 
 
 def test_a_run_made_before_separate_modules_says_its_unroll_sliced_the_stack():
     results = load_results(sliced_path())
-    html = unescape(render_html(results))
+    html = unescape(render_html(analyze_run(results)))
     assert "compiles 3.1x faster than unrolling it by slicing its stacked parameters" in html
     assert ("unroll: a Python loop slicing layer i out of the stacked parameters inside the jitted forward "
             "(this run records no unroll_construction") in html
     assert "unroll-sliced, beside it" not in html and "entry takes" not in html
-    assert "records no unroll_construction" in render_markdown(results)
+    assert "records no unroll_construction" in render_markdown(analyze_run(results))
 
 
 def test_terminal_summary_names_the_baseline():
     from hloscope.report.terminal import summary_table
 
-    text = summary_table(load_results(healthy_path()))
+    text = summary_table(analyze_run(load_results(healthy_path())))
     assert "linear       unroll-sliced    8 ok" in text
     assert "\n  unroll: L separate modules, the way an unrolled model is written" in text
     assert "\n  unroll-sliced, beside it:" in text
@@ -230,12 +228,12 @@ def _row(html: str, first_cell: str) -> str:
 
 
 def test_per_layer_table_judges_executed_arithmetic_and_labels_bookkeeping():
-    html = unescape(render_html(load_results(healthy_path())).split("What one layer costs")[1])
+    html = unescape(render_html(analyze_run(load_results(healthy_path()))).split("What one layer costs")[1])
     assert 'class="good">same + loop counter<' in _row(html, "<code>add</code>")
     slicing = _row(html, "<code>dynamic-slice</code>")
     assert "bookkeeping" in slicing and 'class="bad"' not in slicing and ">no<" not in slicing
     assert 'class="bad"' not in html
-    assert "Fitted from the unrolled pre-optimization op counts at L = 1, 2, 4, 8; the scanned body is the scan point's at L = 8." in html
+    assert "Fitted from the unrolled pre-optimization op counts at L = 2, 4, 8; the scanned body is the scan point's at L = 8." in html
     for raw_key in ("fitted_from", "scan_body_from", "work_matches", "differs", "executed_per_layer"):
         assert f"<code>{raw_key}" not in html and f"{raw_key}</" not in html
     assert "True" not in html.split("Predictions")[0]
@@ -244,16 +242,18 @@ def test_per_layer_table_judges_executed_arithmetic_and_labels_bookkeeping():
 
 def test_per_layer_table_flags_arithmetic_that_differs():
     record = synthetic_results()
-    ops = record["per_layer"]["linear"]["opcodes"]
-    ops["dot"]["scan_executed_per_layer"] = 2
-    record["per_layer"]["linear"]["work_matches"] = False
-    html = unescape(render_html(results_from_json(record)).split("What one layer costs")[1])
+    for p in record["points"]:
+        if p["variant"] == "scan":  # a scanned body that does two dots per layer where unrolled does one
+            for summary in p["hlo"].values():
+                summary["while_body_op_counts"]["dot"] = 2
+                summary["weighted_op_counts"]["dot"] = 2 * p["layers"]
+    html = unescape(render_html(analyze_run(results_from_json(record))).split("What one layer costs")[1])
     assert 'class="bad">differs<' in _row(html, "<code>dot</code>")
     assert "the scanned body's arithmetic differs in dot" in html
 
 
 def test_flops_disagreement_is_flagged_in_the_table_and_warnings():
-    html = unescape(render_html(load_results(healthy_path())))
+    html = unescape(render_html(analyze_run(load_results(healthy_path()))))
     assert ("linear scan: XLA's cost analysis counts 544 FLOPs at L=8 where the HLO executes 4.352 k "
             "(trip-count weighted): it counts the while body once; 3 of 3 points disagree") in html
     measure = html.split("Memory, cost and runtime")[1].split("What one layer costs")[0]
@@ -274,14 +274,24 @@ def test_html_says_na_for_what_an_old_run_lacks():
             for key in ("fusions", "max_loop_depth", "trip_counts", "weighted_op_counts", "flops"):
                 stage.pop(key, None)
             stage.pop("repeated_blocks", None)
-    for key in ("predictions", "per_layer", "warnings"):
-        record.pop(key)
-    html = render_html(results_from_json(record))
+    record.pop("warnings")
+    html = render_html(analyze_run(results_from_json(record)))
     assert "Repeated layers in the HLO before optimization:</strong>\nn/a: not recorded in this results file." in html
     assert "trip counts n/a: not recorded in this results file" in html
-    assert "Derived from the points when rendering" in html
     assert "n/a: memory: not recorded in this results file" in html
-    assert "Predictions" not in html
+
+
+def test_what_a_results_file_stores_as_derived_is_derived_again():
+    """growth, per-layer costs and predictions in a file are for outside readers: the points decide."""
+    record = synthetic_results()
+    stale = dict(record)
+    stale["growth"] = [{"model": "linear", "variant": "scan", "metric": "compile_s", "order": "O(L^3.0)", "exponent": 3.0}]
+    stale["per_layer"] = {"linear": {"layers": [2], "opcodes": {"dot": {"per_layer": 99}}}}
+    stale["predictions"] = [{"model": "linear", "variant": "unroll", "metric": "compile_s", "layers": 64,
+                             "value": 1234.0, "low": 1.0, "high": 2.0, "predicted": True}]
+    assert render_html(analyze_run(results_from_json(stale))) == render_html(analyze_run(results_from_json(record)))
+    analysis = analyze_run(results_from_json(stale))
+    assert all(q.value != 1234.0 for q in analysis.predictions) and analysis.model("linear").per_layer["layers"] == [2, 4, 8]
 
 
 @pytest.mark.parametrize("hostile", ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>'])
@@ -290,14 +300,14 @@ def test_untrusted_strings_are_inert(hostile):
     record["points"][0]["hlo"]["pre"]["op_counts"][hostile] = 99
     record["points"][-1]["error"] = hostile
     record["environment"]["xla_flags"] = hostile
-    html = render_html(results_from_json(record))
+    html = render_html(analyze_run(results_from_json(record)))
     assert hostile not in html
     assert "<script" not in html and "<img" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html or "&#34;&gt;&lt;img" in html
 
 
 def test_markdown_summary():
-    text = render_markdown(load_results(healthy_path()))
+    text = render_markdown(analyze_run(load_results(healthy_path())))
     assert text.startswith("## hloscope")
     assert "Scanning the 8-layer linear compiles 3.1x faster than unrolling it" in text
     assert "| linear | scan | O(1)" in text
@@ -326,3 +336,20 @@ def test_report_cli_rejects_bad_input(tmp_path):
     result = CliRunner().invoke(main, ["report", str(bad), "--out", str(tmp_path / "r.html")])
     assert result.exit_code == 2 and "not JSON" in result.output
     assert not (tmp_path / "r.html").exists()
+
+
+def test_headline_histogram_per_layer_and_flops_compare_the_same_pair():
+    """A run of scan-remat against unroll: every section takes the one comparison pair."""
+    from hloscope.report.sections import op_histogram
+    from hloscope.report.view import headline
+
+    record = synthetic_results()
+    record["points"] = [dict(p, variant="scan-remat") if p["variant"] == "scan" else p
+                        for p in record["points"] if p["variant"] != "unroll-sliced"]
+    model = analyze_run(results_from_json(record)).model("linear")
+    assert (model.scanned, model.unrolled) == ("scan-remat", "unroll")
+    assert headline(model).startswith("The scan-remat variant of the 8-layer linear compiles")
+    assert model.per_layer["scan_body_from"] == {"variant": "scan-remat", "layers": 8}
+    assert model.per_layer["work_matches"] is True
+    assert op_histogram(model).columns[0] == "scan-remat" and op_histogram(model).columns[-1] == "unroll"
+    assert {pair["variant"] for pair in model.flops["scan_vs_unroll"]} == {"scan-remat"}

@@ -7,8 +7,8 @@ import stat
 import pytest
 from click.testing import CliRunner
 
-from hloscope.run import pipeline
 from hloscope.cli import main
+from hloscope.results.analysis import predictions_at
 from hloscope.results.growth import Prediction
 from hloscope.results import write_atomic
 
@@ -41,7 +41,7 @@ def test_predictions_are_written_with_predict_layers(run):
     assert all(p["predicted"] is True for p in record["predictions"])
 
 
-def test_a_prediction_that_cannot_be_made_is_one_warning_not_a_lost_run(monkeypatch):
+def test_a_prediction_that_cannot_be_made_is_one_warning_not_a_lost_run():
     class Fit:
         def __init__(self, metric):
             self.model, self.variant, self.metric = "linear", "unroll", metric
@@ -51,28 +51,7 @@ def test_a_prediction_that_cannot_be_made_is_one_warning_not_a_lost_run(monkeypa
                 raise ValueError("cannot extrapolate below L=2")
             return Prediction(self.model, self.variant, self.metric, layers, 1.0, 0.5, 2.0, "O(L)")
 
-    monkeypatch.setattr(pipeline, "fit_growth", lambda points: [Fit("compile_s"), Fit("hlo.pre.instructions")])
-    records, warnings = pipeline.predictions([], (1, 16))
-    assert [(r["metric"], r["layers"]) for r in records] == [("compile_s", 16), ("hlo.pre.instructions", 16)]
+    records, warnings = predictions_at([Fit("compile_s"), Fit("hlo.pre.instructions")], (1, 16))
+    assert [(r.metric, r.layers) for r in records] == [("compile_s", 16), ("hlo.pre.instructions", 16)]
     assert len(warnings) == 1
     assert warnings[0].startswith("--predict-layers 1: 2 fit(s) not predicted (cannot extrapolate below L=2)")
-
-
-def test_run_outputs_get_the_mode_a_plain_open_gives(run):
-    mask = os.umask(0o022)
-    os.umask(mask)
-    for name in ("results.json", "index.html", "config.json"):
-        assert mode(run / name) == 0o666 & ~mask, name
-
-
-@pytest.mark.parametrize("mask", [0o022, 0o077, 0o002])
-def test_write_atomic_honours_the_umask(tmp_path, mask):
-    previous = os.umask(mask)
-    try:
-        write_atomic(tmp_path / "out.txt", "hello\n")
-        open(tmp_path / "plain.txt", "w").close()
-    finally:
-        os.umask(previous)
-    assert (tmp_path / "out.txt").read_text() == "hello\n"
-    assert mode(tmp_path / "out.txt") == mode(tmp_path / "plain.txt") == 0o666 & ~mask
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []

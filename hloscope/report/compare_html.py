@@ -5,7 +5,9 @@ from __future__ import annotations
 from hloscope.report.charts import PALETTE, SeriesData, fit_curve, loglog_chart
 from hloscope.report.html import hloscope_version
 from hloscope.report.templating import render
-from hloscope.report.view import CHART_METRICS, fmt_exponent
+from hloscope.report.view import AXIS_UNITS
+from hloscope.results.metrics import metric as registered_metric
+from hloscope.results.units import fmt_exponent
 
 TABLE_METRICS = ("compile_s", "trace_s", "lower_s", "runtime_s", "hlo.pre.instructions", "hlo.opt.instructions",
                  "memory.temp_bytes")
@@ -13,7 +15,6 @@ CHARTED = ("compile_s", "hlo.pre.instructions", "hlo.opt.instructions")
 
 
 def _charts(comparison, model: str) -> list:
-    titles = {m: (t, u) for m, t, u in CHART_METRICS}
     charts = []
     variants = list(dict.fromkeys(c.variant for c in comparison.growth if c.model == model))
     for metric in CHARTED:
@@ -21,7 +22,7 @@ def _charts(comparison, model: str) -> list:
         for index, variant in enumerate(variants):
             color = PALETTE[index % len(PALETTE)]
             for side, label, dashed in (("base", comparison.base_label, True), ("new", comparison.new_label, False)):
-                results = comparison.base if side == "base" else comparison.new
+                results = (comparison.base if side == "base" else comparison.new).results
                 data = []
                 for p in results.points:
                     value = p.value(metric) if p.ok and p.model == model and p.variant == variant else None
@@ -34,7 +35,8 @@ def _charts(comparison, model: str) -> list:
                     legend += f": {fit.order}, exponent {fmt_exponent(fit)}"
                 line = fit_curve(fit) if fit is not None else ()
                 series.append(SeriesData(f"{variant} {side}", tuple(data), legend, line, color=color, dashed=dashed))
-        chart = loglog_chart(titles[metric][0], titles[metric][1], series)
+        registered = registered_metric(metric)
+        chart = loglog_chart(registered.title, AXIS_UNITS[registered.unit], series)
         if chart is not None:
             charts.append(chart)
     return charts
@@ -52,7 +54,7 @@ def _rows(comparison, model: str):
 
 def render_compare_html(comparison) -> str:
     """The diff report: regressions first, then charts and every point's change."""
-    models = list(dict.fromkeys(comparison.base.models + comparison.new.models))
+    models = list(dict.fromkeys(comparison.base.results.models + comparison.new.results.models))
     sections = []
     for model in models:
         metrics, rows = _rows(comparison, model)

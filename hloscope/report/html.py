@@ -1,14 +1,15 @@
-"""Render Results as one self-contained HTML file."""
+"""Render a RunAnalysis as one self-contained HTML file."""
 
 from __future__ import annotations
 
 from importlib import metadata
 
-from hloscope.results.growth import Growth
 from hloscope.report import costs, sections
 from hloscope.report.templating import render
-from hloscope.report.view import fit_report_growth, fmt_count, fmt_exponent, fmt_value, model_views, stats_lines
-from hloscope.results import Results
+from hloscope.report.view import model_view
+from hloscope.results.analysis import RunAnalysis
+from hloscope.results.units import fmt_count, fmt_exponent, fmt_value, stats_lines
+from hloscope.results.warnings import NOISY_MAX_OVER_MIN
 
 
 def hloscope_version() -> str:
@@ -18,19 +19,19 @@ def hloscope_version() -> str:
         return "unknown"
 
 
-def render_html(results: Results, growth: list[Growth] | None = None) -> str:
+def render_html(analysis: RunAnalysis) -> str:
     """The report page: inline CSS and SVG, no script, nothing fetched."""
-    growth = fit_report_growth(results) if growth is None else growth
+    results = analysis.results
     models = []
-    for view in model_views(results, growth):
-        points = list(view.points)
+    for model in analysis.models:
+        points = model.points
         models.append({
-            "view": view,
-            "histograms": [h for h in (sections.op_histogram(points, "pre"), sections.op_histogram(points, "opt")) if h],
-            "loops": sections.loop_trees(points),
-            "repeats": sections.repeated_layers(points),
-            "measurements": sections.measurements(points),
-            "per_layer": costs.per_layer_view(results, view.name),
+            "view": model_view(model, analysis),
+            "histograms": [h for h in (sections.op_histogram(model, "pre"), sections.op_histogram(model, "opt")) if h],
+            "loops": sections.loop_trees(model),
+            "repeats": sections.repeated_layers(model),
+            "measurements": sections.measurements(model),
+            "per_layer": costs.per_layer_view(model),
             "show_platform": any("platform" in p.extra for p in points),
             "show_equivalence": any("equivalence" in p.extra for p in points),
         })
@@ -38,9 +39,9 @@ def render_html(results: Results, growth: list[Growth] | None = None) -> str:
         "report.html.j2",
         results=results,
         models=models,
-        warnings=sections.collect_warnings(results, growth),
-        noisy_ratio=sections.NOISY_MAX_OVER_MIN,
-        predictions=sections.prediction_rows(results),
+        warnings=analysis.warnings,
+        noisy_ratio=NOISY_MAX_OVER_MIN,
+        predictions=sections.prediction_rows(analysis),
         environment=sections.provenance(results),
         config=sections.flatten(results.config),
         version=hloscope_version(),

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from hloscope.results.growth import Growth
-from hloscope.report.sections import collect_warnings
-from hloscope.report.view import HEADLINE_METRICS, fit_report_growth, fmt_exponent, fmt_value, model_views
-from hloscope.results import Results
+from hloscope.report.view import model_views
+from hloscope.results.analysis import RunAnalysis
+from hloscope.results.metrics import HEADLINE_METRICS
+from hloscope.results.units import fmt_exponent, fmt_value
 
 
 def _cell(text: str) -> str:
@@ -13,9 +13,9 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;").replace("\n", " ")
 
 
-def render_markdown(results: Results, growth: list[Growth] | None = None) -> str:
+def render_markdown(analysis: RunAnalysis) -> str:
     """Verdicts, headline ratios and a small table of growth and largest-L figures."""
-    growth = fit_report_growth(results) if growth is None else growth
+    results, growth = analysis.results, analysis.growth
     env = results.environment
     lines = [
         f"## hloscope: {_cell(', '.join(results.models))}",
@@ -24,7 +24,7 @@ def render_markdown(results: Results, growth: list[Growth] | None = None) -> str
         f"(backend {_cell(str(env.get('backend') or 'n/a'))}, jax {_cell(str(env.get('jax') or 'n/a'))}).",
         "",
     ]
-    views = model_views(results, growth)
+    views = model_views(analysis)
     for view in views:
         lines.append(f"- **{_cell(view.name)}**: {_cell(view.headline)}")
         lines += [f"  - {_cell(line)}" for line in view.baseline]
@@ -44,7 +44,7 @@ def render_markdown(results: Results, growth: list[Growth] | None = None) -> str
             else:
                 cells += ["n/a: no ok point"] * 2
             lines.append(f"| {_cell(view.name)} | {_cell(variant)} | " + " | ".join(_cell(c) for c in cells) + " |")
-    warnings = collect_warnings(results, growth)
+    warnings = analysis.warnings
     if warnings:
         lines += ["", f"Warnings ({len(warnings)}):"]
         lines += [f"- {w.kind}: {_cell(w.text)}" for w in warnings[:10]]

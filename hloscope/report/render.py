@@ -2,30 +2,32 @@
 
 from __future__ import annotations
 
-import json
 import os
 
 from hloscope.errors import UsageError
 from hloscope.report.html import render_html
 from hloscope.report.markdown import render_markdown
-from hloscope.report.view import fit_report_growth
 from hloscope.results import load_results, write_atomic
+from hloscope.results.analysis import analysis_text, analyze_run
 
 FORMATS = ("html", "md", "json")
 
 
 def render_report_file(results_path: str | os.PathLike, out_path: str | os.PathLike, fmt: str = "html") -> None:
-    """Load results, recompute growth from the points and write one report file."""
+    """Load results, derive everything from the points once and write one report file.
+
+    ``json`` writes the results with freshly derived growth, per-layer costs
+    and predictions.
+    """
     if fmt not in FORMATS:
         raise UsageError(f"--format {fmt!r}: choose one of {', '.join(FORMATS)}")
-    results = load_results(results_path)
-    growth = fit_report_growth(results)
+    analysis = analyze_run(load_results(results_path))
     if fmt == "html":
-        text = render_html(results, growth)
+        text = render_html(analysis)
     elif fmt == "md":
-        text = render_markdown(results, growth)
+        text = render_markdown(analysis)
     else:
-        text = json.dumps(results.to_json([g.to_json() for g in growth]), indent=1) + "\n"
+        text = analysis_text(analysis)
     write_atomic(out_path, text)
 
 

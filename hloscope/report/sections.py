@@ -10,16 +10,12 @@ import json
 from dataclasses import dataclass
 
 from hloscope.hlo.repeats import RepeatedBlock
-from hloscope.results.growth import Growth
-from hloscope.report.costs import disagreement_title, flops_by_point, flops_warnings
-from hloscope.results.variants import baseline_variant, is_scan_family
-from hloscope.report.view import (HEADLINE_METRICS, fmt_bytes, fmt_count, fmt_flops, fmt_seconds, fmt_value,
-                                  timing_stats)
+from hloscope.report.costs import disagreement_title
 from hloscope.results import Point, Results
+from hloscope.results.analysis import ModelAnalysis, RunAnalysis
+from hloscope.results.units import fmt_bytes, fmt_count, fmt_flops, fmt_seconds, fmt_value
+from hloscope.results.variants import is_scan_family
 
-# A timing is noisy when its slowest sample is this much slower than its fastest.
-NOISY_MAX_OVER_MIN = 1.5
-TIMINGS = ("trace_s", "lower_s", "compile_s", "runtime_s")
 NOT_RECORDED = "not recorded in this results file"
 # The longest histogram bar leaves room in its cell for the count beside it.
 BAR_MAX_PERCENT = 70
@@ -53,14 +49,11 @@ class OpHistogram:
     hidden: int
 
 
-def _largest_pair(points: list[Point]) -> tuple[int, Point, Point | None] | None:
-    """The largest L where a scan-family and the baseline unrolled variant both compiled."""
-    ok = [p for p in points if p.ok]
-    scanned = {p.layers: p for p in ok if p.variant == "scan"} or {
-        p.layers: p for p in ok if is_scan_family(p.variant)
-    }
-    baseline = baseline_variant(dict.fromkeys(p.variant for p in ok))
-    unrolled = {p.layers: p for p in ok if p.variant == baseline}
+def _largest_pair(model: ModelAnalysis) -> tuple[int, Point, Point | None] | None:
+    """The largest L where the model's scanned and unrolled variants both compiled (else the largest scanned)."""
+    ok = [p for p in model.points if p.ok]
+    scanned = {p.layers: p for p in ok if p.variant == model.scanned}
+    unrolled = {p.layers: p for p in ok if p.variant == model.unrolled}
     both = sorted(set(scanned) & set(unrolled))
     if both:
         return both[-1], scanned[both[-1]], unrolled[both[-1]]
@@ -70,16 +63,17 @@ def _largest_pair(points: list[Point]) -> tuple[int, Point, Point | None] | None
     return None
 
 
-def op_histogram(points: list[Point], stage: str = "pre", top: int = 14) -> OpHistogram | None:
+def op_histogram(model: ModelAnalysis, stage: str = "pre", top: int = 14) -> OpHistogram | None:
     """Opcode counts of scanned vs unrolled at the largest L both compiled.
 
     The other unrolled variants of that L (``unroll-sliced`` beside
     ``unroll``) get a column each.
     """
-    pair = _largest_pair(points)
+    pair = _largest_pair(model)
     if pair is None:
         return None
     layers, scanned, unrolled = pair
+    points = model.points
     columns: list[tuple[str, dict]] = [(scanned.variant, scanned.hlo.get(stage, {}).get("op_counts") or {})]
     weighted = scanned.hlo.get(stage, {}).get("weighted_op_counts")
     if isinstance(weighted, dict) and weighted:
@@ -98,7 +92,7 @@ def op_histogram(points: list[Point], stage: str = "pre", top: int = 14) -> OpHi
     return OpHistogram(layers, stage, tuple(name for name, _ in columns), tuple(rows), max(0, len(opcodes) - top))
 
 
-def repeated_layers(points: list[Point]) -> list[str] | None:
+def repeated_layers(model: ModelAnalysis) -> list[str] | None:
     """What each variant's HLO itself holds at its largest L, before optimization.
 
     "unroll, L = 96: 96 copies of a 128-instruction block in main.577, one per
@@ -107,7 +101,7 @@ def repeated_layers(points: list[Point]) -> list[str] | None:
     None when no point recorded them.
     """
     largest: dict[str, Point] = {}
-    for p in points:
+    for p in model.points:
         pre = p.hlo.get("pre")
         if p.ok and isinstance(pre, dict) and isinstance(pre.get("repeated_blocks"), list):
             if p.variant not in largest or p.layers > largest[p.variant].layers:
@@ -154,9 +148,9 @@ def _trip_text(value) -> str:
     return "unknown" if value is None else str(value)
 
 
-def loop_trees(points: list[Point]) -> list[LoopTree]:
+def loop_trees(model: ModelAnalysis) -> list[LoopTree]:
     """The while loops of the scanned module at its largest L, before and after optimization."""
-    pair = _largest_pair(points)
+    pair = _largest_pair(model)
     if pair is None:
         return []
     layers, scanned, _ = pair
@@ -253,10 +247,10 @@ MEASURE_COLUMNS = (
 )
 
 
-def measurements(points: list[Point]) -> Measurements | None:
+def measurements(model: ModelAnalysis) -> Measurements | None:
     """Memory, cost and runtime per ok point; None when no point measured any."""
-    ok = [p for p in points if p.ok]
-    checks = flops_by_point(ok)
+    ok = [p for p in model.points if p.ok]
+    checks = {(r["model"], r["variant"], r["layers"]): r for r in model.flops["rows"]}
     rows = [MeasureRow(p.variant, p.layers, tuple(fn(p, checks.get((p.model, p.variant, p.layers)))
                                                   for _, fn in MEASURE_COLUMNS)) for p in ok]
     if not rows:
@@ -296,80 +290,6 @@ def flatten(record, prefix: str = "") -> list[tuple[str, str]]:
     return [(prefix, record if isinstance(record, str) else json.dumps(record))]
 
 
-@dataclass(frozen=True)
-class Warning_:
-    kind: str
-    text: str
-
-
-def noisy_timings(point: Point) -> list[tuple[str, float]]:
-    """(timing, max/min) of a point's timings whose max/min exceeds NOISY_MAX_OVER_MIN."""
-    found = []
-    for name in TIMINGS:
-        stats = timing_stats(point, name)
-        if isinstance(stats, dict) and len(stats.get("samples") or []) >= 2 and stats.get("min", 0) > 0:
-            ratio = stats["max"] / stats["min"]
-            if ratio > NOISY_MAX_OVER_MIN:
-                found.append((name, ratio))
-    return found
-
-
-def _noisy_warnings(points: list[Point]) -> list[Warning_]:
-    """One warning per (model, timing): how many points were noisy and the worst one."""
-    groups: dict[tuple[str, str], list[tuple[float, Point]]] = {}
-    measured: dict[tuple[str, str], int] = {}
-    for p in points:
-        if not p.ok:
-            continue
-        for name in TIMINGS:
-            if isinstance(timing_stats(p, name), dict):
-                measured[(p.model, name)] = measured.get((p.model, name), 0) + 1
-        for name, ratio in noisy_timings(p):
-            groups.setdefault((p.model, name), []).append((ratio, p))
-    found = []
-    for (model, name), hits in groups.items():
-        ratio, worst = max(hits, key=lambda hit: hit[0])
-        found.append(Warning_("noisy", f"{model} {name}: {len(hits)} of {measured[(model, name)]} points have "
-                                       f"max/min above {NOISY_MAX_OVER_MIN}; worst {ratio:.2f} at {worst.variant} L={worst.layers}"))
-    return found
-
-
-# What a recorded warning is about, by a phrase it holds; the rest are the
-# models' pitfalls (layers built without split_rngs, ...).
-WARNING_KINDS = (
-    ("cold repeats", "repeats"),
-    ("peak_rss_bytes", "measurement"),
-    ("--predict-layers", "prediction"),
-    ("interrupted", "interrupted"),
-    ("torn last line", "resume"),
-)
-
-
-def warning_kind(text: str) -> str:
-    return next((kind for phrase, kind in WARNING_KINDS if phrase in text), "pitfall")
-
-
-def collect_warnings(results: Results, growth: list[Growth]) -> list[Warning_]:
-    """Pitfalls, failed points, mismatches, FLOPs disagreements, noisy timings and weak fits, in that order."""
-    found = [Warning_(warning_kind(str(w)), str(w)) for w in results.extra.get("warnings") or []]
-    for p in results.points:
-        where = f"{p.model} {p.variant} L={p.layers}"
-        for w in p.extra.get("warnings") or []:
-            found.append(Warning_(warning_kind(str(w)), f"{where}: {w}"))
-        if not p.ok:
-            found.append(Warning_(p.status, f"{where}: {p.error or 'no reason recorded'}"))
-        eq = p.extra.get("equivalence")
-        if isinstance(eq, dict) and eq.get("ok") is False:
-            found.append(Warning_("mismatch", f"{where}: differs from {eq.get('against', 'scan')} by {eq.get('max_abs_diff')}"))
-    for model in results.models:
-        found += [Warning_("FLOPs", text) for text in flops_warnings([p for p in results.points if p.model == model])]
-    found += _noisy_warnings(list(results.points))
-    for g in growth:
-        if g.metric in HEADLINE_METRICS and len(g.layers) < 3:
-            found.append(Warning_("weak fit", f"{g.model} {g.variant} {g.metric}: fitted on {len(g.layers)} points only"))
-    return found
-
-
 PROVENANCE_KEYS = ("python", "jax", "jaxlib", "flax", "hloscope", "backend", "device", "device_count",
                    "cpu", "cpu_count", "platform", "xla_flags")
 
@@ -386,18 +306,12 @@ def provenance(results: Results) -> list[tuple[str, str]]:
     return rows
 
 
-def prediction_rows(results: Results) -> list[tuple[str, ...]]:
-    """Predictions stored in the results, each marked as predicted."""
+def prediction_rows(analysis: RunAnalysis) -> list[tuple[str, ...]]:
+    """The run's predictions, each marked as predicted."""
     rows = []
-    for q in results.extra.get("predictions") or []:
-        if not isinstance(q, dict):
-            continue
-        metric = str(q.get("metric", ""))
+    for q in analysis.predictions:
+        def num(value):
+            return "n/a" if value is None else fmt_value(q.metric, value)
 
-        def num(key):
-            value = q.get(key)
-            return fmt_value(metric, float(value)) if isinstance(value, (int, float)) else "n/a"
-
-        rows.append((str(q.get("model", "")), str(q.get("variant", "")), metric, str(q.get("layers", "")),
-                     num("value"), f"{num('low')} – {num('high')}"))
+        rows.append((q.model, q.variant, q.metric, str(q.layers), num(q.value), f"{num(q.low)} – {num(q.high)}"))
     return rows

@@ -1,18 +1,20 @@
-"""Plain-text summaries for the terminal."""
+"""Plain-text renderings for the terminal: a run's summary, a comparison, a check."""
 
 from __future__ import annotations
 
-from hloscope.results.growth import fit_growth
-from hloscope.results.variants import unroll_construction
-from hloscope.report.view import HEADLINE_METRICS, baseline_lines, fmt_seconds, headline
-from hloscope.results import Results
+from hloscope.report.view import baseline_lines, headline
+from hloscope.results.analysis import RunAnalysis
+from hloscope.results.check import CheckOutcome
+from hloscope.results.compare import Comparison, PointChange
+from hloscope.results.metrics import HEADLINE_METRICS
+from hloscope.results.units import fmt_seconds
 
 
-def summary_table(results: Results) -> str:
+def summary_table(analysis: RunAnalysis) -> str:
     """A table of points and the growth verdicts, for the terminal."""
     header = f"{'model':<12} {'variant':<13} {'L':>4} {'status':<8} {'compile':>10} {'pre instr':>10} {'opt instr':>10} {'while':>5}"
     lines = [header, "-" * len(header)]
-    for p in results.points:
+    for p in analysis.results.points:
         pre = p.hlo.get("pre", {}) if p.ok else {}
         opt = p.hlo.get("opt", {}) if p.ok else {}
         compile_s = fmt_seconds(p.value("compile_s")) if p.ok else "-"
@@ -23,12 +25,48 @@ def summary_table(results: Results) -> str:
         if not p.ok and p.error:
             lines.append(f"    {p.error}")
     lines.append("")
-    # Headlines read only these two fits: fit them once, and lay out no chart.
-    growth = fit_growth(results.points, HEADLINE_METRICS)
-    for model in results.models:
-        points = [p for p in results.points if p.model == model]
-        lines.append(headline(model, points, [g for g in growth if g.model == model], unroll_construction(results.config)))
-        lines += [f"  {line}" for line in baseline_lines(points, results.config)]
-    for g in growth:
-        lines.append(f"  {g.model} {g.variant} {g.metric}: {g.order} (exponent {g.exponent:.2f})")
+    for model in analysis.models:
+        lines.append(headline(model, analysis.unroll_construction))
+        lines += [f"  {line}" for line in baseline_lines(model, analysis.unroll_construction)]
+    for g in analysis.growth:
+        if g.metric in HEADLINE_METRICS:
+            lines.append(f"  {g.model} {g.variant} {g.metric}: {g.order} (exponent {g.exponent:.2f})")
     return "\n".join(lines)
+
+
+def compare_text(comparison: Comparison) -> str:
+    """The terminal summary: regressions first, then improvements and differences."""
+    lines = [f"compare {comparison.base_label} -> {comparison.new_label}"]
+    if comparison.baseline_change:
+        lines.append(f"warning: {comparison.baseline_change}")
+    for key, b, n in comparison.environment:
+        lines.append(f"warning: environments differ: {key}: {b} -> {n}")
+    for text in comparison.regressions:
+        lines.append(f"regression: {text}")
+    for text in comparison.improvements:
+        lines.append(f"improvement: {text}")
+    headline = [c for c in comparison.points if c.metric in HEADLINE_METRICS]
+    largest: dict[tuple[str, str, str], PointChange] = {}
+    for c in headline:
+        if c.ratio is not None:
+            key = (c.model, c.variant, c.metric)
+            if key not in largest or c.layers > largest[key].layers:
+                largest[key] = c
+    for c in largest.values():
+        b, n, change = c.text()
+        note = ", baseline changed" if comparison.baseline_change and c.variant == "unroll" else ""
+        lines.append(f"  {c.model} {c.variant} {c.metric} at L={c.layers}: {b} -> {n} ({change}{note})")
+    regressions = len(comparison.regressions)
+    lines.append(f"{regressions} regression(s), {len(comparison.improvements)} improvement(s)")
+    return "\n".join(lines)
+
+
+def check_lines(outcome: CheckOutcome) -> list[str]:
+    """One line per violation, then notes and a verdict."""
+    out = [f"violation: {v}" for v in outcome.violations]
+    out += [f"note: {n}" for n in outcome.notes]
+    if outcome.violations:
+        out.append(f"FAILED: {len(outcome.violations)} of {len(outcome.checked)} expectation(s) violated")
+    else:
+        out.append(f"ok: {len(outcome.checked)} expectation(s) hold")
+    return out

@@ -1,141 +1,29 @@
-"""Turn Results into what a report shows: verdicts, charts, growth.
+"""What the report shows of each model: verdict sentences and charts, from its ModelAnalysis.
 
-Everything here is derived from the stored points; nothing is measured.
+Renderers only: every figure comes from hloscope.results.analysis.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hloscope.results.variants import (CONSTRUCTIONS, SEPARATE_MODULES, SLICED_STACK, baseline_variant,
-                                       is_scan_family, unroll_construction)
-from hloscope.results.growth import DEFAULT_METRICS, Growth, fit_growth
 from hloscope.report.charts import Chart, SeriesData, fit_curve, loglog_chart
-from hloscope.results import Point, Results
+from hloscope.results import Point
+from hloscope.results.analysis import ModelAnalysis, RunAnalysis
+from hloscope.results.growth import Growth, Prediction
+from hloscope.results.metrics import HEADLINE_METRICS, METRICS
+from hloscope.results.units import fitted_on, fmt_exponent, fmt_seconds
+from hloscope.results.variants import CONSTRUCTIONS, SEPARATE_MODULES, SLICED_STACK
 
-# (metric, chart title, unit) for every timing and size figure a point may hold.
-CHART_METRICS = (
-    ("compile_s", "Backend compile time", "seconds"),
-    ("hlo.pre.instructions", "HLO instructions before optimization", "instructions"),
-    ("hlo.opt.instructions", "HLO instructions after optimization", "instructions"),
-    ("lower_s", "Lowering time (jaxpr to MLIR)", "seconds"),
-    ("trace_s", "Tracing time", "seconds"),
-    ("runtime_s", "Runtime of one forward call", "seconds"),
-    ("hlo.pre.bytes", "HLO text size before optimization", "bytes"),
-    ("hlo.opt.bytes", "HLO text size after optimization", "bytes"),
-    ("memory.temp_bytes", "Temporary buffer memory (XLA)", "bytes"),
-    ("memory.generated_code_bytes", "Generated code size (XLA)", "bytes"),
-    ("peak_rss_bytes", "Peak resident memory while compiling", "bytes"),
-)
-METRIC_UNITS = {metric: unit for metric, _, unit in CHART_METRICS}
-REPORT_METRICS = tuple(dict.fromkeys(DEFAULT_METRICS + tuple(m for m, _, _ in CHART_METRICS)))
-HEADLINE_METRICS = ("compile_s", "hlo.pre.instructions")
-
-
-def fmt_seconds(value: float | None) -> str:
-    if value is None:
-        return "n/a"
-    if value >= 1:
-        return f"{value:.2f} s"
-    if value >= 1e-3:
-        return f"{value * 1e3:.1f} ms"
-    return f"{value * 1e6:.0f} µs"
-
-
-def fmt_bytes(value: float | None) -> str:
-    if value is None:
-        return "n/a"
-    for unit, size in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
-        if abs(value) >= size:
-            return f"{value / size:.1f} {unit}"
-    return f"{value:,.0f} B"
-
-
-def fmt_count(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:,.0f}"
-
-
-def fmt_flops(value: float | None) -> str:
-    """'12.63 M': four significant digits with an SI prefix."""
-    if value is None:
-        return "n/a"
-    for prefix, size in (("T", 1e12), ("G", 1e9), ("M", 1e6), ("k", 1e3)):
-        if abs(value) >= size:
-            return f"{value / size:.4g} {prefix}"
-    return f"{value:.4g}"
-
-
-def fmt_value(metric: str, value: float | None) -> str:
-    """A value in its metric's unit."""
-    unit = METRIC_UNITS.get(metric) or ("seconds" if metric.endswith("_s") else "bytes" if metric.endswith("bytes") else "")
-    if unit == "seconds":
-        return fmt_seconds(value)
-    if unit == "bytes":
-        return fmt_bytes(value)
-    if value is not None and value != int(value):
-        return f"{value:.4g}"
-    return fmt_count(value)
-
-
-def fmt_stats(stats) -> str:
-    """'median (min–max)' of a STATS record; n/a with its reason otherwise."""
-    if not isinstance(stats, dict):
-        return "n/a"
-    if "median" not in stats:
-        return f"n/a: {stats['na']}" if "na" in stats else "n/a"
-    if stats.get("min") == stats.get("max"):
-        return fmt_seconds(stats["median"])
-    return f"{fmt_seconds(stats['median'])} ({fmt_seconds(stats['min'])}–{fmt_seconds(stats['max'])})"
-
-
-def stats_lines(stats) -> tuple[str, str]:
-    """(median, 'min–max') of a STATS record, for a cell that shows them on two lines.
-
-    The range shares the median's unit when its ends do ('4.6–4.8 ms').
-    """
-    text = fmt_stats(stats)
-    if not isinstance(stats, dict) or "median" not in stats or stats.get("min") == stats.get("max"):
-        return text, ""
-    low, high = fmt_seconds(stats["min"]), fmt_seconds(stats["max"])
-    low_num, _, low_unit = low.partition(" ")
-    high_num, _, high_unit = high.partition(" ")
-    spread = f"{low_num}–{high}" if low_unit == high_unit else f"{low}–{high}"
-    return fmt_seconds(stats["median"]), spread
-
-
-def fmt_exponent(g: Growth) -> str:
-    """'0.98 (95% 0.91 to 1.05)', or the exponent alone when there is no interval."""
-
-    def num(value: float) -> str:
-        return f"{value + 0.0:.2f}".replace("-0.00", "0.00")
-
-    if g.exponent_low is None or g.exponent_high is None:
-        return num(g.exponent)
-    return f"{num(g.exponent)} (95% {num(g.exponent_low)} to {num(g.exponent_high)})"
-
-
-def fitted_on(g: Growth) -> str:
-    """', fitted on L >= 8' when the fit used only the upper layer counts."""
-    if g.fit_layers and g.fit_layers != g.layers:
-        return f", fitted on L ≥ {min(g.fit_layers)}"
-    return ""
-
-
-def fit_report_growth(results: Results) -> list[Growth]:
-    """Growth of every reported metric, recomputed from the points."""
-    return fit_growth(results.points, REPORT_METRICS)
-
-
-def timing_stats(point: Point, name: str):
-    """The STATS record of a timing: compile, lower and trace times sit in ``timing``, runtime_s beside it."""
-    return point.timing.get(name) if name in point.timing else point.extra.get(name)
+# How chart axes name each unit.
+AXIS_UNITS = {"s": "seconds", "bytes": "bytes", "count": "count"}
 
 
 def hover_label(point: Point, metric: str, value: float) -> str:
     """Exact value of a point for a chart's hover text."""
     text = f"{point.variant}, L={point.layers}: {metric} = {value:.6g}"
-    stats = timing_stats(point, metric)
-    if isinstance(stats, dict) and "samples" in stats:
+    stats = point.stats(metric)
+    if stats is not None and "samples" in stats:
         text += f" (median of {len(stats['samples'])}; min {stats['min']:.6g}, max {stats['max']:.6g})"
     return text
 
@@ -150,11 +38,6 @@ class ModelView:
     points: tuple[Point, ...]
     variants: tuple[str, ...]
     largest_layers: int | None
-
-
-def _pick_pair(variants: list[str]) -> tuple[str | None, str | None]:
-    scanned = "scan" if "scan" in variants else next((v for v in variants if is_scan_family(v)), None)
-    return scanned, baseline_variant(variants)
 
 
 def _unrolling(unrolled: str, construction: str) -> str:
@@ -177,40 +60,40 @@ def _times(ratio: float) -> str:
     return f"{ratio:.1f}x faster than" if ratio >= 1 else f"{1 / ratio:.1f}x slower than"
 
 
-def headline(model: str, points: list[Point], growth: list[Growth], construction: str = SEPARATE_MODULES) -> str:
+def headline(model: ModelAnalysis, construction: str = SEPARATE_MODULES) -> str:
     """One sentence answering: how much does scanning save at the largest L?
 
+    Compares the model's pair (``model.scanned`` vs ``model.unrolled``);
     ``construction`` is how the run built ``unroll`` (``unroll_construction``).
     """
-    variants = list(dict.fromkeys(p.variant for p in points))
-    scanned, unrolled = _pick_pair(variants)
-    orders = {(g.variant, g.metric): g.order for g in growth}
+    scanned, unrolled = model.scanned, model.unrolled
+    orders = {(g.variant, g.metric): g.order for g in model.growth}
     if scanned is None or unrolled is None:
-        only = ", ".join(variants) or "no variant"
-        parts = [f"{v}: compile time {orders[(v, 'compile_s')]}" for v in variants if (v, "compile_s") in orders]
+        only = ", ".join(model.variants) or "no variant"
+        parts = [f"{v}: compile time {orders[(v, 'compile_s')]}" for v in model.variants if (v, "compile_s") in orders]
         detail = f" ({'; '.join(parts)})" if parts else ""
-        return f"{model}: only {only} measured, nothing to compare against{detail}."
-    pair = _compiled_pair(points, scanned, unrolled)
+        return f"{model.name}: only {only} measured, nothing to compare against{detail}."
+    pair = _compiled_pair(list(model.points), scanned, unrolled)
     if pair is None:
-        return f"{model}: no layer count where both {scanned} and {unrolled} compiled; no comparison."
+        return f"{model.name}: no layer count where both {scanned} and {unrolled} compiled; no comparison."
     L, scan_s, unroll_s = pair
     verb = "Scanning" if scanned == "scan" else f"The {scanned} variant of"
-    sentence = f"{verb} the {L}-layer {model} compiles {_times(unroll_s / scan_s)} {_unrolling(unrolled, construction)}"
+    sentence = f"{verb} the {L}-layer {model.name} compiles {_times(unroll_s / scan_s)} {_unrolling(unrolled, construction)}"
     sentence += f" ({fmt_seconds(scan_s)} vs {fmt_seconds(unroll_s)})"
     facts = []
-    for metric, name in (("compile_s", "compile time"), ("hlo.pre.instructions", "HLO size")):
+    for metric, name in zip(HEADLINE_METRICS, ("compile time", "HLO size")):
         if (scanned, metric) in orders and (unrolled, metric) in orders:
             facts.append(f"{name} {orders[(scanned, metric)]} vs {orders[(unrolled, metric)]}")
     return sentence + (": " + ", ".join(facts) if facts else "") + "."
 
 
-def baseline_lines(points: list[Point], config: dict) -> tuple[str, ...]:
+def baseline_lines(model: ModelAnalysis, construction: str) -> tuple[str, ...]:
     """What the headline compared against, and ``unroll-sliced`` beside it when the run has it."""
-    variants = list(dict.fromkeys(p.variant for p in points))
-    scanned, unrolled = _pick_pair(variants)
+    points, variants = list(model.points), model.variants
+    scanned, unrolled = model.scanned, model.unrolled
     if unrolled is None:
         return ()
-    construction = unroll_construction(config) if unrolled == "unroll" else SLICED_STACK
+    construction = construction if unrolled == "unroll" else SLICED_STACK
     text = f"{unrolled}: {CONSTRUCTIONS[construction]}"
     if unrolled == "unroll" and construction == SLICED_STACK:
         text += (" (this run records no unroll_construction: it was made before unroll became L separate modules,"
@@ -245,26 +128,22 @@ def _entry_parameters(points: list[Point], variant: str) -> str:
     return ""
 
 
-def model_charts(points: list[Point], growth: list[Growth], predictions: list[dict]) -> list[Chart]:
-    """One log-log chart per metric that any point of this model holds."""
+def model_charts(model: ModelAnalysis) -> list[Chart]:
+    """One log-log chart per registered metric that any point of this model holds."""
     charts = []
-    variants = list(dict.fromkeys(p.variant for p in points))
-    for metric, title, unit in CHART_METRICS:
+    for metric in METRICS:
         series = []
-        for variant in variants:
+        for variant in model.variants:
             data = []
-            for p in points:
+            for p in model.points:
                 if p.ok and p.variant == variant:
-                    value = p.value(metric)
+                    value = p.value(metric.name)
                     if value is not None and value > 0:
-                        data.append((p.layers, value, hover_label(p, metric, value)))
-            fit = next((g for g in growth if g.variant == variant and g.metric == metric), None)
+                        data.append((p.layers, value, hover_label(p, metric.name, value)))
+            fit = model.fit(variant, metric.name)
             predicted = tuple(
-                (int(q["layers"]), float(q["value"]),
-                 f"{variant}, L={q['layers']}: {metric} predicted {float(q['value']):.6g}"
-                 f" (interval {float(q.get('low') or 0):.6g}–{float(q.get('high') or 0):.6g})")
-                for q in predictions
-                if q.get("variant") == variant and q.get("metric") == metric and _positive(q.get("value"))
+                (q.layers, q.value, _prediction_label(q))
+                for q in model.predictions if q.variant == variant and q.metric == metric.name and q.value > 0
             )
             legend = variant
             line: tuple = ()
@@ -274,37 +153,31 @@ def model_charts(points: list[Point], growth: list[Growth], predictions: list[di
             if predicted:
                 legend += "; hollow = predicted"
             series.append(SeriesData(variant, tuple(data), legend, line, predicted=predicted))
-        chart = loglog_chart(title, unit, series)
+        chart = loglog_chart(metric.title, AXIS_UNITS[metric.unit], series)
         if chart is not None:
             charts.append(chart)
     return charts
 
 
-def _positive(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+def _prediction_label(q: Prediction) -> str:
+    interval = "" if q.low is None or q.high is None else f" (interval {q.low:.6g}–{q.high:.6g})"
+    return f"{q.variant}, L={q.layers}: {q.metric} predicted {q.value:.6g}{interval}"
 
 
-def model_views(results: Results, growth: list[Growth] | None = None) -> list[ModelView]:
-    """Charts, growth and headline for each model in the run."""
-    growth = fit_report_growth(results) if growth is None else growth
-    predictions = [q for q in results.extra.get("predictions") or [] if isinstance(q, dict)]
-    views = []
-    for model in results.models:
-        points = [p for p in results.points if p.model == model]
-        model_growth = [g for g in growth if g.model == model]
-        ok_layers = [p.layers for p in points if p.ok]
-        variants = tuple(dict.fromkeys(p.variant for p in points))
-        order = {v: i for i, v in enumerate(variants)}
-        views.append(
-            ModelView(
-                name=model,
-                headline=headline(model, points, model_growth, unroll_construction(results.config)),
-                baseline=baseline_lines(points, results.config),
-                charts=tuple(model_charts(points, model_growth, [q for q in predictions if q.get("model") == model])),
-                growth=tuple(model_growth),
-                points=tuple(sorted(points, key=lambda p: (order[p.variant], p.layers))),
-                variants=variants,
-                largest_layers=max(ok_layers) if ok_layers else None,
-            )
-        )
-    return views
+def model_view(model: ModelAnalysis, analysis: RunAnalysis) -> ModelView:
+    """Headline, baseline lines and charts of one model."""
+    return ModelView(
+        name=model.name,
+        headline=headline(model, analysis.unroll_construction),
+        baseline=baseline_lines(model, analysis.unroll_construction),
+        charts=tuple(model_charts(model)),
+        growth=model.growth,
+        points=model.points,
+        variants=model.variants,
+        largest_layers=model.largest_layers,
+    )
+
+
+def model_views(analysis: RunAnalysis) -> list[ModelView]:
+    """A view of every model in the run."""
+    return [model_view(m, analysis) for m in analysis.models]

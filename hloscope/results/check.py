@@ -11,10 +11,12 @@ import re
 from dataclasses import dataclass, field
 
 from hloscope.errors import UsageError
-from hloscope.results.growth import Growth, fit_growth, order_rank, parse_order
+from hloscope.results import load_results
+from hloscope.results.analysis import RunAnalysis, analyze_run
+from hloscope.results.growth import Growth, order_rank, parse_order
+from hloscope.results.metrics import METRIC_NAMES
+from hloscope.results.units import fmt_exponent
 from hloscope.results.variants import CONSTRUCTIONS, SEPARATE_MODULES, is_scan_family, unroll_construction
-from hloscope.report.view import REPORT_METRICS, fmt_exponent
-from hloscope.results import Results, load_results
 
 _SPEC = re.compile(r"^(?P<variant>[^:=\s]+):(?P<metric>[^=\s]+)=(?P<value>\S+)$")
 
@@ -57,8 +59,8 @@ def _split(text: str, option: str) -> tuple[str, str, str]:
     if match is None:
         raise UsageError(f"{option} {text!r}: expected VARIANT:METRIC=VALUE, e.g. scan:compile_s=O(1)")
     metric = match.group("metric")
-    if metric not in REPORT_METRICS:
-        raise UsageError(f"{option} {text!r}: unknown metric {metric!r}; known: {', '.join(REPORT_METRICS)}")
+    if metric not in METRIC_NAMES:
+        raise UsageError(f"{option} {text!r}: unknown metric {metric!r}; known: {', '.join(METRIC_NAMES)}")
     return match.group("variant"), metric, match.group("value")
 
 
@@ -80,19 +82,11 @@ def parse_max_exponent(text: str) -> Expectation:
 
 @dataclass(frozen=True)
 class CheckOutcome:
+    """What a check looked at (``checked``: 'model variant metric'), what it found violated, and notes."""
+
     checked: tuple[str, ...]
     violations: tuple[str, ...]
     notes: tuple[str, ...] = field(default_factory=tuple)
-
-    def lines(self) -> list[str]:
-        """One line per violation, then notes and a verdict."""
-        out = [f"violation: {v}" for v in self.violations]
-        out += [f"note: {n}" for n in self.notes]
-        if self.violations:
-            out.append(f"FAILED: {len(self.violations)} of {len(self.checked)} expectation(s) violated")
-        else:
-            out.append(f"ok: {len(self.checked)} expectation(s) hold")
-        return out
 
 
 def _holds(exp: Expectation, g: Growth) -> bool:
@@ -101,11 +95,11 @@ def _holds(exp: Expectation, g: Growth) -> bool:
     return g.exponent <= exp.max_exponent
 
 
-def check_results(results: Results, expectations: list[Expectation] | tuple[Expectation, ...] = DEFAULT_POLICY) -> CheckOutcome:
+def check_results(analysis: RunAnalysis,
+                  expectations: list[Expectation] | tuple[Expectation, ...] = DEFAULT_POLICY) -> CheckOutcome:
     """Check every (model, variant) matching each expectation; UsageError if one matches nothing."""
-    # Fit only the metrics asked about: each fit is independent of the others.
-    metrics = [m for m in REPORT_METRICS if any(exp.metric == m for exp in expectations)]
-    fits = {(g.model, g.variant, g.metric): g for g in fit_growth(results.points, metrics)}
+    results = analysis.results
+    fits = {(g.model, g.variant, g.metric): g for g in analysis.growth}
     series = list(dict.fromkeys((p.model, p.variant) for p in results.points))
     checked, violations, checked_variants = [], [], set()
     for exp in expectations:
@@ -138,4 +132,4 @@ def check_results(results: Results, expectations: list[Expectation] | tuple[Expe
 def check_file(path: str | os.PathLike, expects=(), max_exponents=()) -> CheckOutcome:
     """Parse the options, load the results and check them (default policy when no option is given)."""
     expectations = [parse_expect(t) for t in expects] + [parse_max_exponent(t) for t in max_exponents]
-    return check_results(load_results(path), expectations or DEFAULT_POLICY)
+    return check_results(analyze_run(load_results(path)), expectations or DEFAULT_POLICY)

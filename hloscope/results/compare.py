@@ -9,10 +9,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from hloscope.results.growth import Growth
-from hloscope.results.variants import CONSTRUCTIONS, unroll_construction
-from hloscope.report.view import HEADLINE_METRICS, REPORT_METRICS, fit_report_growth, fmt_exponent, fmt_value
 from hloscope.results import Results, load_results
+from hloscope.results.analysis import RunAnalysis, analyze_run
+from hloscope.results.growth import Growth
+from hloscope.results.metrics import METRIC_NAMES
+from hloscope.results.units import fmt_exponent, fmt_value
+from hloscope.results.variants import CONSTRUCTIONS, unroll_construction
 
 # Environment keys whose difference can explain a change in compile cost.
 ENVIRONMENT_KEYS = ("python", "jax", "jaxlib", "flax", "backend", "device", "cpu", "cpu_count", "xla_flags")
@@ -78,8 +80,10 @@ class StatusChange:
 
 @dataclass(frozen=True)
 class Comparison:
-    base: Results
-    new: Results
+    """Two runs and what changed between them; ``base`` and ``new`` are their analyses."""
+
+    base: RunAnalysis
+    new: RunAnalysis
     base_label: str
     new_label: str
     growth: tuple[GrowthChange, ...]
@@ -136,15 +140,17 @@ def _verdict_of(key: tuple[str, str, str], base: Growth | None, new: Growth | No
     return _verdict(base, new)
 
 
-def compare_results(base: Results, new: Results, base_label: str = "base", new_label: str = "new") -> Comparison:
+def compare_results(base_analysis: RunAnalysis, new_analysis: RunAnalysis, base_label: str = "base",
+                    new_label: str = "new") -> Comparison:
     """Diff two runs: growth verdicts, per-point metrics, statuses, environments.
 
     When the runs built ``unroll`` differently (``unroll_construction``),
     unroll's growth changes get the verdict "baseline changed" and
     ``baseline_change`` says why.
     """
-    base_fits = {(g.model, g.variant, g.metric): g for g in fit_report_growth(base)}
-    new_fits = {(g.model, g.variant, g.metric): g for g in fit_report_growth(new)}
+    base, new = base_analysis.results, new_analysis.results
+    base_fits = {(g.model, g.variant, g.metric): g for g in base_analysis.growth}
+    new_fits = {(g.model, g.variant, g.metric): g for g in new_analysis.growth}
     change = baseline_change(base, new)
     growth = [
         GrowthChange(*key, base_fits.get(key), new_fits.get(key),
@@ -159,7 +165,7 @@ def compare_results(base: Results, new: Results, base_label: str = "base", new_l
         b_status, n_status = (b.status if b else "absent"), (n.status if n else "absent")
         if b_status != n_status:
             statuses.append(StatusChange(*key, b_status, n_status, n.error if n else None))
-        for metric in REPORT_METRICS:
+        for metric in METRIC_NAMES:
             b_value = b.value(metric) if b and b.ok else None
             n_value = n.value(metric) if n and n.ok else None
             if b_value is not None or n_value is not None:
@@ -175,37 +181,11 @@ def compare_results(base: Results, new: Results, base_label: str = "base", new_l
             environment.append((f"config.{key}", _env_text(b_value), _env_text(n_value)))
     if change is not None:
         environment.append(("config.unroll_construction", unroll_construction(base.config), unroll_construction(new.config)))
-    return Comparison(base, new, base_label, new_label, tuple(growth), tuple(changes), tuple(statuses),
-                      tuple(environment), change)
+    return Comparison(base_analysis, new_analysis, base_label, new_label, tuple(growth), tuple(changes),
+                      tuple(statuses), tuple(environment), change)
 
 
 def compare_files(base_path: str | os.PathLike, new_path: str | os.PathLike) -> Comparison:
     """Load two results files (or run folders) and compare them."""
-    return compare_results(load_results(base_path), load_results(new_path), str(base_path), str(new_path))
-
-
-def summary_text(comparison: Comparison) -> str:
-    """The terminal summary: regressions first, then improvements and differences."""
-    lines = [f"compare {comparison.base_label} -> {comparison.new_label}"]
-    if comparison.baseline_change:
-        lines.append(f"warning: {comparison.baseline_change}")
-    for key, b, n in comparison.environment:
-        lines.append(f"warning: environments differ: {key}: {b} -> {n}")
-    for text in comparison.regressions:
-        lines.append(f"regression: {text}")
-    for text in comparison.improvements:
-        lines.append(f"improvement: {text}")
-    headline = [c for c in comparison.points if c.metric in HEADLINE_METRICS]
-    largest: dict[tuple[str, str, str], PointChange] = {}
-    for c in headline:
-        if c.ratio is not None:
-            key = (c.model, c.variant, c.metric)
-            if key not in largest or c.layers > largest[key].layers:
-                largest[key] = c
-    for c in largest.values():
-        b, n, change = c.text()
-        note = ", baseline changed" if comparison.baseline_change and c.variant == "unroll" else ""
-        lines.append(f"  {c.model} {c.variant} {c.metric} at L={c.layers}: {b} -> {n} ({change}{note})")
-    regressions = len(comparison.regressions)
-    lines.append(f"{regressions} regression(s), {len(comparison.improvements)} improvement(s)")
-    return "\n".join(lines)
+    return compare_results(analyze_run(load_results(base_path)), analyze_run(load_results(new_path)),
+                           str(base_path), str(new_path))

@@ -1,7 +1,7 @@
 """Fit how each metric grows with the layer count L, and extrapolate it.
 
-Growth is derived from points, never stored as truth: ``report``, ``compare``
-and ``check`` call ``fit_growth`` on the points they load.
+Growth is derived from points, never stored as truth: every command fits it
+once from the points it loads (hloscope.results.analysis).
 
 The rule (README, "How growth is classified"): L = 1 is left out when two or
 more other counts were measured. A timing's exponent is the Theil-Sen slope
@@ -23,18 +23,8 @@ from functools import cached_property
 from typing import Any, Iterable
 
 from hloscope.results import Point
+from hloscope.results.metrics import METRIC_NAMES
 from hloscope.results.stats import Line, least_squares, t95, theil_sen
-
-DEFAULT_METRICS = (
-    "compile_s",
-    "lower_s",
-    "trace_s",
-    "runtime_s",
-    "hlo.pre.instructions",
-    "hlo.opt.instructions",
-    "hlo.pre.bytes",
-    "memory.temp_bytes",
-)
 
 # Exponent bands; see README "How growth is classified".
 CONSTANT_BELOW = 0.5
@@ -395,8 +385,8 @@ def _growth_above(values: dict[int, float], base: int, layers: Iterable[int]) ->
     return least_squares([math.log(L - base) for L in above], [math.log(d) for d in increments])
 
 
-def fit_growth(points: Iterable[Point], metrics: Iterable[str] = DEFAULT_METRICS) -> list[Growth]:
-    """One Growth per (model, variant, metric) with at least two ok points."""
+def fit_growth(points: Iterable[Point], metrics: Iterable[str] = METRIC_NAMES) -> list[Growth]:
+    """One Growth per (model, variant, metric) with at least two ok points; every registered metric by default."""
     series: dict[tuple[str, str], list[Point]] = {}
     for point in points:
         if point.ok:

@@ -1,6 +1,6 @@
 """What one layer costs, derived from a sweep's points (no jax, nothing measured).
 
-- ``per_layer_costs``: fit each opcode's count in the unrolled
+- ``model_per_layer``: fit each opcode's count in the unrolled
   pre-optimization HLO as a + b*L; b is what each extra layer adds. Compare
   b with the op counts of the scanned while body, which holds one layer.
   ``work_matches`` says whether the layer's arithmetic is the same: the ops
@@ -8,17 +8,19 @@
   scanned, allowing the scan one extra add per iteration (its loop counter).
 - ``while_loops_kept``: did XLA keep the scan's while loop after
   optimization, or unroll it (pre vs post while-loop count)?
-- ``flops_check``: hloscope's own FLOP count beside XLA's ``cost_analysis()``
-  figure, and scanned vs unrolled dot FLOPs, which must agree exactly.
+- ``per_layer_rows``: each opcode's kind and verdict, unrolled vs scanned.
+
+hloscope.results.analysis computes the record once per command, for the
+model's comparison pair.
 """
 
 from __future__ import annotations
 
 from typing import Iterable
 
-from hloscope.results.variants import baseline_variant, is_scan_family
-from hloscope.results.stats import least_squares
 from hloscope.results import Point
+from hloscope.results.stats import least_squares
+from hloscope.results.variants import is_scan_family
 
 # Ops that are a layer's arithmetic; the rest (parameters, tuples, slices of
 # the stacked weights, calls, loop counters) are bookkeeping that differs
@@ -31,8 +33,6 @@ WORK_OPCODES = frozenset(
         "reduce", "select", "sine", "cosine", "exponential-minus-one", "log-plus-one", "cbrt",
     }
 )
-# How far apart (relative) XLA's FLOPs and hloscope's may be before a point is flagged.
-FLOPS_RELATIVE_TOLERANCE = 0.10
 
 
 def _fit_op(counts: dict[int, dict[str, int]], op: str) -> tuple[float, float, bool]:
@@ -63,26 +63,27 @@ def _counts(points: list[Point], variant: str, key: str = "op_counts") -> dict[i
     return counts
 
 
-def _scan_body(points: list[Point]) -> tuple[dict[str, int] | None, int | None]:
+def _scan_body(points: list[Point], scanned: str) -> tuple[dict[str, int] | None, int | None]:
     """The scanned while body's op counts, from the largest L that has them."""
-    for p in sorted((p for p in points if p.ok and p.variant == "scan"), key=lambda p: -p.layers):
+    for p in sorted((p for p in points if p.ok and p.variant == scanned), key=lambda p: -p.layers):
         body = p.hlo.get("pre", {}).get("while_body_op_counts")
         if isinstance(body, dict) and body:
             return body, p.layers
     return None, None
 
 
-def model_per_layer(points: list[Point]) -> dict | None:
-    """The per-layer record of one model's points; None without two unrolled points.
+def model_per_layer(points: list[Point], scanned: str | None, unrolled: str | None) -> dict | None:
+    """The per-layer record of one model's points; None without two points of ``unrolled``.
 
-    Fitted from the model's baseline unrolled variant (``unroll``, else ``unroll-sliced``).
+    ``scanned`` and ``unrolled`` are the model's comparison pair
+    (``hloscope.results.variants.comparison_pair``): the unrolled variant's
+    op counts are fitted, the scanned one's while body is compared with them.
     """
-    baseline = baseline_variant(dict.fromkeys(p.variant for p in points if p.ok))
-    counts = _counts(points, baseline) if baseline else {}
+    counts = _counts(points, unrolled) if unrolled else {}
     if len(counts) < 2:
         return None
     layers = sorted(counts)
-    body, body_layers = _scan_body(points)
+    body, body_layers = _scan_body(points, scanned) if scanned else (None, None)
     opcodes = {}
     for op in sorted({op for c in counts.values() for op in c} | set(body or {})):
         a, b, exact = _fit_op(counts, op)
@@ -98,11 +99,11 @@ def model_per_layer(points: list[Point]) -> dict | None:
             "matches": None if in_body is None else (exact and per_layer == in_body),
             "work": op in WORK_OPCODES,
         }
-    executed = _executed_per_layer(points, baseline)
-    for op, (unrolled, scanned) in executed.items():
+    executed = _executed_per_layer(points, unrolled, scanned) if scanned else {}
+    for op, (unrolled_count, scanned_count) in executed.items():
         if op in opcodes:
-            opcodes[op]["executed_per_layer"] = unrolled
-            opcodes[op]["scan_executed_per_layer"] = scanned
+            opcodes[op]["executed_per_layer"] = unrolled_count
+            opcodes[op]["scan_executed_per_layer"] = scanned_count
     work = {op: rec for op, rec in opcodes.items() if rec["work"]}
     if executed:
         # Executed counts see through called computations that a Python loop
@@ -114,8 +115,8 @@ def model_per_layer(points: list[Point]) -> dict | None:
         work_matches = None if body is None else all(rec["matches"] for rec in work.values())
     return {
         "layers": layers,
-        "fitted_from": f"{baseline} hlo.pre.op_counts",
-        "scan_body_from": None if body is None else {"variant": "scan", "layers": body_layers},
+        "fitted_from": f"{unrolled} hlo.pre.op_counts",
+        "scan_body_from": None if body is None else {"variant": scanned, "layers": body_layers},
         "opcodes": opcodes,
         # The layer's arithmetic: same ops per layer unrolled as in the scanned body.
         "work_matches": work_matches,
@@ -124,10 +125,10 @@ def model_per_layer(points: list[Point]) -> dict | None:
     }
 
 
-def _executed_per_layer(points: list[Point], variant: str) -> dict[str, tuple]:
-    """Per opcode: ops executed per layer, unrolled (``variant``) and scanned (slopes of weighted counts)."""
-    unrolled = _counts(points, variant, "weighted_op_counts")
-    scanned = _counts(points, "scan", "weighted_op_counts")
+def _executed_per_layer(points: list[Point], unrolled_variant: str, scanned_variant: str) -> dict[str, tuple]:
+    """Per opcode: ops executed per layer, unrolled and scanned (slopes of weighted counts)."""
+    unrolled = _counts(points, unrolled_variant, "weighted_op_counts")
+    scanned = _counts(points, scanned_variant, "weighted_op_counts")
     if len(unrolled) < 2 or len(scanned) < 2:
         return {}
     result = {}
@@ -141,17 +142,6 @@ def _executed_per_layer(points: list[Point], variant: str) -> dict[str, tuple]:
 def _same_work(op: str, unrolled: float, scanned: float) -> bool:
     # The scan's loop counter is one add per iteration that a Python loop has not.
     return scanned == unrolled or (op == "add" and scanned == unrolled + 1)
-
-
-def per_layer_costs(points: Iterable[Point]) -> dict[str, dict]:
-    """``per_layer`` for results.json: model -> what each layer adds, vs the scanned body."""
-    points = list(points)
-    result = {}
-    for model in dict.fromkeys(p.model for p in points):
-        record = model_per_layer([p for p in points if p.model == model])
-        if record is not None:
-            result[model] = record
-    return result
 
 
 def while_loops_kept(points: Iterable[Point]) -> list[dict]:
@@ -227,148 +217,3 @@ def per_layer_rows(record: dict) -> list[dict]:
             "verdict": verdict, "tone": tone,
         })
     return sorted(rows, key=lambda r: (kinds.index(r["kind"]), r["opcode"]))
-
-
-def per_layer_sentence(model: str, record: dict) -> str:
-    """'each layer executes 1 dot, 1 add, ... - the scanned body executes the same arithmetic ...'.
-
-    Judged on the ops executed per layer when the record has them (they see
-    through computations a Python loop calls once per layer), else on the
-    unrolled fit against the scanned body's op counts.
-    """
-    rows = per_layer_rows(record)
-    executed = any(r["executed"] for r in rows)
-    if executed:
-        counts = [(r["executed"][0], r["opcode"]) for r in rows if r["kind"] == "arithmetic" and r["executed"][0]]
-        text = f"{model}: each layer executes " + ", ".join(f"{n} {op}" for n, op in counts)
-    else:
-        ops = sorted(record["opcodes"].items(), key=lambda item: (not item[1]["work"], item[0]))
-        text = f"{model}: each layer adds " + ", ".join(f"{rec['per_layer']} {op}" for op, rec in ops if rec["per_layer"])
-    if record.get("work_matches") is None:
-        return text + " (no scanned while body to compare with)"
-    arithmetic = [r for r in rows if r["kind"] == "arithmetic"]
-    differ = [r for r in rows if r["verdict"] not in ("same", "same + loop counter")]
-    if not any(r["tone"] == "bad" for r in arithmetic) and record.get("work_matches"):
-        text += " - the scanned body holds the same" if not differ else " - the scanned body holds the same arithmetic"
-        if any(r["verdict"] == "same + loop counter" for r in arithmetic):
-            text += " (plus its loop counter)"
-        if differ:
-            words = dict.fromkeys(BOOKKEEPING_WORDS.get(r["opcode"], r["opcode"]) for r in differ)
-            kinds = "layout and bookkeeping differ" if any(r["kind"] == "layout" for r in differ) else "bookkeeping differs"
-            text += f"; only {kinds}: " + ", ".join(words)
-        return text
-    bad = [r["opcode"] for r in arithmetic if r["tone"] == "bad"] or list(record.get("differs") or [])
-    return text + " - the scanned body's arithmetic differs in " + ", ".join(bad)
-
-
-def per_layer_source(record: dict) -> str:
-    """Where the per-layer figures come from, in one sentence."""
-    layers = ", ".join(str(L) for L in record.get("layers") or []) or "n/a"
-    fitted = record.get("fitted_from")
-    if fitted in (None, "unroll hlo.pre.op_counts"):
-        source = "the unrolled pre-optimization op counts"
-    elif isinstance(fitted, str) and fitted.endswith(" hlo.pre.op_counts"):
-        source = f"the {fitted.split()[0]} points' pre-optimization op counts"
-    else:
-        source = str(fitted)
-    text = f"Fitted from {source} at L = {layers}"
-    body = record.get("scan_body_from")
-    if isinstance(body, dict):
-        text += f"; the scanned body is the {body.get('variant', 'scan')} point's at L = {body.get('layers', 'n/a')}"
-    else:
-        text += "; no scanned while body was recorded"
-    if any(isinstance(r, dict) and "executed_per_layer" in r for r in (record.get("opcodes") or {}).values()):
-        text += ". Executed per layer: slopes of the trip-count-weighted counts, unrolled and scanned"
-    return text + "."
-
-
-def while_loop_sentences(rows: list[dict]) -> list[str]:
-    """Per scanned variant: at which L XLA kept its while loop after optimization."""
-    sentences = []
-    for variant in dict.fromkeys(r.get("variant") for r in rows if isinstance(r, dict)):
-        mine = [r for r in rows if isinstance(r, dict) and r.get("variant") == variant]
-        kept = [str(r.get("layers")) for r in mine if r.get("kept")]
-        gone = [f"{r.get('layers')} ({r.get('pre')} before, {r.get('opt')} after)" for r in mine if not r.get("kept")]
-        parts = []
-        if kept:
-            parts.append(f"kept its while loop after optimization at L = {', '.join(kept)}")
-        if gone:
-            parts.append(f"removed or unrolled {'it' if kept else 'the while loop'} at L = {', '.join(gone)}")
-        sentences.append(f"{variant}: XLA " + "; ".join(parts) + ".")
-    return sentences
-
-
-def _hlo_flops(p: Point, key: str) -> float | None:
-    for text in ("opt", "pre"):
-        flops = p.hlo.get(text, {}).get("flops")
-        if isinstance(flops, dict) and isinstance(flops.get(key), (int, float)):
-            return float(flops[key])
-    return None
-
-
-def flops_check(points: Iterable[Point], tolerance: float = FLOPS_RELATIVE_TOLERANCE) -> dict:
-    """hloscope's FLOPs beside XLA's, and scanned vs unrolled dot FLOPs.
-
-    ``rows``: per point, ``hloscope_flops`` (post-optimization HLO, weighted by
-    loop trip counts), ``xla_flops`` (``cost.flops``) and ``agrees`` (within
-    ``tolerance`` of hloscope's figure; None when either is missing).
-    ``scan_vs_unroll``: per (model, L) and scanned variant, dot + convolution
-    FLOPs against the unrolled stack's, which must be equal.
-    """
-    points = [p for p in points if p.ok]
-    rows = []
-    for p in points:
-        ours = _hlo_flops(p, "total_flops")
-        cost = p.extra.get("cost")
-        xla = float(cost["flops"]) if isinstance(cost, dict) and isinstance(cost.get("flops"), (int, float)) else None
-        agrees = None
-        if ours is not None and xla is not None:
-            agrees = abs(xla - ours) <= tolerance * max(ours, 1.0)
-        rows.append({"model": p.model, "variant": p.variant, "layers": p.layers,
-                     "hloscope_flops": ours, "xla_flops": xla, "agrees": agrees})
-    baselines = {m: baseline_variant(dict.fromkeys(p.variant for p in points if p.model == m))
-                 for m in dict.fromkeys(p.model for p in points)}
-    unrolled = {(p.model, p.layers): p for p in points if p.variant == baselines[p.model]}
-    pairs = []
-    for p in points:
-        if p.variant == baselines[p.model] or (p.model, p.layers) not in unrolled:
-            continue
-        other = unrolled[(p.model, p.layers)]
-        mine = [_hlo_flops(p, k) for k in ("dot_flops", "conv_flops")]
-        theirs = [_hlo_flops(other, k) for k in ("dot_flops", "conv_flops")]
-        if None in mine or None in theirs:
-            continue
-        pairs.append({"model": p.model, "variant": p.variant, "layers": p.layers,
-                      "dot_flops": sum(mine), "unroll_dot_flops": sum(theirs), "equal": sum(mine) == sum(theirs)})
-    return {"rows": rows, "scan_vs_unroll": pairs, "tolerance": tolerance}
-
-
-def flops_disagreements(check: dict) -> list[dict]:
-    """``flops_check`` rows that disagree, one group per (model, variant).
-
-    Each group gives how many of its compared points disagree and the
-    figures at the largest such L. ``while_body_once`` says XLA's figure is
-    what counting each while body once would give: it stays flat while
-    hloscope's grows with the trip count.
-    """
-    groups: dict[tuple[str, str], list[dict]] = {}
-    compared: dict[tuple[str, str], int] = {}
-    for row in check.get("rows") or []:
-        key = (row["model"], row["variant"])
-        if row["agrees"] is not None:
-            compared[key] = compared.get(key, 0) + 1
-        if row["agrees"] is False:
-            groups.setdefault(key, []).append(row)
-    result = []
-    for (model, variant), rows in groups.items():
-        worst = max(rows, key=lambda r: r["layers"])
-        xla_values = {r["xla_flops"] for r in rows}
-        result.append({
-            "model": model, "variant": variant, "layers": worst["layers"],
-            "xla_flops": worst["xla_flops"], "hloscope_flops": worst["hloscope_flops"],
-            "disagree": len(rows), "compared": compared[(model, variant)],
-            "while_body_once": is_scan_family(variant)
-            and worst["xla_flops"] < worst["hloscope_flops"]
-            and (len(rows) == 1 or max(xla_values) <= (1 + FLOPS_RELATIVE_TOLERANCE) * min(xla_values)),
-        })
-    return result

@@ -20,6 +20,9 @@ from hloscope.errors import OutputError, ResultsError
 FORMAT = "hloscope.results"
 VERSION = 1
 STATUSES = ("ok", "failed", "timeout")
+# What results.json holds for outside readers but hloscope derives from the
+# points on every read (hloscope.results.analysis): never trusted from a file.
+DERIVED_KEYS = ("growth", "per_layer", "predictions", "headlines")
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,12 @@ class Point:
             node = node[part]
         return node
 
+    def stats(self, name: str) -> dict | None:
+        """The STATS record of a timing (``compile_s`` and the other stages sit in
+        ``timing``, ``runtime_s`` beside it); None when absent or not a record."""
+        node = self.timing.get(name) if name in self.timing else self.extra.get(name)
+        return node if isinstance(node, dict) else None
+
     def value(self, metric: str) -> float | None:
         """The number a dotted metric name names, e.g. ``compile_s`` or
         ``hlo.pre.instructions``; a timing gives its median. None if absent."""
@@ -141,7 +150,8 @@ class Results:
     points: tuple[Point, ...]
     extra: dict[str, Any] = field(default_factory=dict)
 
-    def to_json(self, growth: list[dict] | None = None) -> dict:
+    def to_json(self, derived: dict | None = None) -> dict:
+        """The results.json record; ``derived`` (growth, per-layer costs, ...) follows the points."""
         record = {
             "format": FORMAT,
             "version": VERSION,
@@ -151,8 +161,7 @@ class Results:
             "config": self.config,
             "points": [p.to_json() for p in self.points],
         }
-        if growth is not None:
-            record["growth"] = growth
+        record.update(derived or {})
         record.update(self.extra)
         return record
 
@@ -179,7 +188,7 @@ def results_from_json(record: Any, source: str = "results") -> Results:
         raise ResultsError(f"{source}: missing key(s): {', '.join(missing)}")
     if not isinstance(record["points"], list):
         raise ResultsError(f"{source}: 'points' is not a list")
-    known = {"format", "version", "created", "command", "environment", "config", "points", "growth"}
+    known = {"format", "version", "created", "command", "environment", "config", "points", *DERIVED_KEYS}
     try:
         points = tuple(Point.from_json(p) for p in record["points"])
     except ResultsError as exc:
@@ -251,11 +260,11 @@ def write_atomic(path: str | os.PathLike, text: str) -> None:
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
-def results_text(results: Results, growth: list[dict] | None = None) -> str:
-    """The text of results.json: the results, with ``growth`` when given."""
-    return json.dumps(results.to_json(growth), indent=1) + "\n"
+def results_text(results: Results, derived: dict | None = None) -> str:
+    """The text of results.json: the results, then what was derived from them."""
+    return json.dumps(results.to_json(derived), indent=1) + "\n"
 
 
-def save_results(results: Results, path: str | os.PathLike, growth: list[dict] | None = None) -> None:
+def save_results(results: Results, path: str | os.PathLike, derived: dict | None = None) -> None:
     """Write results.json atomically."""
-    write_atomic(path, results_text(results, growth))
+    write_atomic(path, results_text(results, derived))

@@ -42,3 +42,16 @@ def baseline_variant(variants) -> str | None:
     if "unroll" in variants:
         return "unroll"
     return next((v for v in variants if not is_scan_family(v)), None)
+
+
+def comparison_pair(variants) -> tuple[str | None, str | None]:
+    """(scanned, unrolled): the two variants a run's verdicts compare.
+
+    The scanned side is ``scan`` when the run has it, else its first
+    scan-family variant; the unrolled side is ``baseline_variant``. The
+    headline, the op histogram, the per-layer costs and the FLOPs check all
+    take their pair from here.
+    """
+    variants = list(variants)
+    scanned = "scan" if "scan" in variants else next((v for v in variants if is_scan_family(v)), None)
+    return scanned, baseline_variant(variants)

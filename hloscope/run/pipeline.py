@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from hloscope.errors import HloscopeError
-from hloscope.results import Results, results_text
-from hloscope.results.growth import DEFAULT_METRICS, fit_growth
+from hloscope.results import Results
+from hloscope.results.analysis import RunAnalysis, analysis_text, analyze_run
 from hloscope.run.checks import check_options
 from hloscope.run.config import SweepConfig
 from hloscope.run.folder import RunFolder
@@ -27,52 +27,17 @@ class Interrupted(HloscopeError):
 
 def build_results(config: SweepConfig, points, created: str, command: str, environment: dict,
                   warnings: list[str]) -> Results:
-    """Results of a run: per-layer costs, and predictions at ``config.predict_layers``."""
-    from hloscope.results.per_layer import per_layer_costs
-
-    extra = {"per_layer": per_layer_costs(points)}
-    warnings = list(warnings)
-    if config.predict_layers:
-        extra["predictions"], unpredicted = predictions(points, config.predict_layers)
-        warnings += unpredicted
-    if warnings:
-        extra["warnings"] = list(warnings)
+    """The run's record: what was measured and where, and the warnings the run itself raised."""
+    extra = {"warnings": list(warnings)} if warnings else {}
     return Results(created=created, command=command, environment=environment,
                    config=config.to_json(), points=tuple(points), extra=extra)
 
 
-def predictions(points, layers) -> tuple[list[dict], list[str]]:
-    """Every growth fit predicted at each of ``layers``, and a warning per fit that cannot be.
-
-    A fit anchored at its smallest measured L cannot go below it; one
-    prediction that cannot be made must not cost the run its results.
-    """
-    records, missing = [], {}
-    for growth in fit_growth(points):
-        for L in layers:
-            try:
-                records.append(growth.predict(L).to_json())
-            except (ValueError, OverflowError) as exc:
-                name = f"{growth.model} {growth.variant} {growth.metric}"
-                missing.setdefault((L, str(exc) or type(exc).__name__), []).append(name)
-    # One warning per layer count and reason, not one per metric.
-    warnings = [
-        f"--predict-layers {L}: {len(names)} fit(s) not predicted ({reason}): {', '.join(names[:3])}"
-        + (", ..." if len(names) > 3 else "")
-        for (L, reason), names in missing.items()
-    ]
-    return records, warnings
-
-
-def write_outputs(results: Results, folder: RunFolder) -> None:
-    """Write results.json and index.html atomically."""
+def write_outputs(analysis: RunAnalysis, folder: RunFolder) -> None:
+    """Write results.json and index.html atomically, from one analysis of the points."""
     from hloscope.report import render_html
-    from hloscope.report.view import fit_report_growth
 
-    # One fit serves both: the report's metrics begin with the stored ones, in order.
-    growth = fit_report_growth(results)
-    stored = [g.to_json() for g in growth if g.metric in DEFAULT_METRICS]
-    folder.write_outputs(results_text(results, stored), render_html(results, growth))
+    folder.write_outputs(analysis_text(analysis), render_html(analysis))
 
 
 def _open_folder(config: SweepConfig, out_dir: Path, command: str, resume: bool, worker: Worker,
@@ -107,8 +72,8 @@ def analyze(
     command: str = "",
     progress: Progress | None = None,
     resume: bool = False,
-) -> Results:
-    """Measure every point of ``config`` and write results and report to ``out_dir``.
+) -> RunAnalysis:
+    """Measure every point of ``config``, write results and report to ``out_dir``; return the analysis.
 
     The options are checked here and the models in the worker before any
     folder is made (UsageError or ModelError, exit status 2). With
@@ -141,10 +106,11 @@ def analyze(
             )
         results = build_results(config, outcome.points, folder.created, folder.command or command,
                                 environment, warnings)
-        write_outputs(results, folder)
+        analysis = analyze_run(results)
+        write_outputs(analysis, folder)
     if outcome.interrupted:
         raise Interrupted(
             f"interrupted: wrote results and report for {len(outcome.points)} of {len(config.plan())} "
             f"points to {folder.path}; add --resume to finish the run"
         )
-    return results
+    return analysis
