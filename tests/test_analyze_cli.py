@@ -83,3 +83,21 @@ def test_the_analyzing_process_never_initialises_a_jax_backend(tmp_path):
     assert done.stdout.strip().splitlines()[-1] == "exit 0 backends []", done.stdout + done.stderr
     results = load_results(tmp_path / "run")
     assert results.environment["backend"] == "cpu" and results.environment["device_count"] >= 1
+
+
+def test_the_analyzing_process_imports_no_jax_for_a_refused_option(tmp_path):
+    """Options are checked without jax: a bad variant is refused before any worker starts."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "from hloscope.cli import main\n"
+        "try:\n"
+        f"    main(['analyze', '--model', 'linear', '--variants', 'scan,unrolled', '--out', {str(tmp_path / 'run')!r}])\n"
+        "except SystemExit as exc:\n"
+        "    print('exit', exc.code, sorted({m.split('.')[0] for m in sys.modules} & {'jax', 'flax', 'optax'}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "exit 2 []", done.stdout + done.stderr
+    assert "unknown variant 'unrolled'" in done.stderr and not (tmp_path / "run").exists()

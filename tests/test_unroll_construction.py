@@ -6,7 +6,7 @@ import pytest
 
 from hloscope.hlo import parse_hlo
 from hloscope.models import builtin_model, parse_variant, stacking
-from hloscope.results.variants import is_scan_family
+from hloscope.variants import is_scan_family
 from hloscope.run import equivalence
 from hloscope.run.config import SweepConfig
 from hloscope.run.measure import entry_parameters, measure_point

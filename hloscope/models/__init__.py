@@ -2,20 +2,18 @@
 
 from hloscope.models.seed import scan_layers_forward, unrolled_layers_forward
 from hloscope.models.stacking import (
-    VARIANTS,
     Forward,
     Stack,
-    Variant,
     build_forward,
     build_stack,
     forward_fn,
     forward_of,
     forward_states,
-    parse_variant,
     separate_layers,
     stack_blocks,
 )
 from hloscope.models.zoo import BUILTIN_MODELS, ModelSpec, builtin_model
+from hloscope.variants import VARIANTS, Variant, parse_variant
 
 __all__ = [
     "BUILTIN_MODELS",

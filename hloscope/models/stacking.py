@@ -10,7 +10,6 @@ slices layer i out of the stacked arrays inside the jitted forward.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -18,47 +17,11 @@ import jax
 import numpy as np
 from flax import nnx
 
-from hloscope.errors import UsageError
 from hloscope.models.zoo import BlockFactory, ModelSpec
+from hloscope.variants import parse_variant
 
-VARIANTS = ("scan", "unroll", "unroll-sliced", "scan-unroll-K", "scan-remat")
-_UNROLL_K = re.compile(r"scan-unroll-([1-9][0-9]*)\Z")
 # Stem and head get their own random streams, apart from the trunk's.
 _STEM_SEED_OFFSET, _HEAD_SEED_OFFSET = 1_000_003, 2_000_003
-
-
-@dataclass(frozen=True)
-class Variant:
-    """How a variant applies the stacked trunk.
-
-    An unrolled variant (``scanned`` False) applies L separate modules, or,
-    with ``sliced``, slices layer i out of the stacked arrays inside the jit.
-    """
-
-    name: str
-    scanned: bool
-    unroll: int = 1
-    remat: bool = False
-    sliced: bool = False
-
-
-def parse_variant(name: str) -> Variant:
-    """'scan-unroll-4' -> Variant(scanned=True, unroll=4); UsageError if unknown."""
-    if name == "scan":
-        return Variant(name, scanned=True)
-    if name == "unroll":
-        return Variant(name, scanned=False)
-    if name == "unroll-sliced":
-        return Variant(name, scanned=False, sliced=True)
-    if name == "scan-remat":
-        return Variant(name, scanned=True, remat=True)
-    match = _UNROLL_K.match(name)
-    if match:
-        return Variant(name, scanned=True, unroll=int(match.group(1)))
-    raise UsageError(
-        f"unknown variant {name!r}; valid variants: scan, unroll, unroll-sliced, scan-unroll-K "
-        "(K a positive integer, e.g. scan-unroll-4), scan-remat"
-    )
 
 
 @dataclass(frozen=True)

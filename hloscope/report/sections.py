@@ -14,7 +14,7 @@ from hloscope.report.costs import disagreement_title
 from hloscope.results import Point, Results
 from hloscope.results.analysis import ModelAnalysis, RunAnalysis
 from hloscope.results.units import fmt_bytes, fmt_count, fmt_flops, fmt_seconds, fmt_value
-from hloscope.results.variants import is_scan_family
+from hloscope.variants import is_scan_family
 
 NOT_RECORDED = "not recorded in this results file"
 # The longest histogram bar leaves room in its cell for the count beside it.

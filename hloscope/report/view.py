@@ -13,7 +13,7 @@ from hloscope.results.analysis import ModelAnalysis, RunAnalysis
 from hloscope.results.growth import Growth, Prediction
 from hloscope.results.metrics import HEADLINE_METRICS, METRICS
 from hloscope.results.units import fitted_on, fmt_exponent, fmt_seconds
-from hloscope.results.variants import CONSTRUCTIONS, SEPARATE_MODULES, SLICED_STACK
+from hloscope.variants import CONSTRUCTIONS, SEPARATE_MODULES, SLICED_STACK
 
 # How chart axes name each unit.
 AXIS_UNITS = {"s": "seconds", "bytes": "bytes", "count": "count"}

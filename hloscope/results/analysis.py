@@ -16,7 +16,7 @@ from hloscope.results.flops import flops_check
 from hloscope.results.growth import Growth, Prediction, fit_growth
 from hloscope.results.metrics import METRIC_NAMES, STORED_METRICS
 from hloscope.results.per_layer import model_per_layer
-from hloscope.results.variants import comparison_pair, unroll_construction
+from hloscope.variants import comparison_pair, unroll_construction
 from hloscope.results.warnings import RunWarning, collect_warnings
 
 
@@ -66,7 +66,7 @@ class RunAnalysis:
 
     @property
     def unroll_construction(self) -> str:
-        """How the run built ``unroll`` (hloscope.results.variants)."""
+        """How the run built ``unroll`` (hloscope.variants)."""
         return unroll_construction(self.results.config)
 
     def model(self, name: str) -> ModelAnalysis | None:

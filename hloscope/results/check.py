@@ -16,7 +16,7 @@ from hloscope.results.analysis import RunAnalysis, analyze_run
 from hloscope.results.growth import Growth, order_rank, parse_order
 from hloscope.results.metrics import METRIC_NAMES
 from hloscope.results.units import fmt_exponent
-from hloscope.results.variants import CONSTRUCTIONS, SEPARATE_MODULES, is_scan_family, unroll_construction
+from hloscope.variants import CONSTRUCTIONS, SEPARATE_MODULES, is_scan_family, unroll_construction
 
 _SPEC = re.compile(r"^(?P<variant>[^:=\s]+):(?P<metric>[^=\s]+)=(?P<value>\S+)$")
 

@@ -14,7 +14,7 @@ from hloscope.results.analysis import RunAnalysis, analyze_run
 from hloscope.results.growth import Growth
 from hloscope.results.metrics import METRIC_NAMES
 from hloscope.results.units import fmt_exponent, fmt_value
-from hloscope.results.variants import CONSTRUCTIONS, unroll_construction
+from hloscope.variants import CONSTRUCTIONS, unroll_construction
 
 # Environment keys whose difference can explain a change in compile cost.
 ENVIRONMENT_KEYS = ("python", "jax", "jaxlib", "flax", "backend", "device", "cpu", "cpu_count", "xla_flags")

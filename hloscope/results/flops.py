@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from hloscope.results import Point
-from hloscope.results.variants import is_scan_family
+from hloscope.variants import is_scan_family
 
 # How far apart (relative) XLA's FLOPs and hloscope's may be before a point is flagged.
 FLOPS_RELATIVE_TOLERANCE = 0.10

@@ -20,7 +20,7 @@ from typing import Iterable
 
 from hloscope.results import Point
 from hloscope.results.stats import least_squares
-from hloscope.results.variants import is_scan_family
+from hloscope.variants import is_scan_family
 
 # Ops that are a layer's arithmetic; the rest (parameters, tuples, slices of
 # the stacked weights, calls, loop counters) are bookkeeping that differs
@@ -76,7 +76,7 @@ def model_per_layer(points: list[Point], scanned: str | None, unrolled: str | No
     """The per-layer record of one model's points; None without two points of ``unrolled``.
 
     ``scanned`` and ``unrolled`` are the model's comparison pair
-    (``hloscope.results.variants.comparison_pair``): the unrolled variant's
+    (``hloscope.variants.comparison_pair``): the unrolled variant's
     op counts are fitted, the scanned one's while body is compared with them.
     """
     counts = _counts(points, unrolled) if unrolled else {}

@@ -31,7 +31,7 @@ def resolve_model(config: SweepConfig, model: str):
 
 def check_options(config: SweepConfig) -> None:
     """Refuse unknown variants, duplicate model names and a misplaced --name (UsageError)."""
-    from hloscope.models.stacking import parse_variant
+    from hloscope.variants import parse_variant
 
     for variant in config.variants:
         parse_variant(variant)

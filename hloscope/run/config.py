@@ -6,7 +6,7 @@ import shlex
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from hloscope.results.variants import UNROLL_CONSTRUCTION
+from hloscope.variants import UNROLL_CONSTRUCTION
 
 DEFAULT_LAYERS = (1, 2, 4, 8, 16, 32, 64, 96)
 DEFAULT_MODELS = ("linear", "transformer")

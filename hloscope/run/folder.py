@@ -19,7 +19,7 @@ from pathlib import Path
 
 from hloscope.errors import OutputError, ResultsError, UsageError
 from hloscope.results import Point, write_atomic
-from hloscope.results.variants import unroll_construction
+from hloscope.variants import unroll_construction
 from hloscope.run.config import SweepConfig
 
 REPORTS_ROOT = Path("reports")

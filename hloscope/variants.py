@@ -1,6 +1,15 @@
-"""Which variants are scanned, and how a run built its unrolled ones: the rules every reader of points uses."""
+"""The variants: their names, which are scanned, how a run built its unrolled ones, which two a verdict compares.
+
+One module of plain rules (no jax) that the models that build variants and
+every reader of points share.
+"""
 
 from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from hloscope.errors import UsageError
 
 # How this version builds the ``unroll`` variant, recorded in config.json and
 # results.json as ``config.unroll_construction``. Runs made before it was
@@ -55,3 +64,40 @@ def comparison_pair(variants) -> tuple[str | None, str | None]:
     variants = list(variants)
     scanned = "scan" if "scan" in variants else next((v for v in variants if is_scan_family(v)), None)
     return scanned, baseline_variant(variants)
+
+
+VARIANTS = ("scan", "unroll", "unroll-sliced", "scan-unroll-K", "scan-remat")
+_UNROLL_K = re.compile(r"scan-unroll-([1-9][0-9]*)\Z")
+
+
+@dataclass(frozen=True)
+class Variant:
+    """How a variant applies the stacked trunk.
+
+    An unrolled variant (``scanned`` False) applies L separate modules, or,
+    with ``sliced``, slices layer i out of the stacked arrays inside the jit.
+    """
+
+    name: str
+    scanned: bool
+    unroll: int = 1
+    remat: bool = False
+    sliced: bool = False
+
+
+def parse_variant(name: str) -> Variant:
+    """'scan-unroll-4' -> Variant(scanned=True, unroll=4); UsageError if unknown."""
+    scanned = is_scan_family(name)
+    if name in ("scan", "unroll"):
+        return Variant(name, scanned=scanned)
+    if name == "unroll-sliced":
+        return Variant(name, scanned=scanned, sliced=True)
+    if name == "scan-remat":
+        return Variant(name, scanned=scanned, remat=True)
+    match = _UNROLL_K.match(name)
+    if match:
+        return Variant(name, scanned=scanned, unroll=int(match.group(1)))
+    raise UsageError(
+        f"unknown variant {name!r}; valid variants: scan, unroll, unroll-sliced, scan-unroll-K "
+        "(K a positive integer, e.g. scan-unroll-4), scan-remat"
+    )
