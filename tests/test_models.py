@@ -125,6 +125,7 @@ def test_lowering_for_an_absent_platform_records_pre_optimization_only():
         assert "na" in p.hlo["opt"] and other in p.hlo["opt"]["na"]
         assert p.value("compile_s") is None and p.value("trace_s") is not None
         assert "na" in p.extra["cost"]
+        assert other in p.extra["compile_phases"]["na"]
     assert "na" in p.extra["equivalence"]
 
 

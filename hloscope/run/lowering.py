@@ -4,7 +4,8 @@ Each repeat starts from a fresh function object with JAX's caches cleared,
 so every sample is a real trace, lowering and backend compile. The split
 between stages comes from jax.monitoring's own duration events. After the
 last repeat the compiled executable's memory and cost analyses are read and
-the forward is run to time one step.
+the forward is run to time one step, and one more cold compile, outside the
+timed repeats, records where compile time goes (hloscope.run.phases).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import jax
 
 from hloscope.errors import HloscopeError
 from hloscope.models.stacking import Forward
+from hloscope.run.phases import phases_from_events, profiled
 
 TRACE_EVENT = "/jax/core/compile/jaxpr_trace_duration"
 LOWER_EVENT = "/jax/core/compile/jaxpr_to_mlir_module_duration"
@@ -74,6 +76,7 @@ class Lowering:
     warnings: tuple[str, ...] = ()
     output: Any = None  # the forward's result from the warm-up call, for equivalence checks
     repeats_requested: int = 0
+    compile_phases: dict[str, Any] = field(default_factory=dict)
 
 
 class PeakRss:
@@ -227,12 +230,14 @@ def time_runtime(compiled, args) -> tuple[tuple[float, ...], Any]:
     return tuple(samples), output
 
 
-def lower_cold(build: Callable[[], Forward], repeats: int, run: bool = True) -> Lowering:
+def lower_cold(build: Callable[[], Forward], repeats: int, run: bool = True, phases: bool = True) -> Lowering:
     """Trace, lower and compile ``build()``'s forward ``repeats`` times, cold.
 
     The parameters are built once; every repeat wraps the forward in a new
     function object after ``jax.clear_caches()``, so nothing of an earlier
-    trace, lowering or executable is reused.
+    trace, lowering or executable is reused. With ``phases``, one more cold
+    compile after the repeats (and outside the peak RSS window) records
+    ``compile_phases``.
     """
     disable_persistent_cache()
     forward = build()
@@ -264,6 +269,7 @@ def lower_cold(build: Callable[[], Forward], repeats: int, run: bool = True) -> 
                 pre_text = lowered.as_text(dialect="hlo")
                 opt_text = compiled.as_text()
                 break
+    compile_phases = compile_phases_of(forward) if phases else {}
     runtime_s: tuple[float, ...] = ()
     runtime_error = output = None
     if run:
@@ -286,7 +292,28 @@ def lower_cold(build: Callable[[], Forward], repeats: int, run: bool = True) -> 
         warnings=tuple(peak.warnings) + _repeat_warnings(repeats, wall_s),
         output=output,
         repeats_requested=repeats,
+        compile_phases=compile_phases,
     )
+
+
+def compile_phases_of(forward: Forward) -> dict[str, Any]:
+    """Where one more cold compile of ``forward`` spends its time (hloscope.run.phases).
+
+    The profiler runs around this compile only. ``{"na": why}`` when the
+    profiler cannot run or the compile was not cold.
+    """
+    fn = fresh_function(forward.fn)
+    try:
+        with cold_stage_durations() as events:
+            lowered = jax.jit(fn).trace(*forward.args).lower()
+            module = str(lowered.compiler_ir("stablehlo").operation.attributes["sym_name"].value)
+            with profiled() as profile:
+                lowered.compile()
+    except Exception as exc:  # the profiler's failures must not cost the point its timings
+        return {"na": f"collecting the compile phases failed: {type(exc).__name__}: {exc}"}
+    if COMPILE_EVENT not in events:
+        return {"na": "the phase-collecting compile did not run the backend compiler (served from a cache)"}
+    return phases_from_events(profile.events, module, jax.default_backend(), events[COMPILE_EVENT])
 
 
 def _repeat_warnings(requested: int, wall_s: list[float]) -> tuple[str, ...]:

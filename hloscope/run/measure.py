@@ -51,7 +51,8 @@ def measure_point(config: SweepConfig, model: str, variant: str, layers: int) ->
     else:
         na = {"na": f"lowered for {platform}, which this machine does not have: nothing compiled or run"}
         compile_s, opt_record = dict(na), dict(na)
-        extra = {"memory": dict(na), "cost": dict(na), "runtime_s": dict(na), "warnings": []}
+        extra = {"memory": dict(na), "cost": dict(na), "runtime_s": dict(na), "compile_phases": dict(na),
+                 "warnings": []}
     point = Point(
         model=model,
         variant=variant,
@@ -96,7 +97,7 @@ def _with_model_checks(point: Point, spec, config: SweepConfig, platform: str, l
 
 
 def _engine_extras(lowering) -> dict:
-    """memory, cost, peak_rss_bytes, runtime_s and warnings of one lowering."""
+    """memory, cost, peak_rss_bytes, runtime_s, repeats, compile_phases and warnings of one lowering."""
     if lowering.runtime_s:
         runtime = Stats.from_samples(lowering.runtime_s).to_json()
     else:
@@ -107,5 +108,6 @@ def _engine_extras(lowering) -> dict:
         "peak_rss_bytes": lowering.peak_rss_bytes,
         "runtime_s": runtime,
         "repeats": {"requested": lowering.repeats_requested, "done": len(lowering.compile_s)},
+        "compile_phases": lowering.compile_phases,
         "warnings": list(lowering.warnings),
     }
