@@ -84,3 +84,27 @@ def test_a_real_compile_is_split_into_named_passes_and_generated_kernels():
     # The profiler was stopped: a second collection starts its own session.
     again = compile_phases_of(build_forward(spec, "unroll", 4, x, 0))
     assert "na" not in again and again["kernels"] == phases["kernels"]
+
+
+def test_phase_times_are_fitted_as_timings_and_each_pass_gets_a_fit():
+    from hloscope.results import Point
+    from hloscope.results.growth import fit_growth
+    from hloscope.results.phases import model_phases
+
+    def point(layers):
+        # Exactly a + b*L: an exact figure would fit exponent 1 above L=2; a timing fits log-log.
+        phases = {"hlo_passes_s": 0.01 + 0.001 * layers, "backend_s": 0.5 + 0.1 * layers, "kernels": layers + 1,
+                  "compile_s": 0.52 + 0.101 * layers, "source": "test",
+                  "passes": [{"name": "fusion", "s": 0.001 * layers, "runs": 1}, {"name": "dce", "s": 0.002, "runs": 2}]}
+        return Point("m", "unroll", layers, "ok", extra={"compile_phases": phases})
+
+    points = [point(L) for L in (2, 4, 8, 16, 32)]
+    fits = {g.metric: g for g in fit_growth(points)}
+    backend = fits["compile_phases.backend_s"]
+    assert backend.base_layers is None and backend.fit_layers == (2, 4, 8, 16, 32)
+    assert 0.5 < backend.exponent < 1
+    phases = model_phases("m", points, None, "unroll")
+    fusion = next(s for s in phases.passes if s.name == "fusion")
+    assert fusion.growth.order == "O(L)" and fusion.growth.exponent == pytest.approx(1.0)
+    assert [s.name for s in phases.fastest_growing()] == ["fusion"]
+    assert phases.sentence.startswith("99% of m unroll's compile at L=32 is code generation of 33 kernels")

@@ -16,6 +16,7 @@ from hloscope.results.flops import flops_check
 from hloscope.results.growth import Growth, Prediction, fit_growth
 from hloscope.results.metrics import METRIC_NAMES, STORED_METRICS
 from hloscope.results.per_layer import model_per_layer
+from hloscope.results.phases import ModelPhases, model_phases
 from hloscope.variants import comparison_pair, unroll_construction
 from hloscope.results.warnings import RunWarning, collect_warnings
 
@@ -27,7 +28,8 @@ class ModelAnalysis:
     ``points`` are ordered by variant (as first measured), then L.
     ``scanned``/``unrolled`` is the comparison pair every verdict uses
     (None where the run has no such variant). ``per_layer`` is None without
-    two points of the unrolled variant.
+    two points of the unrolled variant; ``phases`` None without a point that
+    recorded its compile phases.
     """
 
     name: str
@@ -39,6 +41,7 @@ class ModelAnalysis:
     predictions: tuple[Prediction, ...]
     per_layer: dict | None
     flops: dict
+    phases: ModelPhases | None = None
 
     @property
     def largest_layers(self) -> int | None:
@@ -115,6 +118,7 @@ def analyze_run(results: Results) -> RunAnalysis:
             predictions=tuple(q for q in predictions if q.model == name),
             per_layer=model_per_layer(points, scanned, unrolled),
             flops=flops_check(points, unrolled),
+            phases=model_phases(name, points, scanned, unrolled),
         ))
     flops = {m.name: m.flops for m in models}
     warnings = collect_warnings(results, growth, flops)

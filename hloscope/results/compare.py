@@ -13,6 +13,7 @@ from hloscope.results import Results, load_results
 from hloscope.results.analysis import RunAnalysis, analyze_run
 from hloscope.results.growth import Growth
 from hloscope.results.metrics import METRIC_NAMES
+from hloscope.results.phases import PassChange, pass_changes
 from hloscope.results.units import fmt_exponent, fmt_value
 from hloscope.variants import CONSTRUCTIONS, unroll_construction
 
@@ -92,6 +93,8 @@ class Comparison:
     environment: tuple[tuple[str, str, str], ...]  # (key, base, new) that differ
     # Why unroll's figures are not comparable, when the runs built it differently; else None.
     baseline_change: str | None = None
+    # Each pass's seconds at the largest L both runs compiled with phases, largest change first.
+    passes: tuple[PassChange, ...] = ()
 
     @property
     def regressions(self) -> list[str]:
@@ -182,7 +185,7 @@ def compare_results(base_analysis: RunAnalysis, new_analysis: RunAnalysis, base_
     if change is not None:
         environment.append(("config.unroll_construction", unroll_construction(base.config), unroll_construction(new.config)))
     return Comparison(base_analysis, new_analysis, base_label, new_label, tuple(growth), tuple(changes),
-                      tuple(statuses), tuple(environment), change)
+                      tuple(statuses), tuple(environment), change, tuple(pass_changes(base.points, new.points)))
 
 
 def compare_files(base_path: str | os.PathLike, new_path: str | os.PathLike) -> Comparison:

@@ -23,7 +23,7 @@ from functools import cached_property
 from typing import Any, Iterable
 
 from hloscope.results import Point
-from hloscope.results.metrics import METRIC_NAMES
+from hloscope.results.metrics import METRIC_NAMES, is_timing
 from hloscope.results.stats import Line, least_squares, t95, theil_sen
 
 # Exponent bands; see README "How growth is classified".
@@ -302,13 +302,14 @@ def timing_fit_layers(layers: Iterable[int]) -> tuple[int, ...]:
 def samples_of(point: Point, metric: str) -> tuple[list[float], bool]:
     """Every positive sample of a metric at a point, and whether it is exact.
 
-    A timing (a STATS record) gives its repeats and is noisy; a plain number
-    (a count, a byte size) is exact: the same program gives the same value.
+    A timing (a STATS record, or a registered timing measured once) is
+    noisy; any other plain number (a count, a byte size) is exact: the same
+    program gives the same value.
     """
     node: Any = point.timing.get(metric)
     if node is None:
         node = point.lookup(metric)
-    exact = not isinstance(node, dict)
+    exact = not isinstance(node, dict) and not is_timing(metric)
     if isinstance(node, dict):
         values = node.get("samples") or ([node["median"]] if "median" in node else [])
     else:
@@ -327,6 +328,16 @@ def fit_series(model: str, variant: str, metric: str, points: list[Point]) -> Gr
         if samples and median is not None and median > 0:
             data[point.layers] = (median, samples)
             exact = exact and point_exact
+    return fit_values(model, variant, metric, data, exact)
+
+
+def fit_values(model: str, variant: str, metric: str, data: dict[int, tuple[float, list[float]]],
+               exact: bool) -> Growth | None:
+    """Fit a series given as {L: (median, samples)}, ascending in L, by the rules above.
+
+    For figures that are not a point's metric (one pass's time, say).
+    None with fewer than two layer counts.
+    """
     if len(data) < 2:
         return None
     chosen = fit_layers(data)

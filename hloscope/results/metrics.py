@@ -20,7 +20,8 @@ class Metric:
     of repeats (noisy) rather than an exact figure (the same program gives
     the same number). ``stored``: its growth is written to results.json.
     ``headline``: read by the one-line verdicts and the compare summary.
-    ``source``: where the figure comes from.
+    ``source``: where the figure comes from. ``own_chart``: drawn in a chart
+    of its own (the compile phases share one chart per model instead).
     """
 
     name: str
@@ -30,6 +31,7 @@ class Metric:
     stored: bool
     headline: bool = False
     source: str = ""
+    own_chart: bool = True
 
 
 METRICS: tuple[Metric, ...] = (
@@ -55,6 +57,11 @@ METRICS: tuple[Metric, ...] = (
            "compiled.memory_analysis().generated_code_size_in_bytes"),
     Metric("peak_rss_bytes", "Peak resident memory while compiling", "bytes", False, False, False,
            "the worker's VmHWM over the point, reset before it"),
+    # One sample each (one extra compile), but timings: fitted as timings are.
+    Metric("compile_phases.hlo_passes_s", "Time in XLA's HLO pass pipelines", "s", True, True, False,
+           "jax.profiler: XLA's HloPassPipeline events in one extra compile", own_chart=False),
+    Metric("compile_phases.backend_s", "Time in the backend (code generation)", "s", True, True, False,
+           "jax.profiler: the backend's event less its pass pipelines, in one extra compile", own_chart=False),
 )
 
 _BY_NAME = {m.name: m for m in METRICS}
@@ -69,6 +76,11 @@ def metric(name: str) -> Metric:
         return _BY_NAME[name]
     except KeyError:
         raise UsageError(f"unknown metric {name!r}; known: {', '.join(METRIC_NAMES)}") from None
+
+
+def is_timing(name: str) -> bool:
+    """Whether a registered metric is a timing (noisy), whatever shape its record has."""
+    return name in _BY_NAME and _BY_NAME[name].timing
 
 
 def unit_of(name: str) -> str:
