@@ -18,7 +18,11 @@ def test_compare_names_the_regression(tmp_path):
     assert "regression: linear scan compile_s: O(1)" in result.output
     assert "regression: linear scan hlo.pre.instructions: O(1)" in result.output
     assert "warning: environments differ: jax: 0.10.2 -> 0.11.0" in result.output
+    # The regressed run's fusion pass is 4x slower: the comparison points at it.
+    assert "linear unroll passes that changed most at L=8: fusion 8.0 ms -> 32.0 ms (+24.0 ms)" in result.output
+    assert "linear unroll compile_phases.hlo_passes_s at L=8: 12.5 ms -> 36.5 ms (2.92x)" in result.output
     html = out.read_text()
+    assert "Passes whose time changed most" in html and "<code>fusion</code>" in html
     assert "regression(s)" in html and 'class="tag tag-regression"' in html
     assert "<svg" in html and "0.10.2" in html and "0.11.0" in html
 

@@ -7,10 +7,12 @@ from hloscope.report.html import hloscope_version
 from hloscope.report.templating import render
 from hloscope.report.view import AXIS_UNITS
 from hloscope.results.metrics import metric as registered_metric
-from hloscope.results.units import fmt_exponent
+from hloscope.results.units import fmt_exponent, fmt_seconds
 
-TABLE_METRICS = ("compile_s", "trace_s", "lower_s", "runtime_s", "hlo.pre.instructions", "hlo.opt.instructions",
-                 "memory.temp_bytes")
+TABLE_METRICS = ("compile_s", "compile_phases.hlo_passes_s", "compile_phases.backend_s", "trace_s", "lower_s",
+                 "runtime_s", "hlo.pre.instructions", "hlo.opt.instructions", "memory.temp_bytes")
+# Passes listed per model, variant and layer count: those whose time changed most.
+PASS_ROWS = 10
 CHARTED = ("compile_s", "hlo.pre.instructions", "hlo.opt.instructions")
 
 
@@ -52,6 +54,16 @@ def _rows(comparison, model: str):
     return metrics, [(v, L, cells) for (v, L), cells in rows.items()]
 
 
+def _pass_rows(comparison, model: str) -> list:
+    """The passes whose time changed most, per variant, at the largest L both runs compiled."""
+    rows, shown = [], {}
+    for c in comparison.passes:
+        if c.model == model and c.delta_s and shown.get(c.variant, 0) < PASS_ROWS:
+            shown[c.variant] = shown.get(c.variant, 0) + 1
+            rows.append(c)
+    return rows
+
+
 def render_compare_html(comparison) -> str:
     """The diff report: regressions first, then charts and every point's change."""
     models = list(dict.fromkeys(comparison.base.results.models + comparison.new.results.models))
@@ -64,6 +76,7 @@ def render_compare_html(comparison) -> str:
             "charts": _charts(comparison, model),
             "metrics": metrics,
             "rows": rows,
+            "passes": _pass_rows(comparison, model),
         })
     return render(
         "compare.html.j2",
@@ -71,4 +84,5 @@ def render_compare_html(comparison) -> str:
         models=sections,
         version=hloscope_version(),
         fmt_exponent=fmt_exponent,
+        fmt_seconds=fmt_seconds,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from importlib import metadata
 
 from hloscope.report import costs, sections
+from hloscope.report.phases import phase_view
 from hloscope.report.templating import render
 from hloscope.report.view import model_view
 from hloscope.results.analysis import RunAnalysis
@@ -27,6 +28,7 @@ def render_html(analysis: RunAnalysis) -> str:
         points = model.points
         models.append({
             "view": model_view(model, analysis),
+            "phases": phase_view(model),
             "histograms": [h for h in (sections.op_histogram(model, "pre"), sections.op_histogram(model, "opt")) if h],
             "loops": sections.loop_trees(model),
             "repeats": sections.repeated_layers(model),

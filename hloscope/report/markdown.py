@@ -28,6 +28,9 @@ def render_markdown(analysis: RunAnalysis) -> str:
     for view in views:
         lines.append(f"- **{_cell(view.name)}**: {_cell(view.headline)}")
         lines += [f"  - {_cell(line)}" for line in view.baseline]
+        phases = analysis.model(view.name).phases
+        if phases is not None and phases.sentence:
+            lines.append(f"  - Where compile time goes: {_cell(phases.sentence)}")
     lines += ["", "| model | variant | compile time | HLO instructions (pre) | compile at largest L | HLO instr. at largest L |",
               "| --- | --- | --- | --- | --- | --- |"]
     fits = {(g.model, g.variant, g.metric): g for g in growth}

@@ -7,6 +7,10 @@ from hloscope.results.analysis import RunAnalysis
 from hloscope.results.check import CheckOutcome
 from hloscope.results.compare import Comparison, PointChange
 from hloscope.results.metrics import HEADLINE_METRICS
+from hloscope.results.phases import PHASE_METRICS
+
+# Passes listed per model and variant in a comparison's summary.
+PASSES_SHOWN = 3
 from hloscope.results.units import fmt_seconds
 
 
@@ -28,6 +32,8 @@ def summary_table(analysis: RunAnalysis) -> str:
     for model in analysis.models:
         lines.append(headline(model, analysis.unroll_construction))
         lines += [f"  {line}" for line in baseline_lines(model, analysis.unroll_construction)]
+        if model.phases is not None and model.phases.sentence:
+            lines.append(f"  Where compile time goes: {model.phases.sentence}")
     for g in analysis.growth:
         if g.metric in HEADLINE_METRICS:
             lines.append(f"  {g.model} {g.variant} {g.metric}: {g.order} (exponent {g.exponent:.2f})")
@@ -45,7 +51,7 @@ def compare_text(comparison: Comparison) -> str:
         lines.append(f"regression: {text}")
     for text in comparison.improvements:
         lines.append(f"improvement: {text}")
-    headline = [c for c in comparison.points if c.metric in HEADLINE_METRICS]
+    headline = [c for c in comparison.points if c.metric in HEADLINE_METRICS + PHASE_METRICS]
     largest: dict[tuple[str, str, str], PointChange] = {}
     for c in headline:
         if c.ratio is not None:
@@ -56,6 +62,12 @@ def compare_text(comparison: Comparison) -> str:
         b, n, change = c.text()
         note = ", baseline changed" if comparison.baseline_change and c.variant == "unroll" else ""
         lines.append(f"  {c.model} {c.variant} {c.metric} at L={c.layers}: {b} -> {n} ({change}{note})")
+    by_series: dict[tuple[str, str, int], list] = {}
+    for change in (c for c in comparison.passes if c.delta_s):
+        by_series.setdefault((change.model, change.variant, change.layers), []).append(change)
+    for (model, variant, layers), changes in by_series.items():
+        top = "; ".join(c.describe() for c in changes[:PASSES_SHOWN])
+        lines.append(f"  {model} {variant} passes that changed most at L={layers}: {top}")
     regressions = len(comparison.regressions)
     lines.append(f"{regressions} regression(s), {len(comparison.improvements)} improvement(s)")
     return "\n".join(lines)

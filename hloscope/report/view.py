@@ -132,6 +132,8 @@ def model_charts(model: ModelAnalysis) -> list[Chart]:
     """One log-log chart per registered metric that any point of this model holds."""
     charts = []
     for metric in METRICS:
+        if not metric.own_chart:
+            continue
         series = []
         for variant in model.variants:
             data = []
