@@ -180,7 +180,8 @@ def forward_states(stack: Stack, variant: str) -> tuple:
 
 
 # The separate modules of the last stack split. The unroll point and its
-# equivalence check use them; splitting again would cost seconds at large L.
+# equivalence check use them: the split, whose cost grows with L, is made
+# once, before anything is timed, and never per repeat.
 _last_layers: tuple[Stack, Layers] | None = None
 
 
