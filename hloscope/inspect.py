@@ -295,12 +295,7 @@ def format_text(reports: list[ModuleReport]) -> str:
         if s.unknown_trip_counts:
             out.append(f"  {s.unknown_trip_counts} loop(s) of unknown trip count weigh 1 in weighted counts")
         out.extend(_repeats_lines(r))
-        flops = s.flops
-        out.append(
-            f"  flops: total {flops.get('total_flops', 0)} (dot {flops.get('dot_flops', 0)}, "
-            f"conv {flops.get('conv_flops', 0)}, elementwise {flops.get('elementwise_flops', 0)}, "
-            f"reduce {flops.get('reduce_flops', 0)})"
-        )
+        out.extend(_flops_lines(s.flops))
         out.append("")
     return "\n".join(out).rstrip() + "\n"
 
@@ -315,6 +310,23 @@ def _repeats_lines(report: ModuleReport) -> list[str]:
     lines += [f"    {sentence}" for sentence in sentences[:shown]]
     if len(sentences) > shown:
         lines.append(f"    and {len(sentences) - shown} more that are not layers (see --json)")
+    return lines
+
+
+def uncounted_text(flops: dict) -> str:
+    """``custom-call x3, scan x1``: the instructions a FLOP total leaves out, or ""."""
+    uncounted = flops.get("uncounted_opcodes") or {}
+    return ", ".join(f"{opcode} x{count}" for opcode, count in uncounted.items())
+
+
+def _flops_lines(flops: dict) -> list[str]:
+    parts = ", ".join(
+        f"{key.removesuffix('_flops')} {flops.get(key, 0)}"
+        for key in ("dot_flops", "conv_flops", "fft_flops", "elementwise_flops", "reduce_flops", "other_flops")
+    )
+    lines = [f"  flops: total {flops.get('total_flops', 0)} ({parts}); transcendentals {flops.get('transcendentals', 0)}"]
+    if uncounted_text(flops):
+        lines.append(f"  flops not counted (XLA's cost analysis has no count for them): {uncounted_text(flops)}")
     return lines
 
 

@@ -193,13 +193,16 @@ ENTRY %main (img: f32[2,8,8,6], k: f32[3,3,3,4], l: f32[5,2,3], r: f32[5,3,7]) -
 
 def test_flop_formulas():
     flops = module_flops(parse_hlo(CONV))
-    assert flops["conv_flops"] == 2 * (2 * 8 * 8 * 4) * (3 * 3) * 6 // 2
+    # XLA's rule: 2 x input features per group x output features x batch x the kernel
+    # positions that meet the padded 8x8 input: 7 + 8 + 7 along each spatial dimension.
+    assert flops["conv_flops"] == 2 * (6 // 2) * 4 * 2 * (7 + 8 + 7) ** 2
     assert flops["dot_flops"] == 2 * (5 * 2 * 7) * 3
-    assert flops["reduce_flops"] == 2 * 8 * 8 * 4
+    # One reducer add per input element beyond each output element.
+    assert flops["reduce_flops"] == 2 * 8 * 8 * 4 - 1
     # The reducer's scalar add is the reduce's work, not counted again.
     assert flops["elementwise_flops"] == 1
     assert flops["total_flops"] == sum(flops[k] for k in ("conv_flops", "dot_flops", "reduce_flops", "elementwise_flops"))
-    assert flops["unreadable"] == []
+    assert flops["unreadable"] == [] and flops["uncounted_opcodes"] == {}
 
 
 def test_summary_is_plain_json():
@@ -243,14 +246,14 @@ def _stack_texts(scanned: bool, layers: int) -> tuple[str, str]:
 
 @pytest.mark.parametrize("stage", [0, 1], ids=["pre", "opt"])
 def test_scanned_and_unrolled_stacks_agree_on_dot_and_conv_flops(stage):
-    pytest.importorskip("jax")
     layers = 4
     scanned = summarize_hlo(_stack_texts(True, layers)[stage])
     unrolled = summarize_hlo(_stack_texts(False, layers)[stage])
     assert scanned.while_loops >= 1 and scanned.trip_counts[0] == layers
     assert scanned.unknown_trip_counts == 0
     assert scanned.flops["dot_flops"] == unrolled.flops["dot_flops"] == layers * 2 * 16 * 16
-    assert scanned.flops["conv_flops"] == unrolled.flops["conv_flops"] == layers * 2 * 16 * 9
+    # 3x3 kernel over a 4x4 image padded SAME: 3 + 4 + 3 positions along each spatial dimension.
+    assert scanned.flops["conv_flops"] == unrolled.flops["conv_flops"] == layers * 2 * (3 + 4 + 3) ** 2
     if stage == 0:
         assert scanned.weighted_op_counts["dot"] == unrolled.op_counts["dot"] == layers
         assert scanned.op_counts["dot"] == 1

@@ -1,131 +1,432 @@
-"""hloscope's own FLOP count, read from shapes and weighted by loop trip counts.
+"""hloscope's FLOP count: XLA's HloCostAnalysis rules, weighted by loop trip counts.
 
-Per instruction:
+Each opcode is counted by the rule XLA's ``xla/service/hlo_cost_analysis.cc``
+applies to it, or declared uncounted (never silently 0):
 
-- ``dot``: 2 * prod(output dims) * prod(lhs contracting dim sizes).
-- ``convolution``: 2 * prod(output dims) * prod(kernel spatial dims)
-  * input feature dims / feature_group_count, where the kernel spatial
-  dims are the rhs dims ``dim_labels`` marks with digits and the input
-  features the lhs dim it marks ``f``. Padding and dilation are not
-  discounted: every output element counts the whole window.
-- elementwise arithmetic (ELEMENTWISE_OPCODES): prod(output dims).
-- ``reduce``: elements of its reduced inputs (the first half of its operands).
+- ``dot``: 2 x output elements x the product of the lhs contracting sizes.
+- ``convolution``: 2 x (input features / feature groups) x output features
+  x (batch / batch groups) x, per spatial dimension, the kernel positions
+  that meet the input (padding and dilation discounted, as XLA does).
+- ``fft``: 8 x the product of floor(log2(length)) over ``fft_length`` x the
+  input's elements.
+- elementwise ops, ``convert``, ``compare``, ``select``, ``clamp``,
+  ``reduce-precision``: one per output element; the transcendental ones
+  (TRANSCENDENTAL_OPCODES: exp, log, tanh, sqrt, power, ...) count as
+  ``transcendentals``, not FLOPs, as in XLA.
+- ``reduce``: the reducer's cost x (input elements - output elements);
+  ``reduce-window``, ``select-and-scatter``, ``map`` and ``scatter`` scale
+  their computation's cost the same way XLA does.
+- ``sort``: n x ceil(log2 n); ``triangular-solve``: 2 x a's last dimension x
+  b's elements; ``cholesky``: a's last dimension x a's elements / 3;
+  ``all-reduce``: one per output element; ``rng``: transcendentals.
+- ``fusion``, ``call``, ``async-start``: their computation's cost;
+  ``conditional``: the largest branch, per figure; ``while``: body x trip
+  count + condition x (trip count + 1). XLA counts a while body once;
+  hloscope multiplies by the trip count (unknown: 1).
+- The rest (data movement, collectives other than all-reduce, parameters,
+  constants, ...) is 0 FLOPs in XLA's rules too.
 
-Everything else counts 0. Instructions count in every computation reachable
-from the entry through fusions, calls, conditional branches and while loops
-(body x trip count, condition x trip count + 1), but not inside reducers and
-comparators (``to_apply`` of reduce, sort, map, scatter, all-reduce, ...),
-whose work the calling instruction already counts. A loop of unknown trip
-count weighs 1. A dot or convolution whose shapes cannot be read counts 0 and
-is listed in ``unreadable`` so the number is never silently short.
+Not counted, and listed by opcode in ``uncounted_opcodes``: ``custom-call``
+(XLA's rule returns "unknown"), opcodes XLA's cost analysis has no rule for
+(UNCOUNTED_OPCODES) and instructions whose shapes cannot be read.
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
+from dataclasses import dataclass, field
 
 from hloscope.hlo.attributes import int_list, to_int
-from hloscope.hlo.metrics import computation_weights
-from hloscope.hlo.module import HloInstruction, HloModule
-from hloscope.hlo.shapes import array_dims, element_count
+from hloscope.hlo.grammar import async_wrapped_opcode
+from hloscope.hlo.loops import while_loops
+from hloscope.hlo.module import HloComputation, HloInstruction, HloModule
+from hloscope.hlo.shapes import array_dims, element_count, leaf_arrays, tuple_elements
 
-ELEMENTWISE_OPCODES = frozenset(
-    "add subtract multiply divide remainder power maximum minimum negate abs sign "
-    "exponential exponential-minus-one log log-plus-one sqrt rsqrt cbrt tanh logistic "
-    "sine cosine tan atan2 erf floor ceil round-nearest-afz round-nearest-even "
-    "compare select clamp".split()
+CATEGORIES = ("dot_flops", "conv_flops", "fft_flops", "elementwise_flops", "reduce_flops", "other_flops")
+TRANSCENDENTAL_OPCODES = frozenset(
+    "erf exponential log logistic power sqrt cbrt rsqrt tanh sine cosine exponential-minus-one log-plus-one "
+    "atan2 tan".split()
 )
+ELEMENTWISE_OPCODES = frozenset(
+    "abs acos acosh add and asin asinh atanh ceil clamp compare complex convert cosh count-leading-zeros divide "
+    "floor imag is-finite maximum minimum mulhi multiply negate not or popcnt real reduce-precision remainder "
+    "round-nearest-afz round-nearest-even select shift-left shift-right-arithmetic shift-right-logical sign sinh "
+    "stochastic-convert subtract xor".split()
+)
+# Opcodes hloscope cannot count: XLA's rule says "unknown" or there is none.
+UNCOUNTED_OPCODES = frozenset({"custom-call", "ragged-dot", "scaled-dot", "scan", "ragged-all-to-all"})
+_FMA_FLOPS = 2
 
 
-_FOLLOWED_KINDS = frozenset({"calls", "body", "condition", "branch"})
+@dataclass
+class _Cost:
+    """What one run of a computation (or one instruction) costs."""
+
+    flops: Counter = field(default_factory=Counter)
+    transcendentals: int = 0
+    # Instructions whose FLOPs are not counted (each listed once).
+    uncounted: set = field(default_factory=set)
+    unreadable: set = field(default_factory=set)
+
+    def add(self, other: _Cost, times: int = 1) -> None:
+        for key, value in other.flops.items():
+            self.flops[key] += value * times
+        self.transcendentals += other.transcendentals * times
+        self.uncounted |= other.uncounted
+        self.unreadable |= other.unreadable
+
+    def scaled_into(self, category: str, times: int) -> _Cost:
+        """This cost x ``times``, all FLOPs booked under ``category``."""
+        cost = _Cost(Counter({category: sum(self.flops.values()) * times}), self.transcendentals * times)
+        cost.uncounted, cost.unreadable = set(self.uncounted), set(self.unreadable)
+        return cost
+
+    @property
+    def total(self) -> int:
+        return sum(self.flops.values())
 
 
-def _follow(inst: HloInstruction, kind: str) -> bool:
-    # A reducer's scalar ops are already counted by the reduce itself.
-    return kind in _FOLLOWED_KINDS or (kind == "to_apply" and inst.opcode == "call")
-
-
-def instruction_flops(inst: HloInstruction) -> tuple[str, int | None]:
-    """(category, FLOPs) of one instruction; FLOPs None when its shapes are unreadable."""
-    opcode = inst.opcode
-    if opcode == "dot":
-        return "dot_flops", _dot_flops(inst)
-    if opcode == "convolution":
-        return "conv_flops", _conv_flops(inst)
-    if opcode in ELEMENTWISE_OPCODES:
-        return "elementwise_flops", element_count(inst.shape) or 0
-    if opcode == "reduce":
-        inputs = inst.operands[: len(inst.operands) // 2]
-        total = 0
-        for name in inputs:
-            operand = inst.computation.instruction_map.get(name)
-            total += (element_count(operand.shape) or 0) if operand is not None else 0
-        return "reduce_flops", total
-    return "", 0
-
-
-def _operand_dims(inst: HloInstruction, index: int):
-    if index >= len(inst.operands):
-        return None
-    operand = inst.computation.instruction_map.get(inst.operands[index])
-    return array_dims(operand.shape) if operand is not None else None
-
-
-def _dot_flops(inst: HloInstruction) -> int | None:
-    out_elements = element_count(inst.shape)
-    lhs = _operand_dims(inst, 0)
-    if out_elements is None or lhs is None:
-        return None
-    contracting = 1
-    for dim in int_list(inst.attributes.get("lhs_contracting_dims")):
-        if dim >= len(lhs) or lhs[dim] is None:
-            return None
-        contracting *= lhs[dim]  # type: ignore[operator]
-    return 2 * out_elements * contracting
-
-
-def _conv_flops(inst: HloInstruction) -> int | None:
-    out_elements = element_count(inst.shape)
-    lhs = _operand_dims(inst, 0)
-    rhs = _operand_dims(inst, 1)
-    labels = inst.attributes.get("dim_labels", "").strip()
-    if out_elements is None or lhs is None or rhs is None or "_" not in labels or "->" not in labels:
-        return None
-    lhs_labels, rest = labels.split("_", 1)
-    rhs_labels = rest.split("->", 1)[0]
-    if len(lhs_labels) != len(lhs) or len(rhs_labels) != len(rhs) or "f" not in lhs_labels:
-        return None
-    spatial = [rhs[i] for i, ch in enumerate(rhs_labels) if ch.isdigit()]
-    features = lhs[lhs_labels.index("f")]
-    if features is None or any(d is None for d in spatial):
-        return None
-    groups = to_int(inst.attributes.get("feature_group_count")) or 1
-    if groups < 1:
-        return None
-    return 2 * out_elements * math.prod(spatial) * features // groups  # type: ignore[arg-type]
-
-
-def module_flops(module: HloModule) -> dict[str, int | list[str]]:
+def module_flops(module: HloModule) -> dict:
     """FLOPs of one run of the module's entry, weighted by loop trip counts.
 
-    Keys: dot_flops, conv_flops, elementwise_flops, reduce_flops,
-    total_flops (ints) and unreadable (names of dots and convolutions
-    whose shapes could not be read).
+    Keys: dot_flops, conv_flops, fft_flops, elementwise_flops, reduce_flops,
+    other_flops and total_flops (ints); transcendentals (int, not in the
+    total, as XLA keeps them apart); uncounted_opcodes ({opcode: number of
+    instructions whose FLOPs are not counted}); unreadable (names of
+    instructions whose shapes could not be read, also in uncounted_opcodes).
     """
-    totals = {"dot_flops": 0, "conv_flops": 0, "elementwise_flops": 0, "reduce_flops": 0}
-    unreadable: list[str] = []
-    for name, weight in computation_weights(module, follow=_follow).items():
-        if weight == 0:
-            continue
-        for inst in module.computations[name].instructions:
-            category, flops = instruction_flops(inst)
-            if not category:
-                continue
-            if flops is None:
-                unreadable.append(inst.name)
-                continue
-            totals[category] += flops * weight
-    result: dict[str, int | list[str]] = dict(totals)
-    result["total_flops"] = sum(totals.values())
-    result["unreadable"] = unreadable
+    if module.entry is None:
+        cost = _Cost()
+    else:
+        trips = {loop.instruction: loop.trip_count for loop in while_loops(module)}
+        cost = _Analysis(module, trips).computation(module.entry)
+    result: dict = {key: cost.flops.get(key, 0) for key in CATEGORIES}
+    result["total_flops"] = cost.total
+    result["transcendentals"] = cost.transcendentals
+    result["uncounted_opcodes"] = dict(sorted(Counter(inst.opcode for inst in cost.uncounted).items()))
+    result["unreadable"] = sorted(inst.name for inst in cost.unreadable)
     return result
+
+
+class _Analysis:
+    def __init__(self, module: HloModule, trips: dict):
+        self.module = module
+        self.trips = trips
+        self.costs: dict[str, _Cost] = {}
+
+    def computation(self, computation: HloComputation) -> _Cost:
+        cost = self.costs.get(computation.name)
+        if cost is None:
+            cost = _Cost()
+            for inst in computation.instructions:
+                cost.add(self.instruction(inst))
+            self.costs[computation.name] = cost
+        return cost
+
+    def called(self, name: str) -> _Cost:
+        computation = self.module.computations.get(name)
+        return self.computation(computation) if computation is not None else _Cost()
+
+    def instruction(self, inst: HloInstruction) -> _Cost:
+        opcode = inst.opcode
+        wrapped = async_wrapped_opcode(opcode)
+        if wrapped is not None:
+            # OP-start stands for async-start wrapping OP; its output is the tuple's second element.
+            if not opcode.endswith("-start"):
+                return _Cost()
+            elements = tuple_elements(inst.shape) or []
+            return self.rule(inst, wrapped, elements[1] if len(elements) > 1 else "")
+        return self.rule(inst, opcode, inst.shape)
+
+    def rule(self, inst: HloInstruction, opcode: str, shape: str) -> _Cost:
+        cost = _Cost()
+        if opcode in ELEMENTWISE_OPCODES or opcode in TRANSCENDENTAL_OPCODES or opcode in ("rng", "rng-bit-generator"):
+            elements = element_count(shape) if opcode != "rng-bit-generator" else _leaf_elements(shape)
+            if elements is None:
+                cost.unreadable.add(inst)
+            elif opcode in ELEMENTWISE_OPCODES:
+                cost.flops["elementwise_flops"] = elements
+            else:
+                cost.transcendentals = elements
+            return cost
+        if opcode in UNCOUNTED_OPCODES:
+            cost.uncounted.add(inst)
+            return cost
+        handler = _HANDLERS.get(opcode)
+        if handler is None:
+            return cost  # XLA's rule counts no FLOPs
+        try:
+            counted = handler(self, inst, shape)
+        except _Unreadable:
+            cost.unreadable.add(inst)
+            cost.uncounted.add(inst)
+            return cost
+        return counted
+
+    def calls(self, inst: HloInstruction, kind: str) -> list[str]:
+        return [name for k, name in inst.calls if k == kind]
+
+
+class _Unreadable(Exception):
+    """An instruction's shapes or attributes cannot be read."""
+
+
+def _need(value):
+    if value is None:
+        raise _Unreadable()
+    return value
+
+
+def _leaf_elements(shape: str) -> int | None:
+    total = 0
+    for _, dims in leaf_arrays(shape):
+        if any(d is None for d in dims):
+            return None
+        total += math.prod(dims)  # type: ignore[arg-type]
+    return total
+
+
+def _operand_shape(inst: HloInstruction, index: int) -> str:
+    if index >= len(inst.operands):
+        raise _Unreadable()
+    operand = inst.computation.instruction_map.get(inst.operands[index])
+    return _need(operand).shape
+
+
+def _operand_dims(inst: HloInstruction, index: int) -> tuple[int, ...]:
+    dims = _need(array_dims(_operand_shape(inst, index)))
+    if any(d is None for d in dims):
+        raise _Unreadable()
+    return dims  # type: ignore[return-value]
+
+
+def _first_array_elements(shape: str) -> int:
+    elements = tuple_elements(shape)
+    return _need(element_count(elements[0] if elements else shape))
+
+
+def _dot(analysis: _Analysis, inst: HloInstruction, shape: str) -> _Cost:
+    lhs = _operand_dims(inst, 0)
+    width = 1
+    for dim in int_list(inst.attributes.get("lhs_contracting_dims")):
+        if dim >= len(lhs):
+            raise _Unreadable()
+        width *= lhs[dim]
+    return _Cost(Counter({"dot_flops": _FMA_FLOPS * _need(element_count(shape)) * width}))
+
+
+def _window(raw: str | None) -> list[dict[str, int]]:
+    """``{size=3x3 stride=2x2 pad=1_1x0_0 lhs_dilate=.. rhs_dilate=..}`` -> one dict per dimension."""
+    fields: dict[str, list] = {}
+    for item in (raw or "").strip("{} ").split():
+        key, _, value = item.partition("=")
+        if key == "pad":
+            fields[key] = [[int(x) for x in part.split("_")] for part in value.split("x")]
+        else:
+            fields[key] = [int(x) for x in value.split("x")]
+    dims = []
+    for i, size in enumerate(fields.get("size", [])):
+        pad = fields.get("pad", [[0, 0]] * (i + 1))[i]
+        dims.append(
+            {
+                "size": size,
+                "stride": fields.get("stride", [1] * (i + 1))[i],
+                "pad_low": pad[0],
+                "pad_high": pad[1],
+                "base_dilation": fields.get("lhs_dilate", [1] * (i + 1))[i],
+                "window_dilation": fields.get("rhs_dilate", [1] * (i + 1))[i],
+            }
+        )
+    return dims
+
+
+def _valid_positions(window: dict[str, int], kernel: int, output: int, inputs: int) -> int:
+    """Kernel positions that meet the input along one spatial dimension (XLA's GetConvolutionFlops)."""
+    if (
+        inputs == output == kernel == window["base_dilation"]
+        and window["window_dilation"] == 1
+        and max(1, inputs - 1) == window["stride"]
+        and window["pad_low"] == window["pad_high"] == 0
+    ):
+        return inputs
+    if (
+        inputs == 1
+        and kernel == output
+        and window["window_dilation"] == window["base_dilation"] == window["stride"] == 1
+        and window["pad_high"] == window["pad_low"] == output - 1
+    ):
+        return output
+    count = 0
+    for kernel_index in range(kernel):
+        if window["stride"] == 1 and window["base_dilation"] == 1:
+            base = window["pad_low"] - kernel_index * window["window_dilation"]
+            count += max(min(inputs + base, output) - max(base, 0), 0)
+            continue
+        for output_index in range(output):
+            undilated = output_index * window["stride"] - window["pad_low"] + kernel_index * window["window_dilation"]
+            lhs_index = undilated // window["base_dilation"] if window["base_dilation"] > 1 else undilated
+            if undilated != lhs_index * window["base_dilation"] or not 0 <= lhs_index < inputs:
+                continue
+            count += 1
+    return count
+
+
+def _conv(analysis: _Analysis, inst: HloInstruction, shape: str) -> _Cost:
+    lhs, rhs = _operand_dims(inst, 0), _operand_dims(inst, 1)
+    out = _need(array_dims(shape))
+    labels = inst.attributes.get("dim_labels", "").strip()
+    if "_" not in labels or "->" not in labels:
+        raise _Unreadable()
+    lhs_labels, rest = labels.split("_", 1)
+    rhs_labels, out_labels = rest.split("->", 1)
+    if (len(lhs_labels), len(rhs_labels), len(out_labels)) != (len(lhs), len(rhs), len(out)):
+        raise _Unreadable()
+    if "b" not in lhs_labels or "f" not in lhs_labels or "f" not in out_labels:
+        raise _Unreadable()
+
+    def spatial(labels: str) -> list[int]:
+        return [labels.index(str(k)) for k in range(sum(ch.isdigit() for ch in labels))]
+
+    window = _window(inst.attributes.get("window"))
+    if window:
+        limits = list(zip(spatial(rhs_labels), spatial(out_labels), spatial(lhs_labels)))
+        if len(limits) != len(window):
+            raise _Unreadable()
+        sizes = [(rhs[k], out[o], lhs[i]) for k, o, i in limits]
+    else:
+        window = _window("{size=1}")
+        sizes = [(1, 1, 1)]
+    positions = math.prod(_valid_positions(w, *s) for w, s in zip(window, sizes))
+    features = lhs[lhs_labels.index("f")] // (to_int(inst.attributes.get("feature_group_count")) or 1)
+    batch = lhs[lhs_labels.index("b")] // (to_int(inst.attributes.get("batch_group_count")) or 1)
+    fma = features * out[out_labels.index("f")] * batch * positions
+    return _Cost(Counter({"conv_flops": _FMA_FLOPS * fma}))
+
+
+def _fft(analysis: _Analysis, inst: HloInstruction, shape: str) -> _Cost:
+    operand = _operand_shape(inst, 0)
+    elements = tuple_elements(operand)
+    log_factors = 1
+    for length in int_list(inst.attributes.get("fft_length")):
+        log_factors *= max(length, 1).bit_length() - 1
+    complex_mul_fmas = 4
+    flops = _FMA_FLOPS * complex_mul_fmas * log_factors * _need(element_count(elements[0] if elements else operand))
+    return _Cost(Counter({"fft_flops": flops}))
+
+
+def _sub(analysis: _Analysis, inst: HloInstruction, kind: str = "to_apply") -> _Cost:
+    cost = _Cost()
+    for name in analysis.calls(inst, kind):
+        cost.add(analysis.called(name))
+    return cost
+
+
+def _reduce(analysis: _Analysis, inst: HloInstruction, shape: str) -> _Cost:
+    count = _need(element_count(_operand_shape(inst, 0))) - _first_array_elements(shape)
+    return _sub(analysis, inst).scaled_into("reduce_flops", count)
+
+
+def _reduce_window(analysis: _Analysis, inst: HloInstruction, shape: str) -> _Cost:
+    window = _window(inst.attributes.get("window"))
+    window_elements = math.prod(w["size"] for w in window)
+    output_elements = _first_array_elements(shape)
+    count = (window_elements - 1) * output_elements
+    reducing = [w for w in window if w["size"] != 1]
+    padded = [w for w in window if w["pad_low"] or w["pad_high"]]
+    out_dims = array_dims(shape)
+    if len(reducing) == 1 and len(padded) == 1 and out_dims is not None:
+        for index, w in enumerate(window):
+            if w["size"] != 1 and w["pad_low"] != 0 and w["pad_low"] == w["pad_high"] and w["size"] == 2 * w["pad_low"] + 1:
+                if w["pad_low"] == _need(out_dims[index]) - 1:
+                    window_elements = out_dims[index]
+                    count = output_elements // window_elements + window_elements - 1
+                break
+    return _sub(analysis, inst).scaled_into("reduce_flops", count)
+
+
+def _select_and_scatter(analysis: _Analysis, inst: HloInstruction, shape: str) -> _Cost:
+    source = _need(element_count(_operand_shape(inst, 1)))
+    window_elements = math.prod(w["size"] for w in _window(inst.attributes.get("window")))
+    cost = _sub(analysis, inst, "select").scaled_into("reduce_flops", source * (window_elements - 1))
+    cost.add(_sub(analysis, inst, "scatter").scaled_into("reduce_flops", source))
+    return cost
+
+
+def _map(analysis: _Analysis, inst: HloInstruction, shape: str) -> _Cost:
+    return _sub(analysis, inst).scaled_into("reduce_flops", _need(element_count(shape)))
+
+
+def _scatter(analysis: _Analysis, inst: HloInstruction, shape: str) -> _Cost:
+    inputs = (len(inst.operands) - 1) // 2
+    return _sub(analysis, inst).scaled_into("reduce_flops", _need(element_count(_operand_shape(inst, inputs + 1))))
+
+
+def _sort(analysis: _Analysis, inst: HloInstruction, shape: str) -> _Cost:
+    n = _need(element_count(_operand_shape(inst, 0)))
+    return _Cost(Counter({"other_flops": n * (max(n, 1) - 1).bit_length()}))
+
+
+def _triangular_solve(analysis: _Analysis, inst: HloInstruction, shape: str) -> _Cost:
+    a = _operand_dims(inst, 0)
+    b = _need(element_count(_operand_shape(inst, 1)))
+    return _Cost(Counter({"other_flops": _FMA_FLOPS * (a[-1] if a else 1) * b}))
+
+
+def _cholesky(analysis: _Analysis, inst: HloInstruction, shape: str) -> _Cost:
+    a = _operand_dims(inst, 0)
+    return _Cost(Counter({"other_flops": (a[-1] if a else 1) * math.prod(a) // 3}))
+
+
+def _all_reduce(analysis: _Analysis, inst: HloInstruction, shape: str) -> _Cost:
+    return _Cost(Counter({"reduce_flops": _need(_leaf_elements(shape))}))
+
+
+def _calls_kind(kind: str):
+    def handler(analysis: _Analysis, inst: HloInstruction, shape: str) -> _Cost:
+        return _sub(analysis, inst, kind)
+
+    return handler
+
+
+def _while(analysis: _Analysis, inst: HloInstruction, shape: str) -> _Cost:
+    trips = analysis.trips.get(inst)
+    trips = 1 if trips is None else trips
+    cost = _Cost()
+    cost.add(_sub(analysis, inst, "body"), trips)
+    cost.add(_sub(analysis, inst, "condition"), trips + 1)
+    return cost
+
+
+def _conditional(analysis: _Analysis, inst: HloInstruction, shape: str) -> _Cost:
+    cost = _Cost()
+    for name in analysis.calls(inst, "branch"):
+        branch = analysis.called(name)
+        for key in set(branch.flops) | set(cost.flops):
+            cost.flops[key] = max(cost.flops[key], branch.flops[key])
+        cost.transcendentals = max(cost.transcendentals, branch.transcendentals)
+        cost.uncounted |= branch.uncounted
+        cost.unreadable |= branch.unreadable
+    return cost
+
+
+_HANDLERS = {
+    "dot": _dot,
+    "convolution": _conv,
+    "fft": _fft,
+    "reduce": _reduce,
+    "reduce-window": _reduce_window,
+    "select-and-scatter": _select_and_scatter,
+    "map": _map,
+    "scatter": _scatter,
+    "sort": _sort,
+    "triangular-solve": _triangular_solve,
+    "cholesky": _cholesky,
+    "all-reduce": _all_reduce,
+    "all-reduce-start": _all_reduce,
+    "fusion": _calls_kind("calls"),
+    "call": _calls_kind("to_apply"),
+    "async-start": _calls_kind("calls"),
+    "while": _while,
+    "conditional": _conditional,
+}

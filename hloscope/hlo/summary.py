@@ -24,7 +24,10 @@ class HloSummary:
     bodies multiplied by trip counts (see ``hloscope.hlo.metrics``); loops of
     unknown trip count weigh 1 and are counted in ``unknown_trip_counts``.
     ``while_body_op_counts`` counts the bodies of the outermost while loops
-    and what they call, not weighted.
+    and what they call, not weighted. ``flops`` holds ``module_flops``'s
+    figures (see ``hloscope.hlo.flops``): ints per category, ``total_flops``,
+    ``transcendentals`` and ``uncounted_opcodes`` ({opcode: instructions whose
+    FLOPs are not counted}); a total never omits work without listing it there.
     """
 
     instructions: int
@@ -36,7 +39,7 @@ class HloSummary:
     max_loop_depth: int = 0
     trip_counts: list[int | None] = field(default_factory=list)
     weighted_op_counts: dict[str, int] = field(default_factory=dict)
-    flops: dict[str, int] = field(default_factory=dict)
+    flops: dict = field(default_factory=dict)
     while_body_op_counts: dict[str, int] = field(default_factory=dict)
     unknown_trip_counts: int = 0
     weighted_instructions: int = 0
@@ -44,7 +47,7 @@ class HloSummary:
     fused_computations: int = 0
     custom_call_targets: dict[str, int] = field(default_factory=dict)
     module_name: str = ""
-    # Dots and convolutions whose shapes could not be read: they count 0 FLOPs.
+    # Instructions whose shapes could not be read: they count 0 FLOPs (and are in flops.uncounted_opcodes).
     unreadable_flop_instructions: int = 0
     # One record per while loop in text order: instruction, computation,
     # body, condition, depth, trip_count, trip_count_source.
@@ -70,7 +73,7 @@ class HloSummary:
             "weighted_op_counts": dict(self.weighted_op_counts),
             "weighted_instructions": self.weighted_instructions,
             "entry_instructions": self.entry_instructions,
-            "flops": dict(self.flops),
+            "flops": {key: dict(value) if isinstance(value, dict) else value for key, value in self.flops.items()},
             "while_body_op_counts": dict(self.while_body_op_counts),
             "custom_call_targets": dict(self.custom_call_targets),
             "unreadable_flop_instructions": self.unreadable_flop_instructions,
@@ -107,7 +110,7 @@ def summarize_module(module: HloModule) -> HloSummary:
         max_loop_depth=max((loop.depth for loop in loops), default=0),
         trip_counts=[loop.trip_count for loop in loops],
         weighted_op_counts=weighted,
-        flops={key: value for key, value in flops.items() if isinstance(value, int)},
+        flops={key: value for key, value in flops.items() if key != "unreadable"},
         while_body_op_counts=while_body_op_counts(module),
         unknown_trip_counts=sum(1 for loop in loops if loop.trip_count is None),
         weighted_instructions=sum(weighted.values()),

@@ -1,0 +1,136 @@
+"""FLOPs follow XLA's HloCostAnalysis rules, and say what they leave out.
+
+XLA's cost analysis (``jaxlib._jax.hlo_module_cost_analysis`` on the CPU
+client) is the reference. It counts a while body once and a custom-call as
+-1 FLOPs (its "unknown"); hloscope multiplies loop bodies by their trip
+count and lists custom-calls in ``uncounted_opcodes``. So on modules without
+loops the two agree once each uncounted custom-call is taken as XLA's -1.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import jax
+import pytest
+from jaxlib import _hlo, _jax
+
+from hloscope.hlo import module_flops, parse_hlo, summarize_hlo, while_loops
+from hloscope.inspect import format_text, inspect_sources, load_hlo_sources
+
+CASES = Path(__file__).parent / "hlo_cases"
+
+
+def xla_flops(text: str) -> float | None:
+    client = jax.devices("cpu")[0].client
+    return _jax.hlo_module_cost_analysis(client, _hlo.hlo_module_from_text(text)).get("flops")
+
+
+@pytest.fixture(scope="module")
+def modules() -> dict[str, str]:
+    """The hand-written cases and the JAX programs, before and after optimization."""
+    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=4", JAX_PLATFORMS="cpu")
+    done = subprocess.run(
+        [sys.executable, str(CASES / "jax_programs.py")], capture_output=True, text=True, env=env, timeout=600
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    texts = json.loads(done.stdout)
+    texts.update({path.name: path.read_text() for path in sorted(CASES.glob("*.hlo"))})
+    return texts
+
+
+def test_fft_case_counts_as_xla_does():
+    text = (CASES / "fft_ops.hlo").read_text()
+    flops = module_flops(parse_hlo(text))
+    assert flops["total_flops"] == flops["fft_flops"] == xla_flops(text) == 6_160_384
+    assert flops["uncounted_opcodes"] == {}
+
+
+def test_loop_free_modules_agree_with_xla(modules):
+    compared = 0
+    for key, text in modules.items():
+        module = parse_hlo(text)
+        theirs = xla_flops(text)
+        if while_loops(module) or theirs is None:
+            continue
+        flops = module_flops(module)
+        assert set(flops["uncounted_opcodes"]) <= {"custom-call"}, key
+        assert flops["total_flops"] - flops["uncounted_opcodes"].get("custom-call", 0) == theirs, key
+        compared += 1
+    assert compared >= 25
+
+
+def test_transcendentals_are_kept_apart_from_flops():
+    text = """HloModule t
+ENTRY e {
+  x = f32[4,8]{1,0} parameter(0)
+  e = f32[4,8]{1,0} exponential(x)
+  ROOT s = f32[4,8]{1,0} add(e, x)
+}
+"""
+    flops = module_flops(parse_hlo(text))
+    assert flops["transcendentals"] == 32 and flops["elementwise_flops"] == flops["total_flops"] == 32
+
+
+def test_what_is_not_counted_is_listed_and_shown(tmp_path):
+    text = """HloModule c
+ENTRY e {
+  x = f32[4,8]{1,0} parameter(0)
+  a = f32[4,8]{1,0} custom-call(x), custom_call_target="Opaque"
+  b = f32[4,8]{1,0} custom-call(a), custom_call_target="Opaque"
+  ROOT s = f32[4,8]{1,0} add(a, b)
+}
+"""
+    summary = summarize_hlo(text)
+    assert summary.flops["uncounted_opcodes"] == {"custom-call": 2}
+    assert summary.flops["total_flops"] == 32
+    assert summary.to_json()["flops"]["uncounted_opcodes"] == {"custom-call": 2}
+    path = tmp_path / "c.hlo"
+    path.write_text(text)
+    shown = format_text(inspect_sources(load_hlo_sources(str(path))))
+    assert "flops not counted" in shown and "custom-call x2" in shown
+
+
+def test_loops_multiply_their_body_and_conditional_takes_the_larger_branch():
+    text = """HloModule w
+body {
+  p = (s32[], f32[8]{0}) parameter(0)
+  i = s32[] get-tuple-element(p), index=0
+  v = f32[8]{0} get-tuple-element(p), index=1
+  one = s32[] constant(1)
+  n = s32[] add(i, one)
+  w = f32[8]{0} multiply(v, v)
+  ROOT t = (s32[], f32[8]{0}) tuple(n, w)
+}
+cond {
+  p = (s32[], f32[8]{0}) parameter(0)
+  i = s32[] get-tuple-element(p), index=0
+  lim = s32[] constant(5)
+  ROOT lt = pred[] compare(i, lim), direction=LT
+}
+small {
+  x = f32[8]{0} parameter(0)
+  ROOT y = f32[8]{0} negate(x)
+}
+large {
+  x = f32[8]{0} parameter(0)
+  y = f32[8]{0} negate(x)
+  ROOT z = f32[8]{0} add(y, x)
+}
+ENTRY e {
+  x = f32[8]{0} parameter(0)
+  b = pred[] parameter(1)
+  zero = s32[] constant(0)
+  init = (s32[], f32[8]{0}) tuple(zero, x)
+  loop = (s32[], f32[8]{0}) while(init), condition=cond, body=body
+  r = f32[8]{0} get-tuple-element(loop), index=1
+  ROOT c = f32[8]{0} conditional(b, r, r), true_computation=large, false_computation=small
+}
+"""
+    flops = module_flops(parse_hlo(text))
+    body, condition, larger_branch = 1 + 8, 1, 16
+    assert flops["total_flops"] == 5 * body + 6 * condition + larger_branch
