@@ -1,10 +1,10 @@
 """Fuzz the HLO parser with mutations of real modules.
 
-Each input is a valid module (tests/hlo_cases/*.hlo and, unless --no-jax, the
-JAX programs of tests/hlo_cases/jax_programs.py before and after
-optimization) with one to three mutations: truncation, character flips,
-deletions, token swaps, duplicated spans, inserted special characters or deep
-nesting of parentheses, braces and brackets. Each must parse, or raise
+Each input is a valid module (the property test's corpus, tests/hlo_mutations.py,
+and, unless --no-jax, the JAX programs of tests/hlo_cases/jax_programs.py before
+and after optimization) with one to three of the property test's mutations:
+truncation, character flips, deletions, token swaps, duplicated spans, inserted
+special characters or deep nesting of parentheses, braces and brackets. Each must parse, or raise
 HloParseError, within --timeout seconds; what parses is also summarised and
 its attributes decoded (unless --no-analyse).
 
@@ -20,7 +20,6 @@ import argparse
 import json
 import os
 import random
-import re
 import signal
 import subprocess
 import sys
@@ -31,16 +30,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+# The mutation corpus and mutations are the property test's own.
+sys.path.insert(0, str(ROOT / "tests"))
+
+from hlo_mutations import CASES, CORPUS, random_mutation  # noqa: E402
 
 from hloscope.hlo import HloParseError, parse_hlo, summarize_module  # noqa: E402
-
-CASES = ROOT / "tests" / "hlo_cases"
-TOKEN_RE = re.compile(r"%?[\w.\-]+|[^\w\s]")
-SPECIAL = list("{}()[],=%\"'/*:<>-.?\n\t\\ ") + [
-    "\x00", "\u00e9", "\ufffd", "\u00b2", "\u0663", "\u2028",
-    "ROOT ", "ENTRY ", "->", "/*", "//", "9" * 5000,
-]
-CLOSER = {"(": ")", "{": "}", "[": "]"}
 
 
 class Hang(Exception):
@@ -48,7 +43,7 @@ class Hang(Exception):
 
 
 def load_corpus(with_jax: bool) -> list[str]:
-    corpus = [p.read_text() for p in sorted(CASES.glob("*.hlo"))]
+    corpus = list(CORPUS)
     if with_jax:
         env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=4", JAX_PLATFORMS="cpu")
         done = subprocess.run(
@@ -59,35 +54,6 @@ def load_corpus(with_jax: bool) -> list[str]:
         else:
             print("could not generate JAX modules; fuzzing the hand-written cases only", file=sys.stderr)
     return corpus
-
-
-def mutate(text: str, rng: random.Random) -> tuple[str, str]:
-    """One random mutation of ``text`` and its name."""
-    n = max(len(text), 1)
-    i = rng.randrange(n)
-    kind = rng.choice(["truncate", "flip", "delete", "insert", "swap", "duplicate", "nest"])
-    if kind == "truncate":
-        return text[:i], kind
-    if kind == "flip":
-        ch = rng.choice(SPECIAL) if rng.random() < 0.7 else chr(rng.randrange(0x20, 0x3000))
-        return text[:i] + ch + text[i + 1 :], kind
-    if kind == "delete":
-        return text[:i] + text[i + rng.randint(1, 200) :], kind
-    if kind == "insert":
-        return text[:i] + rng.choice(SPECIAL) + text[i:], kind
-    if kind == "swap":
-        tokens = [m.span() for m in TOKEN_RE.finditer(text)]
-        if len(tokens) < 2:
-            return text, kind
-        (s1, e1), (s2, e2) = sorted(rng.sample(tokens, 2))
-        return text[:s1] + text[s2:e2] + text[e1:s2] + text[s1:e1] + text[e2:], kind
-    if kind == "duplicate":
-        j = rng.randrange(n)
-        return text[:j] + text[i : i + rng.randint(1, 300)] + text[j:], kind
-    opener = rng.choice("({[")
-    depth = rng.randint(1, 20_000)
-    closing = CLOSER[opener] * depth if rng.random() < 0.5 else ""
-    return text[:i] + opener * depth + closing + text[i:], kind
 
 
 def _on_alarm(signum, frame):
@@ -118,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         text = rng.choice(corpus)
         kinds = []
         for _ in range(rng.randint(1, 3)):
-            text, kind = mutate(text, rng)
+            text, kind = random_mutation(text, rng)
             kinds.append(kind)
         mutations.update(kinds)
         began = time.perf_counter()

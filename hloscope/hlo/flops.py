@@ -57,6 +57,9 @@ ELEMENTWISE_OPCODES = frozenset(
 # Opcodes hloscope cannot count: XLA's rule says "unknown" or there is none.
 UNCOUNTED_OPCODES = frozenset({"custom-call", "ragged-dot", "scaled-dot", "scan", "ragged-all-to-all"})
 _FMA_FLOPS = 2
+# Counting a convolution's valid kernel positions walks kernel x output
+# positions; no real convolution comes near this.
+_MAX_WINDOW_STEPS = 10_000_000
 
 
 @dataclass
@@ -219,12 +222,17 @@ def _dot(analysis: _Analysis, inst: HloInstruction, shape: str) -> _Cost:
 def _window(raw: str | None) -> list[dict[str, int]]:
     """``{size=3x3 stride=2x2 pad=1_1x0_0 lhs_dilate=.. rhs_dilate=..}`` -> one dict per dimension."""
     fields: dict[str, list] = {}
-    for item in (raw or "").strip("{} ").split():
-        key, _, value = item.partition("=")
-        if key == "pad":
-            fields[key] = [[int(x) for x in part.split("_")] for part in value.split("x")]
-        else:
-            fields[key] = [int(x) for x in value.split("x")]
+    try:
+        for item in (raw or "").strip("{} ").split():
+            key, _, value = item.partition("=")
+            if key == "pad":
+                fields[key] = [[int(x) for x in part.split("_")][:2] for part in value.split("x")]
+            else:
+                fields[key] = [int(x) for x in value.split("x")]
+    except ValueError:
+        raise _Unreadable() from None
+    if any(len(values) != len(fields.get("size", [])) for values in fields.values()):
+        raise _Unreadable()
     dims = []
     for i, size in enumerate(fields.get("size", [])):
         pad = fields.get("pad", [[0, 0]] * (i + 1))[i]
@@ -243,6 +251,8 @@ def _window(raw: str | None) -> list[dict[str, int]]:
 
 def _valid_positions(window: dict[str, int], kernel: int, output: int, inputs: int) -> int:
     """Kernel positions that meet the input along one spatial dimension (XLA's GetConvolutionFlops)."""
+    if kernel * max(output, 1) > _MAX_WINDOW_STEPS or min(window["stride"], window["base_dilation"], window["window_dilation"]) < 1:
+        raise _Unreadable()
     if (
         inputs == output == kernel == window["base_dilation"]
         and window["window_dilation"] == 1
@@ -275,6 +285,8 @@ def _valid_positions(window: dict[str, int], kernel: int, output: int, inputs: i
 def _conv(analysis: _Analysis, inst: HloInstruction, shape: str) -> _Cost:
     lhs, rhs = _operand_dims(inst, 0), _operand_dims(inst, 1)
     out = _need(array_dims(shape))
+    if any(d is None for d in out):
+        raise _Unreadable()
     labels = inst.attributes.get("dim_labels", "").strip()
     if "_" not in labels or "->" not in labels:
         raise _Unreadable()
