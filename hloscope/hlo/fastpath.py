@@ -32,22 +32,45 @@ _SHAPE = (
     r"(?:[a-z][a-z0-9]*\[[0-9,?<=]*\](?:\{[0-9:][^{}\n]*\})?|\((?:[^=\n%\"/]|" + _INDEX + r")*?\))"
 )
 
-INSTR_RE = re.compile(
-    r"[ \t]*(ROOT )?%?(" + NAME + r") = (" + _SHAPE + r") ([a-z][a-z0-9\-]*)\("
-    r"(?:((?:%?" + NAME + r"(?:, (?:" + _INDEX + r")?%?" + NAME + r")*)?)|((?:[^()\n]|\([^()\n]*\))*))\)"
-    r"((?:, " + NAME + "=" + _VALUE + r")*+)[ \t\r]*(?:\n|\Z)",
-    re.ASCII,
-)
-ATTR_RE = re.compile(_ATTR, re.ASCII)
-INDEX_RE = re.compile(_INDEX)
 # Attributes the parser reads at once (the rest stay raw text): called
 # computations, and enum values XLA checks.
 EAGER_ATTRIBUTES = (*CALL_KINDS, *ENUM_ATTRIBUTE_NAMES)
 _EAGER = "|".join(EAGER_ATTRIBUTES)
-EAGER_HINT_RE = re.compile(r", (?:" + _EAGER + ")=")
+
+# One line of a module, by alternative (``lastindex`` tells which):
+# - an instruction (lastindex TAIL_GROUP): 1 ROOT, 2 name, 3 shape, 4
+#   opcode, 5 operand names, 6 other operand text, 7 (empty) where the
+#   attributes start, 8 a leading ``kind=`` value, 9 and 10 the kind and
+#   target of a leading call attribute (``kind=kLoop, calls=%f`` as XLA
+#   prints fusions), 11 the rest of the line: more attributes, which
+#   TAIL_RE checks (once per distinct text: lines repeat layer after layer);
+# - a computation's closing ``}`` (12);
+# - a computation header ``ENTRY name (params) -> shape {`` (13 ENTRY, 14
+#   name, 15 signature);
+# - a blank line (no group).
+INSTR_RE = re.compile(
+    r"[ \t]*(ROOT )?%?(" + NAME + r") = (" + _SHAPE + r") ([a-z][a-z0-9\-]*)\("
+    r"(?:((?:%?" + NAME + r"(?:, (?:" + _INDEX + r")?%?" + NAME + r")*)?)|((?:[^()\n]|\([^()\n]*\))*))\)()"
+    r"(?:, kind=(kLoop|kInput|kOutput|kCustom))?"
+    r"(?:, (calls|to_apply)=%?(" + NAME + r")(?=[,\s]))?"
+    r"([^\n]*)(?:\n|\Z)"
+    r"|[ \t]*(\})[ \t\r]*(?:\n|\Z)"
+    r"|(ENTRY )?%?(" + NAME + r")(?: (\((?:[^\n=%\"/]|" + _INDEX + r")*\) -> (?:[^\n=%\"/]|" + _INDEX + r")*?))? \{[ \t]*\n"
+    r"|[ \t\r]*\n",
+    re.ASCII,
+)
+TAIL_GROUP = 11
+CLOSE_GROUP = 12
+# The attributes after an instruction's leading ones, to the end of the
+# line; group 1 is set when an eager attribute is among them.
+TAIL_RE = re.compile(r"(?:, (?:(?:" + _EAGER + r")=()|" + NAME + "=)" + _VALUE + r")*+[ \t\r]*", re.ASCII)
+ATTR_RE = re.compile(_ATTR, re.ASCII)
+INDEX_RE = re.compile(_INDEX)
 # From the start of an attribute list: skip whole attributes up to the next
 # eager one, so a ``, calls=`` inside a string value is never taken for one.
 NEXT_EAGER_RE = re.compile(r"(?:, (?!(?:" + _EAGER + r")=)" + NAME + "=" + _VALUE + r")*+, (" + _EAGER + ")=(" + _VALUE + ")", re.ASCII)
+# One ``id "string"`` or ``id {fields}`` line of a FileNames/StackFrames/... section.
+SECTION_LINE_RE = re.compile(r"[ \t]*([0-9]{1,18}) (" + _STR + r"|\{[^{}\n\"]*\})[ \t\r]*\n")
 COMP_RE = re.compile(
     r"(ENTRY )?%?(" + NAME + r")(?: (\((?:[^\n=%\"/]|" + _INDEX + r")*\) -> (?:[^\n=%\"/]|" + _INDEX + r")*?))?"
     r" \{[ \t]*\n",

@@ -9,14 +9,14 @@ until someone asks for them, so a large module pays only for what is read.
 from __future__ import annotations
 
 from array import array
-from functools import cached_property
 from operator import itemgetter
 
 from hloscope.hlo.lexer import read_attributes
 
 # An instruction is one tuple (kept small: a 4 MB module holds 30,000 of
-# them): name, opcode, shape, computation, then the operand names.
-_NAME, _OPCODE, _SHAPE, _COMPUTATION, _FIRST_OPERAND = range(5)
+# them): name, its form (opcode, shape[, parameter number]) shared by all
+# instructions alike, computation, then the operand names.
+_NAME, _FORM, _COMPUTATION, _FIRST_OPERAND = range(4)
 
 
 class HloInstruction(tuple):
@@ -35,8 +35,6 @@ class HloInstruction(tuple):
     __slots__ = ()
 
     name: str = property(itemgetter(_NAME), doc="The instruction's name.")  # type: ignore[assignment]
-    opcode: str = property(itemgetter(_OPCODE), doc="The opcode as HLO text spells it.")  # type: ignore[assignment]
-    shape: str = property(itemgetter(_SHAPE), doc="The result shape as text.")  # type: ignore[assignment]
     computation: HloComputation = property(  # type: ignore[assignment]
         itemgetter(_COMPUTATION), doc="The computation holding the instruction."
     )
@@ -46,6 +44,16 @@ class HloInstruction(tuple):
     __ne__ = object.__ne__  # type: ignore[assignment]
 
     @property
+    def opcode(self) -> str:
+        """The opcode as HLO text spells it."""
+        return self[_FORM][0]
+
+    @property
+    def shape(self) -> str:
+        """The result shape as text."""
+        return self[_FORM][1]
+
+    @property
     def operands(self) -> tuple[str, ...]:
         """Operand names in order."""
         return self[_FIRST_OPERAND:]
@@ -53,7 +61,7 @@ class HloInstruction(tuple):
     @property
     def calls(self) -> tuple[tuple[str, str], ...]:
         """(call kind, computation name) pairs in attribute order; kinds are CALL_KINDS values."""
-        return self[_COMPUTATION].calls_of.get(self[_NAME], ())
+        return self[_COMPUTATION].module.calls_of.get(self, ())
 
     @property
     def called_computations(self) -> list[str]:
@@ -63,7 +71,9 @@ class HloInstruction(tuple):
     @property
     def payload(self) -> str | None:
         """Raw text inside ``constant(...)`` or ``parameter(...)``, else None."""
-        return self[_COMPUTATION].payloads.get(self[_NAME])
+        form = self[_FORM]
+        # A parameter's number sits in its shared form; constants' literals in module.payloads.
+        return form[2] if len(form) > 2 else self[_COMPUTATION].module.payloads.get(self)
 
     @property
     def attributes(self) -> dict[str, str]:
@@ -73,7 +83,7 @@ class HloInstruction(tuple):
     @property
     def parameter_number(self) -> int | None:
         """The index of a ``parameter`` instruction, else None."""
-        payload = self.payload if self[_OPCODE] == "parameter" else None
+        payload = self.payload if self[_FORM][0] == "parameter" else None
         return int(payload) if payload is not None and payload.isdigit() and len(payload) < 19 else None
 
     @property
@@ -85,9 +95,12 @@ class HloInstruction(tuple):
         return f"<HloInstruction {self.name} = {self.shape} {self.opcode}({', '.join(self.operands)})>"
 
 
-def make_instruction(name: str, opcode: str, shape: str, computation: HloComputation, operands=()) -> HloInstruction:
+def make_instruction(
+    name: str, opcode: str, shape: str, computation: HloComputation, operands=(), parameter_number: str | None = None
+) -> HloInstruction:
     """A new instruction record (the parser builds them faster in bulk)."""
-    return tuple.__new__(HloInstruction, (name, opcode, shape, computation, *operands))
+    form = (opcode, shape) if parameter_number is None else (opcode, shape, parameter_number)
+    return tuple.__new__(HloInstruction, (name, form, computation, *operands))
 
 
 class HloComputation:
@@ -98,6 +111,20 @@ class HloComputation:
     ``execution_thread`` the ``execution_thread=`` value or None.
     """
 
+    # Slots: a module of small fused computations holds thousands of these.
+    __slots__ = (
+        "name",
+        "module",
+        "is_entry",
+        "signature",
+        "execution_thread",
+        "instructions",
+        "root",
+        "attribute_offsets",
+        "_instruction_map",
+        "_positions",
+    )
+
     def __init__(self, name: str, module: HloModule, is_entry: bool, signature: str | None):
         self.name = name
         self.module = module
@@ -106,32 +133,30 @@ class HloComputation:
         self.execution_thread: str | None = None
         self.instructions: list[HloInstruction] = []
         self.root: HloInstruction | None = None
-        # Per-instruction facts that most instructions lack, kept off the records.
-        self.calls_of: dict[str, tuple[tuple[str, str], ...]] = {}
-        self.payloads: dict[str, str] = {}
-        # Where each instruction's attribute text starts in module.text (-1:
-        # none, or already decoded into decoded_attributes), by position.
-        self.attribute_offsets = array("q")
-        self.decoded_attributes: dict[str, dict[str, str]] = {}
+        # Where each instruction's attribute text starts in module.text, by
+        # position; -1: none, or read already (module.decoded_attributes).
+        self.attribute_offsets = array("i" if len(module.text) < 2**31 else "q")
+        self._instruction_map: dict[str, HloInstruction] | None = None
+        self._positions: dict[str, int] | None = None
 
-    @cached_property
+    @property
     def instruction_map(self) -> dict[str, HloInstruction]:
-        """Instructions by name."""
-        return {inst.name: inst for inst in self.instructions}
-
-    @cached_property
-    def _positions(self) -> dict[str, int]:
-        return {inst.name: index for index, inst in enumerate(self.instructions)}
+        """Instructions by name (built on first use)."""
+        if self._instruction_map is None:
+            self._instruction_map = {inst.name: inst for inst in self.instructions}
+        return self._instruction_map
 
     def attributes_of(self, inst: HloInstruction) -> dict[str, str]:
         """Raw text of each attribute of ``inst``, read from the module text on first use."""
-        name = inst.name
-        attrs = self.decoded_attributes.get(name)
+        decoded = self.module.decoded_attributes
+        attrs = decoded.get(inst)
         if attrs is None:
-            offset = self.attribute_offsets[self._positions[name]]
+            if self._positions is None:
+                self._positions = {each.name: index for index, each in enumerate(self.instructions)}
+            offset = self.attribute_offsets[self._positions[inst.name]]
             # The parser has already checked this text.
             attrs = {} if offset < 0 else read_attributes(self.module.text, offset, strict=False)[1]
-            self.decoded_attributes[name] = attrs
+            decoded[inst] = attrs
         return attrs
 
     def __repr__(self) -> str:
@@ -156,6 +181,11 @@ class HloModule:
         self.sections: dict[str, dict[int, str]] = {}
         self.computations: dict[str, HloComputation] = {}
         self.entry: HloComputation | None = None
+        # Facts that few instructions have, kept off the records (by instruction):
+        # called computations, constant and parameter payloads, attributes read so far.
+        self.calls_of: dict[HloInstruction, tuple[tuple[str, str], ...]] = {}
+        self.payloads: dict[HloInstruction, str] = {}
+        self.decoded_attributes: dict[HloInstruction, dict[str, str]] = {}
 
     @property
     def instruction_count(self) -> int:

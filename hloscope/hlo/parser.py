@@ -15,7 +15,7 @@ import re
 
 from hloscope.hlo import lexer
 from hloscope.hlo.errors import HloParseError
-from hloscope.hlo.fastpath import CLOSE_RE, COMP_RE, EAGER_HINT_RE, INDEX_RE, INSTR_RE, NEXT_EAGER_RE
+from hloscope.hlo.fastpath import CLOSE_GROUP, INDEX_RE, INSTR_RE, NEXT_EAGER_RE, SECTION_LINE_RE, TAIL_GROUP, TAIL_RE
 from hloscope.hlo.grammar import (
     ASYNC_START_OPCODES,
     CALL_KINDS,
@@ -41,6 +41,13 @@ INLINE_COMPUTATION_NAME = "_"
 _WORD_RE = re.compile(NAME, re.ASCII)
 _NEW = tuple.__new__
 _OPCODES = opcode_spellings()
+# What TAIL_RE found in an attribute text: nothing but blanks, attributes,
+# attributes with an eager one, or text only the full reader can judge.
+_BLANK, _PLAIN, _EAGER, _BAD = 0, 1, 2, 3
+# Distinct attribute texts remembered per parse (they repeat layer after layer).
+_MAX_TAILS = 256
+# The fast path leaves async starts to the full reader, which checks their shape.
+_FAST_OPCODES = {op: op for op in _OPCODES if op not in ASYNC_START_OPCODES}
 
 
 def parse_hlo(text: str) -> HloModule:
@@ -75,6 +82,9 @@ class _Reader:
         self.names: set[str] = set()
         # One string object per distinct shape across the module.
         self.shapes: dict[str, str] = {}
+        self.tails: dict[str, int] = {}
+        # (opcode, shape) -> the one tuple all instructions of that opcode and shape share.
+        self.forms: dict[tuple[str, str], tuple[str, str]] = {}
         self.depth = 0
 
     def read_module(self) -> HloModule:
@@ -91,8 +101,7 @@ class _Reader:
             if m is None or m.group(0) not in SECTION_NAMES:
                 break
             pos = self._read_section(m.end(), module.sections.setdefault(m.group(0), {}))
-        while pos < len(src):
-            pos = skip_ws(src, self._read_computation(pos))
+        pos = self._read_computations(pos)
         if not module.computations:
             raise error("no computation found", src, pos)
         if module.entry is None:
@@ -124,6 +133,10 @@ class _Reader:
         src = self.src
         while True:
             pos = skip_ws(src, pos)
+            for m in iter(SECTION_LINE_RE.scanner(src, pos).match, None):
+                entries[int(m.group(1))] = m.group(2)
+                pos = m.end()
+            pos = skip_ws(src, pos)
             if pos >= len(src) or not src[pos].isdigit():
                 return pos
             pos, key = lexer.parse_int(src, pos, "section entry id")
@@ -138,34 +151,201 @@ class _Reader:
 
     # Computations.
 
-    def _read_computation(self, pos: int) -> int:
-        src, module = self.src, self.module
-        start = pos
-        m = COMP_RE.match(src, pos)
-        if m is not None and not _keyword_at(src, pos, "ROOT"):
-            is_entry, name, signature = m.group(1) is not None, m.group(2), m.group(3)
-            if signature is not None and "/" in signature:
-                signature = INDEX_RE.sub("", signature)
-            name_pos = m.start(2)
-            pos = m.end()
-        else:
-            is_entry = _keyword_at(src, pos, "ENTRY")
-            if is_entry:
-                pos += len("ENTRY")
-            name_pos = skip_ws(src, pos)
-            pos, name = lexer.parse_name(src, pos, "computation name")
-            signature = None
-            sig_pos = skip_ws(src, pos)
-            if src.startswith("(", sig_pos):
-                pos = _skip_signature(src, sig_pos)
-                signature = lexer.clean_text(src[sig_pos:pos])
-            pos = lexer.expect(src, pos, "{", "'{' to start the computation body")
+    def _read_computations(self, pos: int, inline: HloComputation | None = None) -> int:
+        """Read computations from ``pos`` to the end of the text; return the end.
+
+        With ``inline``, read that computation's body after its ``{`` and
+        return after its ``}``.
+        """
+        src = self.src
+        n = len(src)
+        names = self.names
+        forms = self.forms
+        opcodes = _FAST_OPCODES.get
+        comp = last = None
+        tails = self.tails
+        if inline is not None:
+            comp = inline
+            instructions, append, offsets_append, payloads, calls_of, seen = _body_state(comp)
+            lookup = seen.__getitem__
+        while True:
+            # Fast path: consecutive one-line instructions, headers and closing braces, matched back to back.
+            m = bad = None
+            for m in iter(INSTR_RE.scanner(src, pos).match, None):
+                which = m.lastindex
+                if which == TAIL_GROUP:
+                    if comp is None:
+                        bad = m
+                        break
+                    is_root, name, shape, opcode, ops, literal, kind, call_kind, call_target, tail = m.group(
+                        1, 2, 3, 4, 5, 6, 8, 9, 10, 11
+                    )
+                    form = forms.get((opcode, shape))
+                    if form is None:
+                        form = self._form(opcode, shape, opcodes(opcode))
+                        if form is None:
+                            bad = m  # the full reader says what is wrong
+                            break
+                    opcode = form[0]
+                    payload = None
+                    if ops and opcode in PAYLOAD_OPCODES:
+                        literal, ops = ops, None  # constant(nan), constant(true): a word, not an operand
+                    if ops:
+                        if "/" in ops:
+                            ops = INDEX_RE.sub("", ops)
+                        try:
+                            operands = tuple(map(lookup, ops.replace("%", "").split(", ")))
+                        except KeyError:
+                            bad = m  # the full reader reports the undefined operand
+                            break
+                    elif literal is not None:
+                        if opcode not in PAYLOAD_OPCODES or (opcode == "parameter" and not literal.isdigit()):
+                            bad = m  # operand text only the full reader can judge
+                            break
+                        operands = ()
+                        if opcode == "parameter":
+                            form = self._parameter_form(form, literal)
+                        else:
+                            payload = literal
+                    elif opcode in PAYLOAD_OPCODES:
+                        bad = m
+                        break
+                    else:
+                        operands = ()
+                    found = _BLANK
+                    if tail:
+                        found = tails.get(tail)
+                        if found is None:
+                            found = self._check_tail(tail)
+                        if found == _BAD:
+                            bad = m
+                            break
+                    calls = None
+                    if call_target is not None:
+                        if call_target not in names:
+                            bad = m  # the full reader reports the missing computation
+                            break
+                        calls = [(CALL_KINDS[call_kind], call_target)]
+                    if found == _EAGER:
+                        tail_start = m.start(TAIL_GROUP)
+                        calls = self._read_eager(tail, tail_start, opcode, tail_start + len(tail), calls)
+                        if calls is False:
+                            bad = m
+                            break
+                    offsets_append(-1 if found == _BLANK and kind is None and call_target is None else m.start(7))
+                    inst = _NEW(HloInstruction, (name, form, comp, *operands))
+                    append(inst)
+                    seen[name] = name
+                    if calls:
+                        calls_of[inst] = tuple(calls)
+                    if payload is not None:
+                        payloads[inst] = payload
+                    if is_root:
+                        if comp.root is not None:
+                            raise error("one computation should have only one ROOT", src, m.start(1))
+                        comp.root = inst
+                elif which == CLOSE_GROUP:
+                    if comp is None:
+                        bad = m
+                        break
+                    self._close(comp, seen, m.start(CLOSE_GROUP))
+                    if inline is not None:
+                        return m.end()
+                    self._add_computation(comp)
+                    last, comp = comp, None
+                elif which is not None:
+                    if comp is not None or src.startswith("ROOT ", m.start()):
+                        bad = m
+                        break
+                    is_entry, name, signature = m.group(13, 14, 15)
+                    if signature is not None and "/" in signature:
+                        signature = INDEX_RE.sub("", signature)
+                    comp = self._open(name, is_entry is not None, signature, m.start(14), m.start())
+                    instructions, append, offsets_append, payloads, calls_of, seen = _body_state(comp)
+                    lookup = seen.__getitem__
+            if comp is not None and len(seen) != len(instructions):
+                self._report_duplicate(comp)
+            if bad is not None:
+                pos = bad.start()
+            elif m is not None:
+                pos = m.end()
+            # The full reader takes one step: a header, a closing brace or an instruction.
+            p = skip_ws(src, pos)
+            if comp is None:
+                if p >= n:
+                    return p
+                if src[p] == "," and last is not None:
+                    pos = self._read_computation_attributes(last, p)
+                    continue
+                comp, pos = self._read_header(p)
+                instructions, append, offsets_append, payloads, calls_of, seen = _body_state(comp)
+                lookup = seen.__getitem__
+                continue
+            if p >= n:
+                raise error(f"expects '}}' to end computation {comp.name}", src, p)
+            if src[p] == "}":
+                self._close(comp, seen, p)
+                pos = p + 1
+                if inline is not None:
+                    return pos
+                self._add_computation(comp)
+                last, comp = comp, None
+                continue
+            pos, inst, is_root = self._read_instruction(p, comp, seen)
+            if is_root:
+                if comp.root is not None:
+                    raise error("one computation should have only one ROOT", src, p)
+                comp.root = inst
+
+    def _check_tail(self, tail: str) -> int:
+        """What an instruction line's remaining attribute text holds (see _BLANK ... _BAD), remembered."""
+        m = TAIL_RE.fullmatch(tail)
+        found = _BAD if m is None else _EAGER if m.group(1) is not None else _PLAIN if tail.strip() else _BLANK
+        if len(self.tails) >= _MAX_TAILS:
+            self.tails.clear()
+        self.tails[tail] = found
+        return found
+
+    def _open(self, name: str, is_entry: bool, signature: str | None, name_pos: int, start: int) -> HloComputation:
+        """A new computation; its name must be new and only one may be the ENTRY."""
         if name in self.names:
-            raise error(f"computation {name} is defined twice", src, name_pos)
-        if is_entry and module.entry is not None:
-            raise error("expects only one ENTRY computation", src, start)
-        computation = HloComputation(name, module, is_entry, signature)
-        pos = self._read_body(pos, computation)
+            raise error(f"computation {name} is defined twice", self.src, name_pos)
+        if is_entry:
+            if self.module.entry is not None:
+                raise error("expects only one ENTRY computation", self.src, start)
+            self.module.entry = computation = HloComputation(name, self.module, True, signature)
+            return computation
+        return HloComputation(name, self.module, False, signature)
+
+    def _read_header(self, pos: int) -> tuple[HloComputation, int]:
+        """Full reader for ``ENTRY? name (params) -> shape {``."""
+        src = self.src
+        start = pos
+        is_entry = _keyword_at(src, pos, "ENTRY")
+        if is_entry:
+            pos += len("ENTRY")
+        name_pos = skip_ws(src, pos)
+        pos, name = lexer.parse_name(src, pos, "computation name")
+        signature = None
+        sig_pos = skip_ws(src, pos)
+        if src.startswith("(", sig_pos):
+            pos = _skip_signature(src, sig_pos)
+            signature = lexer.clean_text(src[sig_pos:pos])
+        pos = lexer.expect(src, pos, "{", "'{' to start the computation body")
+        return self._open(name, is_entry, signature, name_pos, start), pos
+
+    def _close(self, computation: HloComputation, seen: dict[str, str], pos: int) -> None:
+        instructions = computation.instructions
+        if not instructions:
+            raise error(f"computation {computation.name} has no instructions", self.src, pos)
+        if len(seen) != len(instructions):
+            self._report_duplicate(computation)
+        if computation.root is None:
+            computation.root = instructions[-1]
+
+    def _read_computation_attributes(self, computation: HloComputation, pos: int) -> int:
+        """``, execution_thread="x"`` after a computation's ``}``."""
+        src = self.src
         found = lexer.next_attribute(src, pos)
         while found is not None:
             name_pos, key, value_pos = found
@@ -174,105 +354,37 @@ class _Reader:
             pos = lexer.skip_value(src, value_pos)
             computation.execution_thread = src[value_pos:pos].strip("\"'")
             found = lexer.next_attribute(src, pos)
-        self._add_computation(computation)
-        if is_entry:
-            module.entry = computation
         return pos
 
     def _add_computation(self, computation: HloComputation) -> None:
         self.names.add(computation.name)
         self.module.computations[computation.name] = computation
 
-    def _read_body(self, pos: int, computation: HloComputation) -> int:
-        """Read instructions after ``{`` up to and including the closing ``}``."""
-        src = self.src
-        n = len(src)
-        instructions = computation.instructions
-        append = instructions.append
-        offsets_append = computation.attribute_offsets.append
-        payloads = computation.payloads
-        # name -> the same string: operands share their producer's name
-        # string, and a missing key is an undefined operand.
-        seen: dict[str, str] = {}
-        lookup = seen.__getitem__
-        opcodes = _OPCODES.get
-        shapes = self.shapes
-        eager_hint = EAGER_HINT_RE.search
-        root = None
-        while True:
-            # Fast path: consecutive one-line instructions, matched back to back.
-            m = bad = None
-            for m in iter(INSTR_RE.scanner(src, pos).match, None):
-                is_root, name, shape, opcode, ops, literal, rest = m.groups()
-                opcode = opcodes(opcode)
-                if opcode is None or name in seen or (opcode in ASYNC_START_OPCODES and not is_async_start_shape(shape)):
-                    bad = m  # the full reader says what is wrong
-                    break
-                payload = None
-                if opcode in PAYLOAD_OPCODES:
-                    payload = ops if literal is None else literal
-                    if opcode == "parameter" and not (payload.isascii() and payload.isdigit()):
-                        bad = m
-                        break
-                    operands = ()
-                elif ops:
-                    if "/" in ops:
-                        ops = INDEX_RE.sub("", ops)
-                    try:
-                        operands = tuple(map(lookup, ops.replace("%", "").split(", ")))
-                    except KeyError:
-                        bad = m  # the full reader reports the undefined operand
-                        break
-                elif literal is not None:
-                    bad = m  # operand text only the full reader can judge
-                    break
-                else:
-                    operands = ()
-                known_shape = shapes.get(shape)
-                if known_shape is None:
-                    known_shape = self._share_shape(shape)
-                if rest:
-                    attr_pos = m.start(7)
-                    if eager_hint(rest) and not self._read_eager(rest, attr_pos, name, opcode, computation, m.end()):
-                        bad = m
-                        break
-                    offsets_append(attr_pos)
-                else:
-                    offsets_append(-1)
-                inst = _NEW(HloInstruction, (name, opcode, known_shape, computation, *operands))
-                append(inst)
-                seen[name] = name
-                if payload is not None:
-                    payloads[name] = payload
-                if is_root:
-                    if root is not None:
-                        raise error("one computation should have only one ROOT", src, m.start(1))
-                    root = inst
-            if bad is not None:
-                pos = bad.start()
-            elif m is not None:
-                pos = m.end()
-            close = CLOSE_RE.match(src, pos)
-            if close is not None:
-                pos = close.end()
+    def _report_duplicate(self, computation: HloComputation) -> None:
+        """Raise for the first instruction name defined twice in ``computation``."""
+        names: set[str] = set()
+        for inst in computation.instructions:
+            if inst.name in names:
                 break
-            p = skip_ws(src, pos)
-            if p >= n:
-                raise error(f"expects '}}' to end computation {computation.name}", src, p)
-            if src[p] == "}":
-                pos = p + 1
-                break
-            pos, inst, is_root = self._read_instruction(p, computation, seen)
-            # Back to the fast path at the start of the next instruction.
-            pos = skip_ws(src, pos)
-            if is_root:
-                if root is not None:
-                    raise error("one computation should have only one ROOT", src, p)
-                root = inst
-        if not instructions:
-            raise error(f"computation {computation.name} has no instructions", src, pos - 1)
-        computation.root = root if root is not None else instructions[-1]
-        return pos
+            names.add(inst.name)
+        definition = re.compile(r"(?<![\w.%-])%?" + re.escape(inst.name) + r"\s*=(?!=)")
+        at = [m.start() for m in definition.finditer(self.src)]
+        place = at[1] if len(at) > 1 else 0
+        raise error(f"instruction {inst.name} is defined twice in computation {computation.name}", self.src, place)
+
+    def _form(self, opcode_text: str, shape: str, opcode: str | None) -> tuple[str, str] | None:
+        """The shared (opcode, shape) of a fast-path instruction; None for an opcode it does not take."""
+        if opcode is None:
+            return None
+        clean = self._share_shape(shape)
+        form = self.forms.setdefault((opcode, clean), (opcode, clean))
+        self.forms[(opcode_text, shape)] = form
+        return form
+
+    def _parameter_form(self, form: tuple[str, str], number: str) -> tuple[str, str, str]:
+        """The shared (parameter, shape, number) form: parameters carry their number in it."""
+        key = (form[0], form[1], number)
+        return self.forms.setdefault(key, key)  # type: ignore[arg-type]
 
     def _share_shape(self, shape: str) -> str:
         """The shared string for a shape seen for the first time, comments dropped."""
@@ -281,14 +393,13 @@ class _Reader:
         self.shapes[shape] = clean
         return clean
 
-    def _read_eager(
-        self, rest: str, attr_pos: int, name: str, opcode: str, computation: HloComputation, end: int
-    ) -> bool:
-        """Read the called computations and check the enum values of a fast-path instruction.
+    def _read_eager(self, rest: str, rest_pos: int, opcode: str, end: int, calls: list | None):
+        """Read the called computations and check the enum values among a fast-path instruction's attributes.
 
-        False leaves the instruction to the full reader (an inline computation).
+        ``calls`` holds calls read already; returns them with the new ones,
+        or False to leave the instruction to the full reader (an inline computation).
         """
-        calls = []
+        calls = list(calls or ())
         unspecified_api = False
         pos = 0
         while True:
@@ -296,7 +407,7 @@ class _Reader:
             if m is None:
                 break
             key, value = m.group(1), m.group(2)
-            value_pos = attr_pos + m.start(2)
+            value_pos = rest_pos + m.start(2)
             kind = CALL_KINDS.get(key)
             if kind is None:
                 unspecified_api |= self._check_enum(opcode, key, value, value_pos)
@@ -313,9 +424,7 @@ class _Reader:
             pos = m.end()
         if unspecified_api:
             self._refuse_unspecified_api(end)
-        if calls:
-            computation.calls_of[name] = tuple(calls)
-        return True
+        return calls
 
     def _check_enum(self, opcode: str, key: str, value: str, value_pos: int) -> bool:
         """Raise XLA's error for an enum value it refuses; True for the API version it refuses later."""
@@ -406,14 +515,19 @@ class _Reader:
             name = _anonymous_name(opcode, seen)
         else:
             pos, attrs, calls = self._read_attributes(pos, opcode)
-        inst = _NEW(HloInstruction, (name, opcode, self._share_shape(shape), computation, *operands))
+        shape = self._share_shape(shape)
+        form = self.forms.setdefault((opcode, shape), (opcode, shape))
+        if opcode == "parameter":
+            form, payload = self._parameter_form(form, payload), None
+        inst = _NEW(HloInstruction, (name, form, computation, *operands))
         computation.instructions.append(inst)
         computation.attribute_offsets.append(-1)
-        computation.decoded_attributes[name] = attrs
+        module = self.module
+        module.decoded_attributes[inst] = attrs
         if payload is not None:
-            computation.payloads[name] = payload
+            module.payloads[inst] = payload
         if calls:
-            computation.calls_of[name] = tuple(calls)
+            module.calls_of[inst] = tuple(calls)
         seen[name] = name
         self.depth -= 1
         return pos, inst
@@ -508,10 +622,26 @@ class _Reader:
             name = f"{INLINE_COMPUTATION_NAME}.{suffix}"
         computation = HloComputation(name, self.module, False, None)
         self.names.add(name)
-        pos = self._read_body(pos, computation)
+        pos = self._read_computations(pos, inline=computation)
         self._add_computation(computation)
         self.depth -= 1
         return pos, name
+
+
+def _body_state(computation: HloComputation):
+    """What the fast path appends to while reading ``computation``'s body."""
+    instructions = computation.instructions
+    # name -> the same string: operands share their producer's name string,
+    # and a missing key is an undefined operand.
+    seen: dict[str, str] = {}
+    return (
+        instructions,
+        instructions.append,
+        computation.attribute_offsets.append,
+        computation.module.payloads,
+        computation.module.calls_of,
+        seen,
+    )
 
 
 def _skip_signature(src: str, pos: int) -> int:
