@@ -1,7 +1,7 @@
 """The one-line fast path: regular expressions for HLO as XLA prints it.
 
-``INSTR_RE`` matches a whole instruction line, attributes included, and
-``COMP_RE`` a computation header line. They accept a subset of what the full
+``INSTR_RE`` matches a whole instruction line, a computation header line, a
+closing brace or a blank line. They accept a subset of what the full
 reader (``hloscope.hlo.lexer`` and ``hloscope.hlo.parser``) accepts and read
 it the same way; anything else (comments other than ``/*index=N*/``,
 wrapped lines, single quotes, deeper bracket nesting) fails to match and
@@ -27,10 +27,16 @@ _INNER = r"(?:[^{}()\[\]\"'\n/]++|" + _STR + "|" + _PLAIN_GROUP + r"|/(?![/*]))"
 _BRACE = r"\{(?:" + _INNER + r"|\{(?:" + _INNER + r"|\{" + _INNER + r"*+\})*+\})*+\}"
 _BARE = r"(?:[^\s,{}()\[\]\"'/]++|" + _PLAIN_GROUP + ")++"
 _VALUE = "(?:" + _BRACE + "|" + _STR + "|" + _BARE + ")"
-_ATTR = r", (" + NAME + r")=(" + _VALUE + ")"
-_SHAPE = (
-    r"(?:[a-z][a-z0-9]*\[[0-9,?<=]*\](?:\{[0-9:][^{}\n]*\})?|\((?:[^=\n%\"/]|" + _INDEX + r")*?\))"
+# Tuples nest up to three deep here (deeper ones take the full reader). Every
+# repetition is possessive: a 1,500-element tuple must not leave 1,500
+# backtracking points behind (time and memory).
+_TUPLE_TEXT = r"[^=\n%\"/()]++"
+_TUPLE = (
+    r"\((?:" + _TUPLE_TEXT + r"|\((?:" + _TUPLE_TEXT + r"|\([^=\n%\"/()]*+\)|" + _INDEX + r")*+\)|" + _INDEX + r")*+\)"
 )
+_SHAPE = r"(?:[a-z][a-z0-9]*\[[0-9,?<=]*+\](?:\{[0-9:][^{}\n]*+\})?|" + _TUPLE + ")"
+# A computation's ``(params) -> result``: the result runs to the `` {`` that opens the body.
+_SIGNATURE = _TUPLE + r" -> (?:[^\n=%\"/{ ]++|" + _INDEX + r"|\{[0-9:][^{}\n]*+\}| (?!\{))*+"
 
 # Attributes the parser reads at once (the rest stay raw text): called
 # computations, and enum values XLA checks.
@@ -50,12 +56,12 @@ _EAGER = "|".join(EAGER_ATTRIBUTES)
 # - a blank line (no group).
 INSTR_RE = re.compile(
     r"[ \t]*(ROOT )?%?(" + NAME + r") = (" + _SHAPE + r") ([a-z][a-z0-9\-]*)\("
-    r"(?:((?:%?" + NAME + r"(?:, (?:" + _INDEX + r")?%?" + NAME + r")*)?)|((?:[^()\n]|\([^()\n]*\))*))\)()"
+    r"(?:((?:%?" + NAME + r"(?:, (?:" + _INDEX + r")?%?" + NAME + r")*+)?)|((?:[^()\n]++|\([^()\n]*+\))*+))\)()"
     r"(?:, kind=(kLoop|kInput|kOutput|kCustom))?"
     r"(?:, (calls|to_apply)=%?(" + NAME + r")(?=[,\s]))?"
     r"([^\n]*)(?:\n|\Z)"
     r"|[ \t]*(\})[ \t\r]*(?:\n|\Z)"
-    r"|(ENTRY )?%?(" + NAME + r")(?: (\((?:[^\n=%\"/]|" + _INDEX + r")*\) -> (?:[^\n=%\"/]|" + _INDEX + r")*?))? \{[ \t]*\n"
+    r"|(ENTRY )?%?(" + NAME + r")(?: (" + _SIGNATURE + r"))? \{[ \t]*\n"
     r"|[ \t\r]*\n",
     re.ASCII,
 )
@@ -64,16 +70,9 @@ CLOSE_GROUP = 12
 # The attributes after an instruction's leading ones, to the end of the
 # line; group 1 is set when an eager attribute is among them.
 TAIL_RE = re.compile(r"(?:, (?:(?:" + _EAGER + r")=()|" + NAME + "=)" + _VALUE + r")*+[ \t\r]*", re.ASCII)
-ATTR_RE = re.compile(_ATTR, re.ASCII)
 INDEX_RE = re.compile(_INDEX)
 # From the start of an attribute list: skip whole attributes up to the next
 # eager one, so a ``, calls=`` inside a string value is never taken for one.
 NEXT_EAGER_RE = re.compile(r"(?:, (?!(?:" + _EAGER + r")=)" + NAME + "=" + _VALUE + r")*+, (" + _EAGER + ")=(" + _VALUE + ")", re.ASCII)
 # One ``id "string"`` or ``id {fields}`` line of a FileNames/StackFrames/... section.
 SECTION_LINE_RE = re.compile(r"[ \t]*([0-9]{1,18}) (" + _STR + r"|\{[^{}\n\"]*\})[ \t\r]*\n")
-COMP_RE = re.compile(
-    r"(ENTRY )?%?(" + NAME + r")(?: (\((?:[^\n=%\"/]|" + _INDEX + r")*\) -> (?:[^\n=%\"/]|" + _INDEX + r")*?))?"
-    r" \{[ \t]*\n",
-    re.ASCII,
-)
-CLOSE_RE = re.compile(r"[ \t]*\}[ \t\r]*(?:\n|\Z)")

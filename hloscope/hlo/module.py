@@ -11,7 +11,7 @@ from __future__ import annotations
 from array import array
 from operator import itemgetter
 
-from hloscope.hlo.lexer import read_attributes
+from hloscope.hlo.lexer import clean_text, read_attributes
 
 # An instruction is one tuple (kept small: a 4 MB module holds 30,000 of
 # them): name, its form (opcode, shape[, parameter number]) shared by all
@@ -107,7 +107,8 @@ class HloComputation:
     """A named list of instructions with one root.
 
     ``instructions`` in text order; ``root`` (the ROOT instruction, else the
-    last); ``signature`` is the raw ``(p: f32[2]) -> f32[2]`` text or None;
+    last); ``signature`` is the ``(p: f32[2]) -> f32[2]`` text (comments
+    dropped, read from the module text on use) or None;
     ``execution_thread`` the ``execution_thread=`` value or None.
     """
 
@@ -116,7 +117,7 @@ class HloComputation:
         "name",
         "module",
         "is_entry",
-        "signature",
+        "signature_span",
         "execution_thread",
         "instructions",
         "root",
@@ -125,11 +126,13 @@ class HloComputation:
         "_positions",
     )
 
-    def __init__(self, name: str, module: HloModule, is_entry: bool, signature: str | None):
+    def __init__(self, name: str, module: HloModule, is_entry: bool, signature_span: tuple[int, int] | None):
         self.name = name
         self.module = module
         self.is_entry = is_entry
-        self.signature = signature
+        # Where ``(params) -> result`` sits in module.text: an entry of 1,500
+        # parameters would otherwise hold 85 kB of text twice.
+        self.signature_span = signature_span
         self.execution_thread: str | None = None
         self.instructions: list[HloInstruction] = []
         self.root: HloInstruction | None = None
@@ -138,6 +141,13 @@ class HloComputation:
         self.attribute_offsets = array("i" if len(module.text) < 2**31 else "q")
         self._instruction_map: dict[str, HloInstruction] | None = None
         self._positions: dict[str, int] | None = None
+
+    @property
+    def signature(self) -> str | None:
+        """The ``(p: f32[2]) -> f32[2]`` text without comments, or None when the text had none."""
+        if self.signature_span is None:
+            return None
+        return clean_text(self.module.text[self.signature_span[0] : self.signature_span[1]])
 
     @property
     def instruction_map(self) -> dict[str, HloInstruction]:

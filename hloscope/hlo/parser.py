@@ -257,10 +257,9 @@ class _Reader:
                     if comp is not None or src.startswith("ROOT ", m.start()):
                         bad = m
                         break
-                    is_entry, name, signature = m.group(13, 14, 15)
-                    if signature is not None and "/" in signature:
-                        signature = INDEX_RE.sub("", signature)
-                    comp = self._open(name, is_entry is not None, signature, m.start(14), m.start())
+                    is_entry, name = m.group(13, 14)
+                    span = m.span(15) if m.start(15) >= 0 else None
+                    comp = self._open(name, is_entry is not None, span, m.start(14), m.start())
                     instructions, append, offsets_append, payloads, calls_of, seen = _body_state(comp)
                     lookup = seen.__getitem__
             if comp is not None and len(seen) != len(instructions):
@@ -306,7 +305,7 @@ class _Reader:
         self.tails[tail] = found
         return found
 
-    def _open(self, name: str, is_entry: bool, signature: str | None, name_pos: int, start: int) -> HloComputation:
+    def _open(self, name: str, is_entry: bool, signature: tuple[int, int] | None, name_pos: int, start: int) -> HloComputation:
         """A new computation; its name must be new and only one may be the ENTRY."""
         if name in self.names:
             raise error(f"computation {name} is defined twice", self.src, name_pos)
@@ -330,7 +329,7 @@ class _Reader:
         sig_pos = skip_ws(src, pos)
         if src.startswith("(", sig_pos):
             pos = _skip_signature(src, sig_pos)
-            signature = lexer.clean_text(src[sig_pos:pos])
+            signature = (sig_pos, pos)
         pos = lexer.expect(src, pos, "{", "'{' to start the computation body")
         return self._open(name, is_entry, signature, name_pos, start), pos
 
