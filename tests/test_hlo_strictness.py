@@ -158,3 +158,26 @@ def test_header_attributes_are_checked_as_xla_does():
         assert ours["ok"] == theirs["ok"]
         if not theirs["ok"]:
             assert (ours["line"], ours["column"]) == _xla_place(theirs)
+
+
+def test_text_that_is_no_module_is_read_as_one_instruction_as_xla_does():
+    texts = [
+        "s = f32[] add(f32[] a, f32[] b)",
+        "f32[10] add(f32[10], f32[10])",
+        "s = f32[] add(a, b)",
+        "s = f32[] add(f32[] a, f32[] b)\nt = f32[] add(s, s)",
+        # A module without header must start with ``name {``: a signature there makes it one instruction.
+        "main (a: f32[]) -> f32[] {\n  ROOT a = f32[] parameter(0)\n}\n",
+    ]
+    for text, theirs in zip(texts, xla_parse(texts)):
+        ours = _ours(text)
+        assert ours["ok"] == theirs["ok"], text
+        if theirs["ok"]:
+            module = parse_hlo(text)
+            [(name, instructions)] = theirs["computations"]
+            assert list(module.computations) == [name] == ["_"]
+            assert [(i.name, i.operands) for i in module.entry.instructions] == [
+                (n, tuple(operands)) for n, _, operands in instructions
+            ]
+        else:
+            assert (ours["line"], ours["column"]) == _xla_place(theirs), text

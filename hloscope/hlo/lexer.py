@@ -20,6 +20,8 @@ QUOTES = frozenset("\"'")
 
 _WS_RE = re.compile(r"[ \t\r\n]*")
 _NAME_RE = re.compile(r"%?(" + NAME + ")", re.ASCII)
+# A name token as XLA's lexer reads one: %name, name or name: .
+NAME_TOKEN_RE = re.compile(r"%" + NAME + "|" + NAME + ":?", re.ASCII)
 _INT_RE = re.compile(r"-?[0-9]{1,30}(?![0-9])", re.ASCII)
 _BARE_RUN_RE = re.compile(r"[^\s,(){}\[\]\"'/]+|/(?![/*])")
 _DESCRIBE_RE = re.compile(r"[\w.\-]{1,40}")

@@ -83,6 +83,8 @@ class _Reader:
         # One string object per distinct shape across the module.
         self.shapes: dict[str, str] = {}
         self.tails: dict[str, int] = {}
+        # The computation of a text that is a single instruction, where undefined operands become parameters.
+        self.single: HloComputation | None = None
         # (opcode, shape) -> the one tuple all instructions of that opcode and shape share.
         self.forms: dict[tuple[str, str], tuple[str, str]] = {}
         self.depth = 0
@@ -95,6 +97,8 @@ class _Reader:
         if _keyword_at(src, pos, "HloModule"):
             pos, module.name = lexer.parse_name(src, pos + len("HloModule"), "module name")
             pos = self._read_header_attributes(pos)
+        elif not _keyword_at(src, pos, "ENTRY") and not self._opens_computation(pos):
+            return self._read_single_instruction(pos)
         pos = skip_ws(src, pos)
         while True:
             m = _WORD_RE.match(src, pos)
@@ -110,6 +114,46 @@ class _Reader:
         if not module.name:
             module.name = f"module_{module.entry.name}"
         return module
+
+    def _opens_computation(self, pos: int) -> bool:
+        """Whether the text starts ``name {``: XLA reads a module without header only then."""
+        m = lexer.NAME_TOKEN_RE.match(self.src, pos)
+        return m is not None and self.src.startswith("{", skip_ws(self.src, m.end()))
+
+    def _read_single_instruction(self, pos: int) -> HloModule:
+        """Text that is one instruction, as XLA reads it: a module ``_`` of one computation ``_``.
+
+        Undefined operands that carry a shape (``add(f32[] a, f32[] b)``) become
+        parameters of that computation, named as written (``_0``, ``_1``, ...
+        when unnamed); an instruction written without a name is named ``_``.
+        """
+        src, module = self.src, self.module
+        module.name = INLINE_COMPUTATION_NAME
+        computation = module.entry = HloComputation(INLINE_COMPUTATION_NAME, module, True, None)
+        seen: dict[str, str] = {}
+        self.single = computation
+        if lexer.can_be_shape(src, pos):
+            pos, inst = self._read_rhs(pos, INLINE_COMPUTATION_NAME, computation, seen)
+        else:
+            pos, inst, _ = self._read_instruction(pos, computation, seen)
+        end = skip_ws(src, pos)
+        if end < len(src):
+            raise error("expects the end of the text after a single instruction (no HloModule header)", src, end)
+        computation.root = inst
+        self._add_computation(computation)
+        return module
+
+    def _missing_operand(self, word: str | None, shape: str, seen: dict[str, str]) -> str:
+        """In a single instruction, an undefined operand with a shape becomes a parameter."""
+        computation = self.single
+        number = str(sum(1 for inst in computation.instructions if inst.opcode == "parameter"))
+        name = word if word is not None else f"_{number}"
+        shape = self._share_shape(shape)
+        form = self._parameter_form(self.forms.setdefault(("parameter", shape), ("parameter", shape)), number)
+        computation.instructions.append(_NEW(HloInstruction, (name, form, computation)))
+        computation.attribute_offsets.append(-1)
+        seen[name] = name
+        return name
 
     def _read_header_attributes(self, pos: int) -> int:
         src, attrs = self.src, self.module.attributes
@@ -540,18 +584,25 @@ class _Reader:
         while True:
             item_pos = skip_ws(src, pos)
             pos = item_pos
+            shape = None
             if lexer.can_be_shape(src, pos):
-                pos, _ = lexer.parse_shape(src, pos)
+                pos, shape = lexer.parse_shape(src, pos)
             word_pos = skip_ws(src, pos)
-            pos, word = lexer.parse_name(src, word_pos, "operand name")
-            if not src.startswith("%", word_pos) and src.startswith("(", skip_ws(src, pos)):
-                # ``opcode(...)``: a nested instruction, added before its user.
-                pos, inst = self._read_rhs(item_pos, None, computation, seen)
-                operands.append(inst.name)
+            if shape is not None and self.single is computation and src.startswith((",", ")"), word_pos):
+                operands.append(self._missing_operand(None, shape, seen))
+                pos = word_pos
             else:
-                if word not in seen:
+                pos, word = lexer.parse_name(src, word_pos, "operand name")
+                if not src.startswith("%", word_pos) and src.startswith("(", skip_ws(src, pos)):
+                    # ``opcode(...)``: a nested instruction, added before its user.
+                    pos, inst = self._read_rhs(item_pos, None, computation, seen)
+                    operands.append(inst.name)
+                elif word in seen:
+                    operands.append(seen[word])
+                elif shape is not None and self.single is computation:
+                    operands.append(self._missing_operand(word, shape, seen))
+                else:
                     raise error(f"instruction does not exist: {word}", src, word_pos)
-                operands.append(seen[word])
             pos, closed = lexer.end_of_item(src, pos, ")", "operands")
             if closed:
                 return pos
