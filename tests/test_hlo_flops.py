@@ -20,7 +20,7 @@ import pytest
 from jaxlib import _hlo, _jax
 
 from hloscope.hlo import module_flops, parse_hlo, summarize_hlo, while_loops
-from hloscope.inspect import format_text, inspect_sources, load_hlo_sources
+from hloscope.inspect import format_text, inspect_sources, load_hlo_sources, render_inspect_html
 
 CASES = Path(__file__).parent / "hlo_cases"
 
@@ -91,8 +91,11 @@ ENTRY e {
     assert summary.to_json()["flops"]["uncounted_opcodes"] == {"custom-call": 2}
     path = tmp_path / "c.hlo"
     path.write_text(text)
-    shown = format_text(inspect_sources(load_hlo_sources(str(path))))
+    reports = inspect_sources(load_hlo_sources(str(path)))
+    shown = format_text(reports)
     assert "flops not counted" in shown and "custom-call x2" in shown
+    page = render_inspect_html(reports)
+    assert "FLOPs not counted" in page and "custom-call x2" in page
 
 
 def test_loops_multiply_their_body_and_conditional_takes_the_larger_branch():
