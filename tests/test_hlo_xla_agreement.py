@@ -164,21 +164,21 @@ def test_hand_written_case_agrees_with_xla(case):
 
 def test_jax_output_takes_the_one_line_fast_path(jax_texts, monkeypatch):
     """Everything JAX prints is read by the fast path; the full reader is for other text."""
-    from hloscope.hlo import parser
+    from hloscope.hlo import parser, reader
 
     slow = []
-    full_instruction, full_signature = parser._Reader._read_instruction, parser._skip_signature
+    full_instruction, full_header = reader.Reader._read_instruction, parser.ModuleReader._read_header
 
-    def counting_instruction(reader, pos, *args):
-        slow.append(reader.src[pos : pos + 80])
-        return full_instruction(reader, pos, *args)
+    def counting_instruction(self, pos, *args):
+        slow.append(self.src[pos : pos + 80])
+        return full_instruction(self, pos, *args)
 
-    def counting_signature(src, pos):
-        slow.append(src[pos : pos + 80])
-        return full_signature(src, pos)
+    def counting_header(self, pos):
+        slow.append(self.src[pos : pos + 80])
+        return full_header(self, pos)
 
-    monkeypatch.setattr(parser._Reader, "_read_instruction", counting_instruction)
-    monkeypatch.setattr(parser, "_skip_signature", counting_signature)
+    monkeypatch.setattr(reader.Reader, "_read_instruction", counting_instruction)
+    monkeypatch.setattr(parser.ModuleReader, "_read_header", counting_header)
     for key, text in jax_texts.items():
         parse_hlo(text)
         assert slow == [], key

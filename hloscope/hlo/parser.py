@@ -4,8 +4,9 @@ Two readers share the work. Regular expressions (``hloscope.hlo.fastpath``)
 recognise the common one-line instruction and computation header and must
 match a whole line, attributes included; anything else (comments, lines that
 wrap, nested instructions, inline computations, unusual spacing) goes to the
-token-based reader built on ``hloscope.hlo.lexer``, which follows XLA's
-grammar. Both produce the same records, so the fast path only changes speed.
+token-based reader (``hloscope.hlo.reader``, built on ``hloscope.hlo.lexer``),
+which follows XLA's grammar. Both produce the same records, so the fast path
+only changes speed.
 """
 
 from __future__ import annotations
@@ -15,39 +16,29 @@ import re
 
 from hloscope.hlo import lexer
 from hloscope.hlo.errors import HloParseError
-from hloscope.hlo.fastpath import CLOSE_GROUP, INDEX_RE, INSTR_RE, NEXT_EAGER_RE, SECTION_LINE_RE, TAIL_GROUP, TAIL_RE
-from hloscope.hlo.grammar import (
-    ASYNC_START_OPCODES,
-    CALL_KINDS,
-    CALL_LIST_ATTRIBUTES,
-    HEADER_ATTRIBUTES,
-    HEADER_BOOL_ATTRIBUTES,
-    UNSPECIFIED_API_VERSION,
-    enum_attribute,
-    opcode_spellings,
-)
-from hloscope.hlo.lexer import NAME, NAME_CHARS, error, skip_ws
+from hloscope.hlo.fastpath import CLOSE_GROUP, INDEX_RE, INSTR_RE, SECTION_LINE_RE, TAIL_GROUP, TAIL_RE
+from hloscope.hlo.grammar import ASYNC_START_OPCODES, CALL_KINDS, HEADER_ATTRIBUTES, HEADER_BOOL_ATTRIBUTES
+from hloscope.hlo.lexer import error, skip_ws
 from hloscope.hlo.module import HloComputation, HloInstruction, HloModule
-from hloscope.hlo.shapes import is_async_start_shape
+from hloscope.hlo.reader import (
+    INLINE_COMPUTATION_NAME,
+    NEW_RECORD,
+    OPCODES,
+    PAYLOAD_OPCODES,
+    WORD_RE,
+    Reader,
+    keyword_at,
+    skip_signature,
+)
 
 SECTION_NAMES = ("FileNames", "FunctionNames", "FileLocations", "StackFrames")
-# Opcodes whose parentheses hold a literal or a number, not operand names.
-PAYLOAD_OPCODES = frozenset({"constant", "parameter"})
-# Nested instructions and inline computations deeper than this are refused.
-MAX_NESTING = 200
-# XLA names an inline computation ``_`` (then ``_.1``, ...).
-INLINE_COMPUTATION_NAME = "_"
-
-_WORD_RE = re.compile(NAME, re.ASCII)
-_NEW = tuple.__new__
-_OPCODES = opcode_spellings()
 # What TAIL_RE found in an attribute text: nothing but blanks, attributes,
 # attributes with an eager one, or text only the full reader can judge.
 _BLANK, _PLAIN, _EAGER, _BAD = 0, 1, 2, 3
 # Distinct attribute texts remembered per parse (they repeat layer after layer).
 _MAX_TAILS = 256
 # The fast path leaves async starts to the full reader, which checks their shape.
-_FAST_OPCODES = {op: op for op in _OPCODES if op not in ASYNC_START_OPCODES}
+_FAST_OPCODES = {op: op for op in OPCODES if op not in ASYNC_START_OPCODES}
 
 
 def parse_hlo(text: str) -> HloModule:
@@ -59,7 +50,7 @@ def parse_hlo(text: str) -> HloModule:
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _Reader(text).read_module()
+        return ModuleReader(text).read_module()
     except RecursionError:
         raise HloParseError("nesting too deep", text, 0) from None
     finally:
@@ -67,41 +58,22 @@ def parse_hlo(text: str) -> HloModule:
             gc.enable()
 
 
-def _keyword_at(src: str, pos: int, word: str) -> bool:
-    end = pos + len(word)
-    return src.startswith(word, pos) and (end >= len(src) or src[end] not in NAME_CHARS)
-
-
-class _Reader:
-    """State of one parse: the text, the module so far, shared strings."""
-
-    def __init__(self, src: str):
-        self.src = src
-        self.module = HloModule(src)
-        # Computation names defined so far (inline ones included).
-        self.names: set[str] = set()
-        # One string object per distinct shape across the module.
-        self.shapes: dict[str, str] = {}
-        self.tails: dict[str, int] = {}
-        # The computation of a text that is a single instruction, where undefined operands become parameters.
-        self.single: HloComputation | None = None
-        # (opcode, shape) -> the one tuple all instructions of that opcode and shape share.
-        self.forms: dict[tuple[str, str], tuple[str, str]] = {}
-        self.depth = 0
+class ModuleReader(Reader):
+    """The module reader: header, sections and computations, by the fast path where it can."""
 
     def read_module(self) -> HloModule:
         src, module = self.src, self.module
         pos = skip_ws(src, 0)
         if pos >= len(src):
             raise error("no computation found", src, pos)
-        if _keyword_at(src, pos, "HloModule"):
+        if keyword_at(src, pos, "HloModule"):
             pos, module.name = lexer.parse_name(src, pos + len("HloModule"), "module name")
             pos = self._read_header_attributes(pos)
-        elif not _keyword_at(src, pos, "ENTRY") and not self._opens_computation(pos):
+        elif not keyword_at(src, pos, "ENTRY") and not self._opens_computation(pos):
             return self._read_single_instruction(pos)
         pos = skip_ws(src, pos)
         while True:
-            m = _WORD_RE.match(src, pos)
+            m = WORD_RE.match(src, pos)
             if m is None or m.group(0) not in SECTION_NAMES:
                 break
             pos = self._read_section(m.end(), module.sections.setdefault(m.group(0), {}))
@@ -142,18 +114,6 @@ class _Reader:
         computation.root = inst
         self._add_computation(computation)
         return module
-
-    def _missing_operand(self, word: str | None, shape: str, seen: dict[str, str]) -> str:
-        """In a single instruction, an undefined operand with a shape becomes a parameter."""
-        computation = self.single
-        number = str(sum(1 for inst in computation.instructions if inst.opcode == "parameter"))
-        name = word if word is not None else f"_{number}"
-        shape = self._share_shape(shape)
-        form = self._parameter_form(self.forms.setdefault(("parameter", shape), ("parameter", shape)), number)
-        computation.instructions.append(_NEW(HloInstruction, (name, form, computation)))
-        computation.attribute_offsets.append(-1)
-        seen[name] = name
-        return name
 
     def _read_header_attributes(self, pos: int) -> int:
         src, attrs = self.src, self.module.attributes
@@ -277,7 +237,7 @@ class _Reader:
                             bad = m
                             break
                     offsets_append(-1 if found == _BLANK and kind is None and call_target is None else m.start(7))
-                    inst = _NEW(HloInstruction, (name, form, comp, *operands))
+                    inst = NEW_RECORD(HloInstruction, (name, form, comp, *operands))
                     append(inst)
                     seen[name] = name
                     if calls:
@@ -364,7 +324,7 @@ class _Reader:
         """Full reader for ``ENTRY? name (params) -> shape {``."""
         src = self.src
         start = pos
-        is_entry = _keyword_at(src, pos, "ENTRY")
+        is_entry = keyword_at(src, pos, "ENTRY")
         if is_entry:
             pos += len("ENTRY")
         name_pos = skip_ws(src, pos)
@@ -372,7 +332,7 @@ class _Reader:
         signature = None
         sig_pos = skip_ws(src, pos)
         if src.startswith("(", sig_pos):
-            pos = _skip_signature(src, sig_pos)
+            pos = skip_signature(src, sig_pos)
             signature = (sig_pos, pos)
         pos = lexer.expect(src, pos, "{", "'{' to start the computation body")
         return self._open(name, is_entry, signature, name_pos, start), pos
@@ -399,10 +359,6 @@ class _Reader:
             found = lexer.next_attribute(src, pos)
         return pos
 
-    def _add_computation(self, computation: HloComputation) -> None:
-        self.names.add(computation.name)
-        self.module.computations[computation.name] = computation
-
     def _report_duplicate(self, computation: HloComputation) -> None:
         """Raise for the first instruction name defined twice in ``computation``."""
         names: set[str] = set()
@@ -414,269 +370,6 @@ class _Reader:
         at = [m.start() for m in definition.finditer(self.src)]
         place = at[1] if len(at) > 1 else 0
         raise error(f"instruction {inst.name} is defined twice in computation {computation.name}", self.src, place)
-
-    def _form(self, opcode_text: str, shape: str, opcode: str | None) -> tuple[str, str] | None:
-        """The shared (opcode, shape) of a fast-path instruction; None for an opcode it does not take."""
-        if opcode is None:
-            return None
-        clean = self._share_shape(shape)
-        form = self.forms.setdefault((opcode, clean), (opcode, clean))
-        self.forms[(opcode_text, shape)] = form
-        return form
-
-    def _parameter_form(self, form: tuple[str, str], number: str) -> tuple[str, str, str]:
-        """The shared (parameter, shape, number) form: parameters carry their number in it."""
-        key = (form[0], form[1], number)
-        return self.forms.setdefault(key, key)  # type: ignore[arg-type]
-
-    def _share_shape(self, shape: str) -> str:
-        """The shared string for a shape seen for the first time, comments dropped."""
-        clean = INDEX_RE.sub("", shape) if "/" in shape else shape
-        clean = self.shapes.setdefault(clean, clean)
-        self.shapes[shape] = clean
-        return clean
-
-    def _read_eager(self, rest: str, rest_pos: int, opcode: str, end: int, calls: list | None):
-        """Read the called computations and check the enum values among a fast-path instruction's attributes.
-
-        ``calls`` holds calls read already; returns them with the new ones,
-        or False to leave the instruction to the full reader (an inline computation).
-        """
-        calls = list(calls or ())
-        unspecified_api = False
-        pos = 0
-        while True:
-            m = NEXT_EAGER_RE.match(rest, pos)
-            if m is None:
-                break
-            key, value = m.group(1), m.group(2)
-            value_pos = rest_pos + m.start(2)
-            kind = CALL_KINDS.get(key)
-            if kind is None:
-                unspecified_api |= self._check_enum(opcode, key, value, value_pos)
-            elif value.startswith("{") and (key not in CALL_LIST_ATTRIBUTES or "{" in value[1:]):
-                return False  # an inline computation
-            else:
-                targets = _computation_names(value) if value.startswith("{") else [value.removeprefix("%")]
-                if targets is None:
-                    return False
-                for target in targets:
-                    if target not in self.names:
-                        raise error(f"computation does not exist: {target}", self.src, value_pos + value.find(target))
-                    calls.append((kind, target))
-            pos = m.end()
-        if unspecified_api:
-            self._refuse_unspecified_api(end)
-        return calls
-
-    def _check_enum(self, opcode: str, key: str, value: str, value_pos: int) -> bool:
-        """Raise XLA's error for an enum value it refuses; True for the API version it refuses later."""
-        rule = enum_attribute(opcode, key)
-        if rule is None:
-            return False
-        if rule.items or rule.field:
-            if not value.startswith("{"):
-                raise error(f"expects '{{' to start {key}, found {value[:20]!r}", self.src, value_pos)
-            inner = value[1 : value.rfind("}")] if "}" in value else value[1:]
-            offset = 1
-            if rule.field:
-                if not inner.startswith(rule.field + "="):
-                    return False  # another field (result_accuracy={tolerance=...}) names nothing to check
-                offset += len(rule.field) + 1
-                inner = inner[len(rule.field) + 1 :]
-            items = inner.split(",") if rule.items else [inner]
-            for item in items:
-                word = item.strip()
-                if word and (message := rule.message(word)):
-                    raise error(message, self.src, value_pos + offset + item.find(word))
-                offset += len(item) + 1
-            return False
-        message = rule.message(value)
-        if message:
-            raise error(message, self.src, value_pos)
-        return key == "api_version" and value == UNSPECIFIED_API_VERSION
-
-    def _refuse_unspecified_api(self, end: int) -> None:
-        # XLA reads the name, then refuses it where the instruction ends.
-        at = skip_ws(self.src, end)
-        raise error(f"Invalid API version: {UNSPECIFIED_API_VERSION}", self.src, at)
-
-    # The full reader.
-
-    def _read_instruction(self, pos: int, computation: HloComputation, seen: dict[str, str]):
-        """Full reader for one instruction at ``pos``; returns (pos, instruction, is_root)."""
-        src = self.src
-        is_root = _keyword_at(src, pos, "ROOT")
-        if is_root:
-            pos += len("ROOT")
-        name_pos = skip_ws(src, pos)
-        pos, name = lexer.parse_name(src, pos, "instruction name")
-        pos = lexer.expect(src, pos, "=", "'=' after the instruction name")
-        if name in seen:
-            raise error(f"instruction {name} is defined twice in computation {computation.name}", src, name_pos)
-        pos, inst = self._read_rhs(pos, name, computation, seen)
-        return pos, inst, is_root
-
-    def _read_rhs(self, pos: int, name: str | None, computation: HloComputation, seen: dict[str, str]):
-        """Read ``shape opcode(operands), attributes`` and add the instruction."""
-        src = self.src
-        self.depth += 1
-        if self.depth > MAX_NESTING:
-            raise error("nested instructions too deep", src, pos)
-        pos = skip_ws(src, pos)
-        shape = ""
-        if lexer.can_be_shape(src, pos):
-            pos, shape = lexer.parse_shape(src, pos)
-        op_pos = skip_ws(src, pos)
-        m = _WORD_RE.match(src, op_pos)
-        if m is None:
-            raise error(f"expects opcode, found {lexer.describe(src, op_pos)}", src, op_pos)
-        opcode = _OPCODES.get(m.group(0))
-        if opcode is None:
-            raise error(f"expects opcode but sees: {m.group(0)}, error: Unknown opcode: {m.group(0)}", src, op_pos)
-        pos = lexer.expect(src, m.end(), "(", f"'(' after opcode {opcode}")
-        payload = None
-        operands: list[str] = []
-        if opcode in PAYLOAD_OPCODES:
-            end = lexer.skip_group(src, pos - 1)
-            payload = lexer.clean_text(src[pos : end - 1])
-            if opcode == "parameter" and not re.fullmatch(r"[0-9]+", payload):
-                raise error("expects parameter number", src, pos)
-            pos = end
-        else:
-            pos = self._read_operands(pos, operands, computation, seen)
-        if opcode in ASYNC_START_OPCODES and not is_async_start_shape(shape):
-            raise error(
-                "AsyncStart expects the op shape to be in the form of ((async-operands), async-outputs, state).",
-                src,
-                skip_ws(src, pos),
-            )
-        if name is None:
-            # A nested instruction takes no attributes: a comma would be ambiguous.
-            attrs: dict[str, str] = {}
-            calls: list[tuple[str, str]] = []
-            name = _anonymous_name(opcode, seen)
-        else:
-            pos, attrs, calls = self._read_attributes(pos, opcode)
-        shape = self._share_shape(shape)
-        form = self.forms.setdefault((opcode, shape), (opcode, shape))
-        if opcode == "parameter":
-            form, payload = self._parameter_form(form, payload), None
-        inst = _NEW(HloInstruction, (name, form, computation, *operands))
-        computation.instructions.append(inst)
-        computation.attribute_offsets.append(-1)
-        module = self.module
-        module.decoded_attributes[inst] = attrs
-        if payload is not None:
-            module.payloads[inst] = payload
-        if calls:
-            module.calls_of[inst] = tuple(calls)
-        seen[name] = name
-        self.depth -= 1
-        return pos, inst
-
-    def _read_operands(self, pos: int, operands: list[str], computation: HloComputation, seen: dict[str, str]) -> int:
-        """Read operands after ``(`` up to and including ``)``."""
-        src = self.src
-        pos = skip_ws(src, pos)
-        if src.startswith(")", pos):
-            return pos + 1
-        while True:
-            item_pos = skip_ws(src, pos)
-            pos = item_pos
-            shape = None
-            if lexer.can_be_shape(src, pos):
-                pos, shape = lexer.parse_shape(src, pos)
-            word_pos = skip_ws(src, pos)
-            if shape is not None and self.single is computation and src.startswith((",", ")"), word_pos):
-                operands.append(self._missing_operand(None, shape, seen))
-                pos = word_pos
-            else:
-                pos, word = lexer.parse_name(src, word_pos, "operand name")
-                if not src.startswith("%", word_pos) and src.startswith("(", skip_ws(src, pos)):
-                    # ``opcode(...)``: a nested instruction, added before its user.
-                    pos, inst = self._read_rhs(item_pos, None, computation, seen)
-                    operands.append(inst.name)
-                elif word in seen:
-                    operands.append(seen[word])
-                elif shape is not None and self.single is computation:
-                    operands.append(self._missing_operand(word, shape, seen))
-                else:
-                    raise error(f"instruction does not exist: {word}", src, word_pos)
-            pos, closed = lexer.end_of_item(src, pos, ")", "operands")
-            if closed:
-                return pos
-
-    def _read_attributes(self, pos: int, opcode: str) -> tuple[int, dict[str, str], list[tuple[str, str]]]:
-        """Read an instruction's attributes: raw text of each, and the computations called."""
-        src = self.src
-        attrs: dict[str, str] = {}
-        calls: list[tuple[str, str]] = []
-        unspecified_api = False
-        while True:
-            found = lexer.next_attribute(src, pos)
-            if found is None:
-                if unspecified_api:
-                    self._refuse_unspecified_api(pos)
-                return pos, attrs, calls
-            name_pos, key, start = found
-            if key in attrs:
-                raise error(f"attribute {key} already exists", src, name_pos)
-            kind = CALL_KINDS.get(key)
-            if kind is not None:
-                pos = self._read_called(start, key, kind, calls)
-            elif key == "literal":
-                pos = lexer.skip_literal_value(src, start)
-            else:
-                pos = lexer.skip_value(src, start, f"value of attribute {key!r}")
-                unspecified_api |= self._check_enum(opcode, key, src[start:pos], start)
-            attrs[key] = src[start:pos]
-
-    def _read_called(self, pos: int, key: str, kind: str, calls: list[tuple[str, str]]) -> int:
-        """Read a call attribute's value: a name, an inline body, or a braced list of them."""
-        src = self.src
-        if key not in CALL_LIST_ATTRIBUTES:
-            pos, target = self._read_one_called(pos)
-            calls.append((kind, target))
-            return pos
-        pos = lexer.expect(src, pos, "{", f"'{{' to start {key}")
-        if src.startswith("}", skip_ws(src, pos)):
-            return skip_ws(src, pos) + 1
-        while True:
-            pos, target = self._read_one_called(pos)
-            calls.append((kind, target))
-            pos, closed = lexer.end_of_item(src, pos, "}", key)
-            if closed:
-                return pos
-
-    def _read_one_called(self, pos: int) -> tuple[int, str]:
-        src = self.src
-        pos = skip_ws(src, pos)
-        if src.startswith("{", pos):
-            return self._read_inline_computation(pos + 1)
-        name_pos = pos
-        pos, target = lexer.parse_name(src, pos, "computation name")
-        if target not in self.names:
-            raise error(f"computation does not exist: {target}", src, name_pos)
-        return pos, target
-
-    def _read_inline_computation(self, pos: int) -> tuple[int, str]:
-        """Read an unnamed computation's body after ``{``; XLA names it ``_``, ``_.1``, ..."""
-        self.depth += 1
-        if self.depth > MAX_NESTING:
-            raise error("inline computations nested too deep", self.src, pos)
-        name = INLINE_COMPUTATION_NAME
-        suffix = 0
-        while name in self.names:
-            suffix += 1
-            name = f"{INLINE_COMPUTATION_NAME}.{suffix}"
-        computation = HloComputation(name, self.module, False, None)
-        self.names.add(name)
-        pos = self._read_computations(pos, inline=computation)
-        self._add_computation(computation)
-        self.depth -= 1
-        return pos, name
-
 
 def _body_state(computation: HloComputation):
     """What the fast path appends to while reading ``computation``'s body."""
@@ -693,46 +386,3 @@ def _body_state(computation: HloComputation):
         seen,
     )
 
-
-def _skip_signature(src: str, pos: int) -> int:
-    """Skip ``(p: f32[2], q: (s32[], f32[])) -> shape``."""
-    pos += 1
-    if not src.startswith(")", skip_ws(src, pos)):
-        while True:
-            pos, _ = lexer.parse_name(src, pos, "parameter name")
-            pos = skip_ws(src, pos)
-            if src.startswith(":", pos):
-                pos += 1
-            pos, _ = lexer.parse_shape(src, pos)
-            pos = skip_ws(src, pos)
-            if src.startswith(",", pos):
-                pos += 1
-                continue
-            break
-    pos = lexer.expect(src, pos, ")", "')' to end the parameter list")
-    pos = lexer.expect(src, pos, "->", "'->' after the parameter list")
-    pos, _ = lexer.parse_shape(src, pos)
-    return pos
-
-
-def _anonymous_name(opcode: str, seen: dict[str, str]) -> str:
-    name = f"{opcode}.anon"
-    suffix = 0
-    while name in seen:
-        suffix += 1
-        name = f"{opcode}.anon.{suffix}"
-    return name
-
-
-_NAME_ITEM_RE = re.compile(r"\s*%?(" + NAME + r")\s*", re.ASCII)
-
-
-def _computation_names(value: str) -> list[str] | None:
-    """Names in a braced list ``{a, %b}``; None when it holds anything else."""
-    names = []
-    for item in value[1:-1].split(","):
-        m = _NAME_ITEM_RE.fullmatch(item)
-        if m is None:
-            return [] if not value[1:-1].strip() else None
-        names.append(m.group(1))
-    return names
