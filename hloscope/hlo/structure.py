@@ -138,7 +138,7 @@ class ComputationStructure:
         is_constant = constant.__getitem__
         attribute_text = _attribute_texts(computation)
         # inst.calls, read straight from the table behind it: most instructions call nothing.
-        calls_of = computation.calls_of
+        calls_of = computation.module.calls_of
         for i, inst in enumerate(insts):
             names = inst.operands
             ops = _NO_OPERANDS
@@ -152,7 +152,7 @@ class ComputationStructure:
             if attrs:
                 if ", metadata=" in attrs:
                     attrs = _METADATA_RE.sub("", attrs)
-                calls = calls_of.get(inst.name)
+                calls = calls_of.get(inst)
                 if calls or "channel_id=" in attrs or "control-predecessors=" in attrs:
                     attrs = _IGNORED_RE.sub("", attrs)
                 if calls:
@@ -188,7 +188,7 @@ def _attribute_texts(computation: HloComputation):
     """
     src = computation.module.text
     offsets = computation.attribute_offsets
-    decoded = computation.decoded_attributes
+    decoded = computation.module.decoded_attributes
     insts = computation.instructions
 
     def text(position: int) -> str:
@@ -197,7 +197,7 @@ def _attribute_texts(computation: HloComputation):
             # Only the one-line fast path leaves an offset: the attributes end the line.
             end = src.find("\n", offset)
             return src[offset : len(src) if end < 0 else end].rstrip(" \t\r")
-        attrs = decoded.get(insts[position].name)
+        attrs = decoded.get(insts[position])
         return "".join(f", {name}={value}" for name, value in attrs.items()) if attrs else ""
 
     return text
