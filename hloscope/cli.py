@@ -208,13 +208,8 @@ def inspect(path, as_json, html_file):
     """Analyse HLO text: a file, '-' for stdin, or an XLA --xla_dump_to folder."""
     import json
 
-    from hloscope.inspect import (
-        format_text,
-        inspect_sources,
-        load_hlo_sources,
-        render_inspect_html,
-        report_to_json,
-    )
+    from hloscope.hlo.inspection import inspect_sources, load_hlo_sources, report_to_json
+    from hloscope.report.inspect_view import format_text, render_inspect_html
     from hloscope.results import write_atomic
 
     reports = inspect_sources(load_hlo_sources(path))

@@ -261,7 +261,7 @@ def test_scanned_and_unrolled_stacks_agree_on_dot_and_conv_flops(stage):
 
 def test_hlo_package_imports_no_jax():
     code = (
-        "import sys, hloscope.hlo, hloscope.inspect; "
+        "import sys, hloscope.hlo, hloscope.hlo.inspection, hloscope.report.inspect_view; "
         "bad = [m for m in sys.modules if m.split('.')[0] in ('jax', 'jaxlib', 'flax')]; "
         "sys.exit(1 if bad else 0)"
     )

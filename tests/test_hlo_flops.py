@@ -20,7 +20,8 @@ import pytest
 from jaxlib import _hlo, _jax
 
 from hloscope.hlo import module_flops, parse_hlo, summarize_hlo, while_loops
-from hloscope.inspect import format_text, inspect_sources, load_hlo_sources, render_inspect_html
+from hloscope.hlo.inspection import inspect_sources, load_hlo_sources
+from hloscope.report.inspect_view import format_text, render_inspect_html
 
 CASES = Path(__file__).parent / "hlo_cases"
 

@@ -13,14 +13,8 @@ import pytest
 
 from hloscope.errors import UsageError
 from hloscope.hlo import HloParseError
-from hloscope.inspect import (
-    HloSource,
-    format_text,
-    inspect_sources,
-    load_hlo_sources,
-    render_inspect_html,
-    report_to_json,
-)
+from hloscope.hlo.inspection import HloSource, inspect_sources, load_hlo_sources, report_to_json
+from hloscope.report.inspect_view import format_text, render_inspect_html
 
 CASES = Path(__file__).parent / "hlo_cases"
 
@@ -28,7 +22,6 @@ CASES = Path(__file__).parent / "hlo_cases"
 @pytest.fixture(scope="module")
 def dump_dir(tmp_path_factory) -> Path:
     """A real folder written by XLA's --xla_dump_to for one jitted function."""
-    pytest.importorskip("jax")
     folder = tmp_path_factory.mktemp("xla_dump")
     code = (
         "import jax, jax.numpy as jnp\n"

@@ -96,7 +96,6 @@ def hlo_module_computations(text: str):
 @pytest.fixture(scope="session")
 def jax_texts() -> dict[str, str]:
     """Pre- and post-optimization HLO of small JAX programs, made in a 4-device process."""
-    pytest.importorskip("jax")
     env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=4", JAX_PLATFORMS="cpu")
     done = subprocess.run(
         [sys.executable, str(CASES / "jax_programs.py")], capture_output=True, text=True, env=env, timeout=600
