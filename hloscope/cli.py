@@ -93,6 +93,10 @@ def main():
 @click.option("--input-shape", callback=_shape_callback, metavar="D1,D2,...",
               help="Shape of a user block's input x, e.g. 4,32.")
 @click.option("--dtype", default="float32", show_default=True, help="dtype of a user block's input x.")
+@click.option("--inputs", metavar="PATH.py:FN",
+              help="A function FN() returning your block's example call (x, *extras): x is carried through the "
+                   "layers, the extras (masks, positions) are passed unchanged to every layer. "
+                   "Replaces --input-shape and --dtype.")
 @click.option("--name", help="Name of a user block in results and report (default: the factory's name).")
 @click.option("--platform", type=click.Choice(["cpu", "cuda", "tpu"]),
               help="Platform to lower for (default: the local backend). Elsewhere only pre-optimization HLO is measured.")
@@ -110,8 +114,8 @@ def main():
 @click.option("--predict-layers", "predict_layers", callback=_layers_callback, metavar="L1,L2,...",
               help="Also predict each metric at these layer counts from the growth fits (marked predicted).")
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
-def analyze(models, variants, heads, seq_len, batch, input_shape, dtype, name, platform, layers, features, repeats,
-            out_dir, timeout_s, resume, predict_layers, quiet):
+def analyze(models, variants, heads, seq_len, batch, input_shape, dtype, inputs, name, platform, layers, features,
+            repeats, out_dir, timeout_s, resume, predict_layers, quiet):
     """Lower, compile and measure scanned and unrolled stacks over layer counts."""
     from hloscope.report import summary_table
     from hloscope.run.config import DEFAULT_LAYERS, DEFAULT_MODELS, DEFAULT_VARIANTS, SweepConfig, reproduce_command
@@ -130,6 +134,7 @@ def analyze(models, variants, heads, seq_len, batch, input_shape, dtype, name, p
         batch=batch,
         input_shape=input_shape,
         dtype=dtype,
+        inputs=inputs,
         name=name,
         platform=platform,
         timeout_s=timeout_s,

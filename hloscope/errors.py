@@ -34,3 +34,8 @@ class OutputError(HloscopeError, OSError):
     """An output folder or file that cannot be written (exit status 2)."""
 
     exit_code = 2
+
+
+def article(noun: str) -> str:
+    """'an int', 'a list': a type name with its indefinite article, for error messages."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"

@@ -16,7 +16,7 @@ CONFIG = SweepConfig(models=("linear",), features=16, repeats=1)
 def cold_caches(monkeypatch):
     monkeypatch.setattr(stacking, "_last_stack", None)
     monkeypatch.setattr(stacking, "_last_layers", None)
-    monkeypatch.setattr(stacking, "_last_input", None)
+    monkeypatch.setattr(stacking, "_last_inputs", None)
     monkeypatch.setattr(equivalence, "_scan_outputs", {})
 
 
@@ -48,12 +48,13 @@ def test_cached_stack_is_reused_for_the_same_model_layers_and_seed():
     assert stacking.cached_stack(builtin_model("linear", 8), 3, 1) is not other_seed
 
 
-def test_cached_input_is_the_models_input_made_once():
+def test_cached_inputs_are_the_models_example_call_made_once():
     spec = builtin_model("linear", 16)
-    x = stacking.cached_input(spec)
-    np.testing.assert_array_equal(np.asarray(x), np.asarray(spec.make_input()))
-    assert stacking.cached_input(builtin_model("linear", 16)) is x
-    assert stacking.cached_input(builtin_model("linear", 8)).shape == (1, 8)
+    inputs = stacking.cached_inputs(spec)
+    assert len(inputs) == 1
+    np.testing.assert_array_equal(np.asarray(inputs[0]), np.asarray(spec.make_input()))
+    assert stacking.cached_inputs(builtin_model("linear", 16)) is inputs
+    assert stacking.cached_inputs(builtin_model("linear", 8))[0].shape == (1, 8)
 
 
 def test_variants_of_one_layer_count_share_one_stack_and_one_scan(calls):

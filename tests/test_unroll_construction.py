@@ -18,7 +18,7 @@ TINY = {"features": 16, "heads": 2, "seq_len": 4, "batch": 2}
 def cold_caches(monkeypatch):
     monkeypatch.setattr(stacking, "_last_stack", None)
     monkeypatch.setattr(stacking, "_last_layers", None)
-    monkeypatch.setattr(stacking, "_last_input", None)
+    monkeypatch.setattr(stacking, "_last_inputs", None)
     monkeypatch.setattr(equivalence, "_scan_outputs", {})
 
 

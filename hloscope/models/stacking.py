@@ -1,11 +1,19 @@
 """Stack a block L times and build every variant's forward over the same parameters.
 
-The trunk's parameters are built once with ``nnx.split_rngs`` + ``nnx.vmap``
-so that each layer gets its own random initialisation; every variant of one
-model and layer count applies those very parameters. ``unroll`` takes layer
-i's arrays out of the stack, outside any timed window, and applies them as L
-separate modules, the way an unrolled model is written; ``unroll-sliced``
-slices layer i out of the stacked arrays inside the jitted forward.
+The trunk's state is built once with ``nnx.split_rngs`` + ``nnx.vmap`` so
+that each layer gets its own random initialisation and its own RNG streams;
+every variant of one model and layer count applies that very state. ``unroll``
+takes layer i's arrays out of the stack, outside any timed window, and
+applies them as L separate modules, the way an unrolled model is written;
+``unroll-sliced`` slices layer i out of the stacked arrays inside the jitted
+forward.
+
+Every variant's forward is ``fn(states, x, *extras)``: ``x`` is carried from
+layer to layer, the extras (masks, positions) are passed unchanged to every
+layer. It returns ``y``, or ``(y, aux)`` for a block that returns
+``(y, aux)``, ``aux`` stacked along a leading layer axis as ``nnx.scan``
+stacks it with ``out_axes=(nnx.Carry, 0)``. A caller (a train step, say)
+wraps it as ``fn(states, *inputs)`` without knowing what the inputs are.
 """
 
 from __future__ import annotations
@@ -14,9 +22,12 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 from flax import nnx
 
+from hloscope.errors import ModelError, article
+from hloscope.models.state import is_key
 from hloscope.models.zoo import BlockFactory, ModelSpec
 from hloscope.variants import parse_variant
 
@@ -26,7 +37,10 @@ _STEM_SEED_OFFSET, _HEAD_SEED_OFFSET = 1_000_003, 2_000_003
 
 @dataclass(frozen=True)
 class Forward:
-    """A function and the arguments to lower it with: ``fn(*args)``."""
+    """A function and the arguments to lower it with: ``fn(*args)``.
+
+    ``args`` is ``(states, x, *extras)``; ``fn`` returns y or (y, aux).
+    """
 
     fn: Callable[..., Any]
     args: tuple
@@ -45,14 +59,21 @@ class Stack:
 
 
 def stack_blocks(factory: BlockFactory, num_layers: int, seed: int = 0) -> nnx.Module:
-    """Build ``num_layers`` blocks with their parameters stacked on axis 0."""
+    """Build ``num_layers`` blocks with their state stacked on axis 0.
 
-    @nnx.split_rngs(splits=int(num_layers))
+    The factory gets a copy of ``nnx.Rngs(seed)`` split into one key per
+    layer, and that copy is not restored afterwards: a block that keeps the
+    ``rngs`` it is given (to draw from its own stream) holds layer i's key
+    and count, stacked like every other variable. Blocks that fork a stream
+    (``nnx.Dropout``, ``nnx.bridge.ToNNX``) get a stacked stream either way.
+    """
+    rngs = nnx.split_rngs(nnx.Rngs(int(seed)), splits=int(num_layers), graph_updates=False)
+
     @nnx.vmap(in_axes=(0,), out_axes=0)
     def create_block(rngs: nnx.Rngs) -> nnx.Module:
         return factory(rngs)
 
-    return create_block(nnx.Rngs(int(seed)))
+    return create_block(rngs)
 
 
 def build_stack(spec: ModelSpec, num_layers: int, seed: int = 0) -> Stack:
@@ -68,24 +89,55 @@ def build_stack(spec: ModelSpec, num_layers: int, seed: int = 0) -> Stack:
     )
 
 
-def scan_apply(blocks: nnx.Module, x, unroll: int = 1, remat: bool = False):
-    """Apply stacked blocks to ``x`` with ``nnx.scan``: XLA sees one block."""
+def layer_output(out) -> tuple[Any, tuple]:
+    """One layer's output as ``(y, (aux,))``, or ``(y, ())`` for a block returning y alone.
 
-    def body(x, block):
-        return block(x)
+    The one rule for what a block may return: an array y, or a tuple
+    ``(y, aux)``. Raises ModelError for anything else (a list, a dict, a
+    tuple of another length).
+    """
+    if isinstance(out, tuple):
+        if len(out) != 2:
+            raise ModelError(f"the block returned a tuple of {len(out)} items; a tuple output must be (y, aux)")
+        return out[0], (out[1],)
+    if not isinstance(out, jax.Array) or is_key(out):
+        raise ModelError(f"the block returned {article(type(out).__name__)}; return y, or a tuple (y, aux)")
+    return out, ()
+
+
+def stack_aux(per_layer: list[tuple]) -> tuple:
+    """The layers' ``(aux,)`` (or ``()``) stacked on a new leading axis, as scan's ``out_axes=0`` does."""
+    if not per_layer or not per_layer[0]:
+        return ()
+    return jax.tree.map(lambda *leaves: jnp.stack(leaves), *per_layer)
+
+
+def scan_apply(blocks: nnx.Module, x, extras: tuple = (), unroll: int = 1, remat: bool = False):
+    """Apply stacked blocks to ``x`` with ``nnx.scan``: XLA sees one block.
+
+    The extras are broadcast (``in_axes=(nnx.Carry, 0, None, ...)``); the
+    aux of a ``(y, aux)`` block comes out stacked (``out_axes=(nnx.Carry, 0)``).
+    Returns ``(y, (aux,))`` or ``(y, ())``.
+    """
+
+    def body(x, block, *extras):
+        return layer_output(block(x, *extras))
 
     if remat:
         body = nnx.remat(body)
-    forward = nnx.scan(body, in_axes=(nnx.Carry, 0), out_axes=nnx.Carry, unroll=unroll)
-    return forward(x, blocks)
+    in_axes = (nnx.Carry, 0, *(None,) * len(extras))
+    forward = nnx.scan(body, in_axes=in_axes, out_axes=(nnx.Carry, 0), unroll=unroll)
+    return forward(x, blocks, *extras)
 
 
-def sliced_apply(graphdef, state, x, num_layers: int):
+def sliced_apply(graphdef, state, x, num_layers: int, extras: tuple = ()):
     """Slice layer i out of the stacked state and apply it, for i in 0..L-1 (``unroll-sliced``)."""
+    auxes = []
     for i in range(int(num_layers)):
         block = nnx.merge(graphdef, jax.tree.map(lambda a, i=i: a[i], state))
-        x = block(x)
-    return x
+        x, aux = layer_output(block(x, *extras))
+        auxes.append(aux)
+    return x, stack_aux(auxes)
 
 
 @dataclass(frozen=True)
@@ -126,23 +178,30 @@ def layer_arrays(stack: Stack) -> int:
 
 
 def _host_view(leaf):
-    # PRNG key arrays (a block that keeps an rngs stream) have no numpy form: they stay jax arrays.
-    if jax.dtypes.issubdtype(getattr(leaf, "dtype", None), jax.dtypes.prng_key):
+    # PRNG key arrays (RNG streams) have no numpy form: they stay jax arrays.
+    if is_key(leaf):
         return leaf
     return np.asarray(leaf)
 
 
-def separate_apply(graphdef, state, x):
-    """Apply L separate modules in a Python loop, as an unrolled model is written (``unroll``)."""
+def separate_apply(graphdef, state, x, extras: tuple = ()):
+    """Apply L separate modules in a Python loop, as an unrolled model is written (``unroll``).
+
+    Every block gets the same extras; returns ``(y, (aux,))`` or ``(y, ())``.
+    """
+    auxes = []
     for block in nnx.merge(graphdef, state):
-        x = block(x)
-    return x
+        x, aux = layer_output(block(x, *extras))
+        auxes.append(aux)
+    return x, stack_aux(auxes)
 
 
 def forward_fn(stack: Stack, variant: str) -> Callable:
-    """A fresh ``fn(states, x)`` applying ``stack`` the way ``variant`` says.
+    """A fresh ``fn(states, x, *extras)`` applying ``stack`` the way ``variant`` says.
 
     ``states`` is ``forward_states(stack, variant)``: (stem, trunk, head).
+    It returns y, or (y, aux) for a block returning (y, aux): aux's leaves
+    get a leading layer axis. The stem takes x alone, the head y alone.
     """
     how = parse_variant(variant)
     stem_def, trunk_def, head_def = stack.graphdefs
@@ -150,19 +209,20 @@ def forward_fn(stack: Stack, variant: str) -> Callable:
     if not how.scanned and not how.sliced:
         trunk_def = cached_layers(stack).graphdef
 
-    def forward(states, x):
+    def forward(states, x, *extras):
         stem_state, trunk_state, head_state = states
         if stem_def is not None:
             x = nnx.merge(stem_def, stem_state)(x)
         if how.scanned:
-            x = scan_apply(nnx.merge(trunk_def, trunk_state), x, how.unroll, how.remat)
+            x, aux = scan_apply(nnx.merge(trunk_def, trunk_state), x, extras, how.unroll, how.remat)
         elif how.sliced:
-            x = sliced_apply(trunk_def, trunk_state, x, layers)
+            x, aux = sliced_apply(trunk_def, trunk_state, x, layers, extras)
         else:
-            x = separate_apply(trunk_def, trunk_state, x)
+            x, aux = separate_apply(trunk_def, trunk_state, x, extras)
         if head_def is not None:
             x = nnx.merge(head_def, head_state)(x)
-        return x
+        # Both are returned, so neither the aux nor what computes it is optimized away.
+        return (x, aux[0]) if aux else x
 
     return forward
 
@@ -202,8 +262,9 @@ def spec_key(spec: ModelSpec) -> tuple:
     A spec is resolved afresh for every point (new factory closures), so the
     key is what it was resolved from, not its identity.
     """
-    return (spec.source or spec.name, spec.name, repr(sorted(spec.sizes.items())),
-            tuple(spec.input_shape), str(spec.dtype))
+    shape = tuple(spec.input_shape) if spec.input_shape is not None else None
+    return (spec.source or spec.name, spec.name, repr(sorted(spec.sizes.items())), shape, str(spec.dtype),
+            spec.inputs)
 
 
 # The last stack built by cached_stack. The variants of one layer count are
@@ -229,34 +290,47 @@ def cached_stack(spec: ModelSpec, num_layers: int, seed: int = 0) -> Stack:
     return stack
 
 
-_last_input: tuple[tuple, Any] | None = None
+_last_inputs: tuple[tuple, tuple] | None = None
 
 
-def cached_input(spec: ModelSpec):
-    """spec.make_input(), reused while the model stays the same.
+def cached_inputs(spec: ModelSpec) -> tuple:
+    """spec.example_inputs(), the example call (x, *extras), reused while the model stays the same.
 
-    The input depends on the model's shape and dtype only; making it again
-    after jax.clear_caches() compiles the random sampler again.
+    Making them again after jax.clear_caches() would compile the random
+    sampler (or the user's inputs function) again.
     """
-    global _last_input
+    global _last_inputs
     key = spec_key(spec)
-    if _last_input is None or _last_input[0] != key:
-        _last_input = (key, spec.make_input())
-    return _last_input[1]
+    if _last_inputs is None or _last_inputs[0] != key:
+        _last_inputs = (key, spec.example_inputs())
+    return _last_inputs[1]
 
 
-def forward_of(stack: Stack, variant: str, x) -> Forward:
-    """A fresh forward applying ``stack`` as ``variant`` says, and its arguments."""
-    return Forward(fn=forward_fn(stack, variant), args=(forward_states(stack, variant), x))
+def as_inputs(inputs) -> tuple:
+    """The example call as a tuple: ``(x, *extras)``, or ``(x,)`` for a bare array x."""
+    return tuple(inputs) if isinstance(inputs, tuple) else (inputs,)
 
 
-def build_forward(model: ModelSpec | BlockFactory, variant: str, num_layers: int, x, seed: int = 0) -> Forward:
+def forward_of(stack: Stack, variant: str, inputs) -> Forward:
+    """A fresh forward applying ``stack`` as ``variant`` says, and its arguments.
+
+    ``inputs`` is the example call ``(x, *extras)`` (or x alone); the
+    arguments are ``(states, x, *extras)``, so the extras are lowered as
+    arguments, not constants.
+    """
+    return Forward(fn=forward_fn(stack, variant), args=(forward_states(stack, variant), *as_inputs(inputs)))
+
+
+def build_forward(model: ModelSpec | BlockFactory, variant: str, num_layers: int, inputs, seed: int = 0) -> Forward:
     """Return a fresh forward for ``variant`` and its arguments.
 
-    ``model`` is a ModelSpec or a bare block factory. The parameters are
-    arguments, not constants, so the HLO holds the forward pass alone, as it
-    would in a training or serving step.
+    ``model`` is a ModelSpec or a bare block factory; ``inputs`` is x or
+    the example call ``(x, *extras)``. The parameters are arguments, not
+    constants, so the HLO holds the forward pass alone, as it would in a
+    training or serving step.
     """
     if not isinstance(model, ModelSpec):
-        model = ModelSpec(name="block", description="", make_block=model, input_shape=tuple(x.shape))
-    return forward_of(build_stack(model, num_layers, seed), variant, x)
+        x = as_inputs(inputs)[0]
+        model = ModelSpec(name="block", description="", make_block=model, input_shape=tuple(x.shape),
+                          dtype=str(x.dtype))
+    return forward_of(build_stack(model, num_layers, seed), variant, inputs)

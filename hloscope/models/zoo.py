@@ -57,27 +57,39 @@ class TransformerBlock(nnx.Module):
 class ModelSpec:
     """What hloscope needs to stack and lower a model.
 
-    ``make_block`` builds one layer of the homogeneous trunk; it must map its
-    input to an array of the same shape and dtype. ``make_stem`` and
-    ``make_head`` (optional) build the shape-changing layers before and after
-    the trunk; they are applied once, outside the scan. ``source`` is the
-    ``--model`` string the spec was resolved from, so a worker process can
-    build it again.
+    ``make_block`` builds one layer of the homogeneous trunk; called as
+    ``block(x, *extras)`` it returns an array of x's shape and dtype, or a
+    tuple ``(y, aux)``. ``make_stem`` and ``make_head`` (optional) build the
+    shape-changing layers before and after the trunk; they are applied once,
+    outside the scan. ``source`` is the ``--model`` string the spec was
+    resolved from, so a worker process can build it again.
+
+    x is standard-normal noise of ``input_shape`` and ``dtype``, or, when
+    ``make_inputs`` is given (``--inputs``, named by ``inputs``), the
+    example call ``(x, *extras)`` it returns; ``input_shape`` is then None.
     """
 
     name: str
     description: str
     make_block: BlockFactory
-    input_shape: tuple[int, ...]
+    input_shape: tuple[int, ...] | None
     dtype: str = "float32"
     sizes: dict[str, Any] = field(default_factory=dict)
     make_stem: BlockFactory | None = None
     make_head: BlockFactory | None = None
     source: str = ""
+    make_inputs: Callable[[], tuple] | None = None
+    inputs: str = ""
 
     def make_input(self):
-        """A deterministic input of the model's shape and dtype."""
+        """A deterministic x of the model's shape and dtype."""
         return jax.random.normal(jax.random.key(0), self.input_shape, dtype=jnp.dtype(self.dtype))
+
+    def example_inputs(self) -> tuple:
+        """The example call ``(x, *extras)``: ``make_inputs()``, or ``(make_input(),)``."""
+        if self.make_inputs is not None:
+            return self.make_inputs()
+        return (self.make_input(),)
 
 
 def linear_model(features: int = 256) -> ModelSpec:

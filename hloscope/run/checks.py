@@ -23,14 +23,19 @@ def resolve_model(config: SweepConfig, model: str):
 
     source = config.model_source(model)
     if ":" in source:
-        return user_model(source, config.model_name(source), config.input_shape, config.dtype)
+        return user_model(source, config.model_name(source), config.input_shape, config.dtype, config.inputs)
     return builtin_model(
         source, config.features, heads=config.heads, seq_len=config.seq_len, batch=config.batch
     )
 
 
 def check_options(config: SweepConfig) -> None:
-    """Refuse unknown variants, duplicate model names and a misplaced --name (UsageError)."""
+    """Refuse unknown variants, duplicate model names, a misplaced --name or --inputs (UsageError).
+
+    Imports neither jax nor user code: ``--inputs`` is only parsed here, its
+    file is imported in the worker.
+    """
+    from hloscope.sources import split_source
     from hloscope.variants import parse_variant
 
     for variant in config.variants:
@@ -41,6 +46,15 @@ def check_options(config: SweepConfig) -> None:
         raise UsageError(f"two models are named {duplicates[0]!r}; give user blocks distinct names")
     if config.name and sum(":" in s for s in config.models) != 1:
         raise UsageError("--name names a user block: give exactly one --model PATH.py:FACTORY with it")
+    if config.inputs is not None:
+        split_source(config.inputs, "--inputs")
+        if not any(":" in s for s in config.models):
+            raise UsageError("--inputs gives a user block its example call: give --model PATH.py:FACTORY with it")
+        if config.input_shape is not None or config.dtype != "float32":
+            given = "--input-shape" if config.input_shape is not None else "--dtype"
+            raise UsageError(
+                f"--inputs {config.inputs} gives x's shape and dtype (the first array it returns): drop {given}"
+            )
 
 
 def check_models(config: SweepConfig) -> list[str]:

@@ -30,6 +30,7 @@ class SweepConfig:
     batch: int | None = None
     input_shape: tuple[int, ...] | None = None
     dtype: str = "float32"
+    inputs: str | None = None
     name: str | None = None
     platform: str | None = None
     repeats: int = 3
@@ -85,6 +86,8 @@ def reproduce_command(config, out_dir: Path) -> str:
             words += [option, str(value)]
     if config.input_shape is not None:
         words += ["--input-shape", ",".join(map(str, config.input_shape)), "--dtype", config.dtype]
+    if config.inputs is not None:
+        words += ["--inputs", config.inputs]
     words += ["--repeats", str(config.repeats)]
     if config.timeout_s is not None:
         words += ["--timeout", f"{config.timeout_s:g}"]

@@ -21,73 +21,104 @@ class EquivalenceError(HloscopeError):
     exit_code = 1
 
 
-def _flatten(value) -> tuple[np.ndarray, float]:
-    """All leaves as one float64 vector, and the narrowest leaf dtype's eps."""
+def _leaves(value) -> list[tuple[str, np.ndarray]]:
+    """(name, host array) of every output array: 'y', or 'y' and 'aux...' of (y, aux); keys as key data."""
     import jax
+
+    from hloscope.models.state import host_array
+
+    parts = {"y": value[0], "aux": value[1]} if isinstance(value, tuple) and len(value) == 2 else {"y": value}
+    return [(name + jax.tree_util.keystr(path), host_array(leaf))
+            for name, part in parts.items()
+            for path, leaf in jax.tree_util.tree_flatten_with_path(part)[0]]
+
+
+def _compare_leaf(ref: np.ndarray, out: np.ndarray) -> dict:
+    """max_abs_diff, tolerance and ok of one output array against scan's.
+
+    Floating arrays: ``sqrt(eps(dtype)) * max|ref|``; integer, boolean and
+    key arrays (an index, a mask, a count) must be equal.
+    """
     import jax.numpy as jnp
 
-    leaves = [np.asarray(leaf) for leaf in jax.tree.leaves(value)]
-    eps = max(
-        (float(jnp.finfo(leaf.dtype).eps) for leaf in leaves if jnp.issubdtype(leaf.dtype, jnp.inexact)),
-        default=float(jnp.finfo(jnp.float32).eps),
-    )
-    flat = np.concatenate([leaf.reshape(-1).astype(np.float64) for leaf in leaves]) if leaves else np.zeros(0)
-    return flat, eps
-
-
-def compare_outputs(reference, output) -> dict:
-    """The ``equivalence`` record of ``output`` against the scanned ``reference``."""
-    ref, eps = _flatten(reference)
-    out, _ = _flatten(output)
-    finite_ref = ref[np.isfinite(ref)]
-    tolerance = math.sqrt(eps) * (float(np.max(np.abs(finite_ref))) if finite_ref.size else 0.0)
-    if ref.shape != out.shape:
-        return {"max_abs_diff": None, "ok": False, "tolerance": tolerance, "against": "scan",
-                "mismatch": f"output has {out.size} values, scan's {ref.size}"}
+    inexact = jnp.issubdtype(ref.dtype, jnp.inexact)
+    ref64, out64 = ref.reshape(-1).astype(np.float64), out.reshape(-1).astype(np.float64)
+    finite_ref = ref64[np.isfinite(ref64)]
+    scale = float(np.max(np.abs(finite_ref))) if finite_ref.size else 0.0
+    tolerance = math.sqrt(float(jnp.finfo(ref.dtype).eps)) * scale if inexact else 0.0
     # Non-finite values must match exactly (NaN where NaN, same infinities).
-    nonfinite = ~np.isfinite(ref) | ~np.isfinite(out)
-    same_nonfinite = np.array_equal(np.isnan(ref), np.isnan(out)) and np.array_equal(
-        ref[nonfinite & ~np.isnan(ref)], out[nonfinite & ~np.isnan(out)]
+    nonfinite = ~np.isfinite(ref64) | ~np.isfinite(out64)
+    same_nonfinite = np.array_equal(np.isnan(ref64), np.isnan(out64)) and np.array_equal(
+        ref64[nonfinite & ~np.isnan(ref64)], out64[nonfinite & ~np.isnan(out64)]
     )
-    diff = np.abs(ref[~nonfinite] - out[~nonfinite])
+    diff = np.abs(ref64[~nonfinite] - out64[~nonfinite])
     max_abs_diff = float(diff.max()) if diff.size else 0.0
     record = {"max_abs_diff": max_abs_diff, "ok": bool(same_nonfinite and max_abs_diff <= tolerance),
-              "tolerance": tolerance, "against": "scan"}
+              "tolerance": tolerance}
     if not same_nonfinite:
         # Infinity is not JSON: say where the outputs part instead.
         record["mismatch"] = "NaN or infinite values differ from scan's"
     return record
 
 
+def compare_outputs(reference, output) -> dict:
+    """The ``equivalence`` record of ``output`` against the scanned ``reference``.
+
+    Both are y or (y, aux). Every array is compared on its own scale; the
+    record gives the array that is furthest out of its tolerance (``output``
+    names it, e.g. ``aux['loss']``, when there is more than y).
+    """
+    ref, out = _leaves(reference), _leaves(output)
+    ref_shapes = [(path, a.shape, a.dtype) for path, a in ref]
+    out_shapes = [(path, a.shape, a.dtype) for path, a in out]
+    if ref_shapes != out_shapes:
+        sizes = (sum(a.size for _, a in out), sum(a.size for _, a in ref))
+        return {"max_abs_diff": None, "ok": False, "tolerance": None, "against": "scan",
+                "mismatch": f"output has {len(out)} arrays of {sizes[0]} values, scan's {len(ref)} of {sizes[1]}"}
+    records = [(path, _compare_leaf(a, b)) for (path, a), (_, b) in zip(ref, out)]
+    if not records:
+        return {"max_abs_diff": 0.0, "ok": True, "tolerance": 0.0, "against": "scan"}
+
+    def badness(item):
+        record = item[1]
+        if not record["ok"]:
+            excess = record["max_abs_diff"] / record["tolerance"] if record["tolerance"] else math.inf
+            return (2, excess)
+        return (1, record["max_abs_diff"] / record["tolerance"] if record["tolerance"] else 0.0)
+
+    path, worst = max(records, key=badness)
+    record = {**worst, "ok": all(r["ok"] for _, r in records), "against": "scan"}
+    if len(records) > 1:
+        record["output"] = path
+    return record
+
+
 def check_equivalence(spec, variant: str, layers: int, seed: int = 0) -> dict:
     """Run ``variant`` and ``scan`` once on the same parameters and input; compare."""
-    import jax
-
     from hloscope.models.stacking import build_stack
 
     stack = build_stack(spec, layers, seed)
-    x = spec.make_input()
-    reference = _run(stack, "scan", x)
-    output = _run(stack, variant, x)
-    return compare_outputs(jax.device_get(reference), jax.device_get(output))
+    inputs = spec.example_inputs()
+    return compare_outputs(_run(stack, "scan", inputs), _run(stack, variant, inputs))
 
 
-def _run(stack, variant: str, x):
-    """Compile and run ``variant``'s forward over ``stack`` once."""
+def _run(stack, variant: str, inputs):
+    """Compile and run ``variant``'s forward over ``stack`` once, on the example call ``inputs``."""
     import jax
 
     from hloscope.models.stacking import forward_of
 
-    forward = forward_of(stack, variant, x)
+    forward = forward_of(stack, variant, inputs)
     return jax.jit(forward.fn)(*forward.args)
 
 
 def mismatch_reason(variant: str, record: dict) -> str:
     """One line for a failed equivalence check."""
     head = f"{variant} output differs from scan on the same parameters and input"
+    where = f" in output {record['output']}" if record.get("output") else ""
     if record.get("mismatch"):
-        return f"{head}: {record['mismatch']}"
-    return f"{head}: max |diff| {record['max_abs_diff']:.3g} > tolerance {record['tolerance']:.3g}"
+        return f"{head}{where}: {record['mismatch']}"
+    return f"{head}{where}: max |diff| {record['max_abs_diff']:.3g} > tolerance {record['tolerance']:.3g}"
 
 
 # The scanned output of the last few (model, layers, seed), kept when a scan
@@ -99,10 +130,10 @@ _scan_outputs: dict[tuple, object] = {}
 
 def remember_scan_output(key: tuple, output) -> None:
     """Keep the scanned stack's output (as host arrays) for ``key``."""
-    import jax
+    from hloscope.models.state import host_tree
 
     _scan_outputs.pop(key, None)
-    _scan_outputs[key] = jax.device_get(output)
+    _scan_outputs[key] = host_tree(output)
     while len(_scan_outputs) > _SCAN_OUTPUTS_KEPT:
         _scan_outputs.pop(next(iter(_scan_outputs)))
 
@@ -111,15 +142,13 @@ def point_checks(spec, variant: str, layers: int, seed: int = 0, output=None) ->
     """Equivalence record (None for scan) and pitfall warnings for one point.
 
     ``output``, when given, is the variant's output already computed on the
-    parameters ``build_stack(spec, layers, seed)`` builds and ``spec.make_input()``;
+    parameters ``build_stack(spec, layers, seed)`` builds and ``spec.example_inputs()``;
     it saves a compile. A scan point's output is kept for the variants after
     it; a variant that finds none (a fresh worker, a resumed run) runs the
     scan itself on those same parameters.
     """
-    import jax
-
     from hloscope.models.checks import identical_layer_warnings
-    from hloscope.models.stacking import cached_input, cached_stack, spec_key
+    from hloscope.models.stacking import cached_inputs, cached_stack, spec_key
 
     stack = cached_stack(spec, layers, seed)
     warnings = identical_layer_warnings(spec.name, stack.states[1], layers)
@@ -130,8 +159,8 @@ def point_checks(spec, variant: str, layers: int, seed: int = 0, output=None) ->
         return None, warnings
     reference = _scan_outputs.get(key)
     if reference is None:
-        reference = jax.device_get(_run(stack, "scan", cached_input(spec)))
-        remember_scan_output(key, reference)
+        remember_scan_output(key, _run(stack, "scan", cached_inputs(spec)))
+        reference = _scan_outputs[key]
     if output is None:
-        output = _run(stack, variant, cached_input(spec))
-    return compare_outputs(reference, jax.device_get(output)), warnings
+        output = _run(stack, variant, cached_inputs(spec))
+    return compare_outputs(reference, output), warnings

@@ -19,22 +19,24 @@ def measure_point(config: SweepConfig, model: str, variant: str, layers: int) ->
     from hloscope.run.lowering import lower_cold
     from hloscope.run.checks import resolve_model
     from hloscope.run.platform import check_platform, local_platform, lower_for_platform
-    from hloscope.models.stacking import cached_input, cached_stack, forward_of, layer_arrays
+    from hloscope.models.stacking import cached_inputs, cached_stack, forward_of, layer_arrays
+    from hloscope.models.state import arrays_by_type
 
     spec = resolve_model(config, model)
-    x = cached_input(spec)
+    inputs = cached_inputs(spec)
     platform = check_platform(config.platform)
     local = platform == local_platform()
 
     # The parameters are built outside the timed window, once per layer count:
     # every variant of it applies the same stack (and the equivalence check too).
     def build():
-        return forward_of(cached_stack(spec, layers, config.seed), variant, x)
+        return forward_of(cached_stack(spec, layers, config.seed), variant, inputs)
 
     if local:
         lowering = lower_cold(build, config.repeats)
     else:
         lowering = lower_for_platform(build, config.repeats, platform)
+    stack = cached_stack(spec, layers, config.seed)
     start = time.perf_counter()
     pre_module = parse_hlo(lowering.pre_text)
     pre = summarize_module(pre_module)
@@ -65,7 +67,7 @@ def measure_point(config: SweepConfig, model: str, variant: str, layers: int) ->
             "analysis_s": analysis_s,
         },
         hlo={"pre": pre_record, "opt": opt_record},
-        extra={**extra, "arrays_per_layer": layer_arrays(cached_stack(spec, layers, config.seed))},
+        extra={**extra, "arrays_per_layer": layer_arrays(stack), "arrays_per_layer_by_type": arrays_by_type(stack.states[1])},
     )
     # The timed executable's own output: the equivalence check need not compile it again.
     return _with_model_checks(point, spec, config, platform, local, lowering.output if local else None)
