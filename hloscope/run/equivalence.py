@@ -42,7 +42,8 @@ def _compare_leaf(ref: np.ndarray, out: np.ndarray) -> dict:
     import jax.numpy as jnp
 
     inexact = jnp.issubdtype(ref.dtype, jnp.inexact)
-    ref64, out64 = ref.reshape(-1).astype(np.float64), out.reshape(-1).astype(np.float64)
+    wide = np.complex128 if np.iscomplexobj(ref) or np.iscomplexobj(out) else np.float64
+    ref64, out64 = ref.reshape(-1).astype(wide), out.reshape(-1).astype(wide)
     finite_ref = ref64[np.isfinite(ref64)]
     scale = float(np.max(np.abs(finite_ref))) if finite_ref.size else 0.0
     tolerance = math.sqrt(float(jnp.finfo(ref.dtype).eps)) * scale if inexact else 0.0
