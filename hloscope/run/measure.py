@@ -67,7 +67,8 @@ def measure_point(config: SweepConfig, model: str, variant: str, layers: int) ->
             "analysis_s": analysis_s,
         },
         hlo={"pre": pre_record, "opt": opt_record},
-        extra={**extra, "arrays_per_layer": layer_arrays(stack), "arrays_per_layer_by_type": arrays_by_type(stack.states[1])},
+        extra={**extra, "arrays_per_layer": layer_arrays(stack),
+               "arrays_per_layer_by_type": arrays_by_type(stack.states[1])},
     )
     # The timed executable's own output: the equivalence check need not compile it again.
     return _with_model_checks(point, spec, config, platform, local, lowering.output if local else None)
