@@ -44,29 +44,46 @@ EAGER_ATTRIBUTES = (*CALL_KINDS, *ENUM_ATTRIBUTE_NAMES)
 _EAGER = "|".join(EAGER_ATTRIBUTES)
 
 # One line of a module, by alternative (``lastindex`` tells which):
-# - an instruction (lastindex TAIL_GROUP): 1 ROOT, 2 name, 3 shape, 4
-#   opcode, 5 operand names, 6 other operand text, 7 (empty) where the
-#   attributes start, 8 a leading ``kind=`` value, 9 and 10 the kind and
-#   target of a leading call attribute (``kind=kLoop, calls=%f`` as XLA
-#   prints fusions), 11 the rest of the line: more attributes, which
-#   TAIL_RE checks (once per distinct text: lines repeat layer after layer);
-# - a computation's closing ``}`` (12);
-# - a computation header ``ENTRY name (params) -> shape {`` (13 ENTRY, 14
-#   name, 15 signature);
-# - a blank line (no group).
+# - a plain instruction (lastindex PLAIN_TAIL), the common case: name,
+#   ``shape opcode`` (one key for both: ``f32[2]{0} add``), operand names,
+#   and the rest of the line, attributes that TAIL_RE checks (once per
+#   distinct text: lines repeat layer after layer);
+# - any other one-line instruction (lastindex TAIL): ROOT, typed operands
+#   (``f32[] %a, f32[] %b``), other operand text (constant literals,
+#   parameter numbers), an empty group where the attributes start, and a
+#   leading ``kind=`` and call attribute as XLA prints fusions
+#   (``kind=kLoop, calls=%f``), read here so that the rest of the line
+#   repeats;
+# - a computation's closing ``}`` (CLOSE);
+# - a computation header ``ENTRY name (params) -> shape {`` (ENTRY, NAME, SIGNATURE);
+# - a blank line or a ``//`` comment line (no group).
+_NAMES = r"%?" + NAME + r"(?:, (?:" + _INDEX + r")?%?" + NAME + r")*+"
+_TYPED = r"(?:" + _SHAPE + r" )?%" + NAME + r"(?:, (?:" + _INDEX + r")?(?:" + _SHAPE + r" )?%" + NAME + r")*+"
+_FORM = _SHAPE + r" [a-z][a-z0-9\-]*"
 INSTR_RE = re.compile(
-    r"[ \t]*(ROOT )?%?(" + NAME + r") = (" + _SHAPE + r") ([a-z][a-z0-9\-]*)\("
-    r"(?:((?:%?" + NAME + r"(?:, (?:" + _INDEX + r")?%?" + NAME + r")*+)?)|((?:[^()\n]++|\([^()\n]*+\))*+))\)()"
+    r"[ \t]*%?(" + NAME + r") = (" + _FORM + r")\(((?:" + _NAMES + r")?)\)"
+    r"(?!, (?:kind|calls|to_apply)=)([^\n]*)(?:\n|\Z)"
+    r"|[ \t]*(ROOT )?%?(" + NAME + r") = (" + _FORM + r")\("
+    r"(?:((?:" + _NAMES + r")?)|(" + _TYPED + r")|((?:[^()\n]++|\([^()\n]*+\))*+))\)()"
     r"(?:, kind=(kLoop|kInput|kOutput|kCustom))?"
     r"(?:, (calls|to_apply)=%?(" + NAME + r")(?=[,\s]))?"
     r"([^\n]*)(?:\n|\Z)"
     r"|[ \t]*(\})[ \t\r]*(?:\n|\Z)"
     r"|(ENTRY )?%?(" + NAME + r")(?: (" + _SIGNATURE + r"))? \{[ \t]*\n"
-    r"|[ \t\r]*\n",
+    r"|[ \t\r]*(?://[^\n]*)?\n",
     re.ASCII,
 )
-TAIL_GROUP = 11
-CLOSE_GROUP = 12
+# Group numbers: the plain instruction's name, form, operands and rest of the
+# line (PLAIN_TAIL); the general one's ROOT, name, form, operands, typed
+# operands, other operand text, attributes' start, kind, call kind and target,
+# rest of the line (TAIL); CLOSE; a header's ENTRY, name and signature.
+PLAIN_TAIL = 4
+ROOT, TAIL = 5, 15
+ATTRIBUTES = 11
+CLOSE = 16
+ENTRY, SIGNATURE = 17, 19
+# Operand names in typed operands: ``%`` never appears in a shape.
+TYPED_NAME_RE = re.compile(r"%(" + NAME + ")", re.ASCII)
 # The attributes after an instruction's leading ones, to the end of the
 # line; group 1 is set when an eager attribute is among them.
 TAIL_RE = re.compile(r"(?:, (?:(?:" + _EAGER + r")=()|" + NAME + "=)" + _VALUE + r")*+[ \t\r]*", re.ASCII)
@@ -76,3 +93,18 @@ INDEX_RE = re.compile(_INDEX)
 NEXT_EAGER_RE = re.compile(r"(?:, (?!(?:" + _EAGER + r")=)" + NAME + "=" + _VALUE + r")*+, (" + _EAGER + ")=(" + _VALUE + ")", re.ASCII)
 # One ``id "string"`` or ``id {fields}`` line of a FileNames/StackFrames/... section.
 SECTION_LINE_RE = re.compile(r"[ \t]*([0-9]{1,18}) (" + _STR + r"|\{[^{}\n\"]*\})[ \t\r]*\n")
+
+# Balanced (), [] and {} groups, four deep, holding no strings or comments
+# other than /*index=N*/: the values of a module header's attributes as XLA
+# prints them (entry_computation_layout={(f32[2]{0})->f32[2]{0}}).
+_ATOM = r"[^(){}\[\]\n\"'/]|" + _INDEX
+_NESTED = _ATOM
+for _ in range(4):
+    _GROUP = r"\((?:" + _NESTED + r")*+\)|\[(?:" + _NESTED + r")*+\]|\{(?:" + _NESTED + r")*+\}"
+    _NESTED = _ATOM + "|" + _GROUP
+_HEADER_VALUE = r"(?:" + _GROUP + r"|[^\s,(){}\[\]\"'/=]++)"
+# ``HloModule name, attribute=value, ...`` on one line (1 name, 2 the attributes).
+HEADER_RE = re.compile(
+    r"HloModule[ \t]+(" + NAME + r")((?:, " + NAME + "=" + _HEADER_VALUE + r")*+)[ \t\r]*(?:\n|\Z)", re.ASCII
+)
+HEADER_ATTRIBUTE_RE = re.compile(r", (" + NAME + ")=(" + _HEADER_VALUE + ")", re.ASCII)

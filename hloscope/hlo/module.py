@@ -14,9 +14,10 @@ from operator import itemgetter
 from hloscope.hlo.lexer import clean_text, read_attributes
 
 # An instruction is one tuple (kept small: a 4 MB module holds 30,000 of
-# them): name, its form (opcode, shape[, parameter number]) shared by all
-# instructions alike, computation, then the operand names.
-_NAME, _FORM, _COMPUTATION, _FIRST_OPERAND = range(4)
+# them): name, opcode, shape (strings shared by all instructions alike),
+# computation, then the operand names. Every field is an item, so reading
+# one is a C-level itemgetter, not a Python call.
+_NAME, _OPCODE, _SHAPE, _COMPUTATION, _FIRST_OPERAND = range(5)
 
 
 class HloInstruction(tuple):
@@ -35,28 +36,18 @@ class HloInstruction(tuple):
     __slots__ = ()
 
     name: str = property(itemgetter(_NAME), doc="The instruction's name.")  # type: ignore[assignment]
+    opcode: str = property(itemgetter(_OPCODE), doc="The opcode as HLO text spells it.")  # type: ignore[assignment]
+    shape: str = property(itemgetter(_SHAPE), doc="The result shape as text.")  # type: ignore[assignment]
     computation: HloComputation = property(  # type: ignore[assignment]
         itemgetter(_COMPUTATION), doc="The computation holding the instruction."
+    )
+    operands: tuple[str, ...] = property(  # type: ignore[assignment]
+        itemgetter(slice(_FIRST_OPERAND, None)), doc="Operand names in order."
     )
 
     __hash__ = object.__hash__
     __eq__ = object.__eq__  # type: ignore[assignment]
     __ne__ = object.__ne__  # type: ignore[assignment]
-
-    @property
-    def opcode(self) -> str:
-        """The opcode as HLO text spells it."""
-        return self[_FORM][0]
-
-    @property
-    def shape(self) -> str:
-        """The result shape as text."""
-        return self[_FORM][1]
-
-    @property
-    def operands(self) -> tuple[str, ...]:
-        """Operand names in order."""
-        return self[_FIRST_OPERAND:]
 
     @property
     def calls(self) -> tuple[tuple[str, str], ...]:
@@ -71,9 +62,7 @@ class HloInstruction(tuple):
     @property
     def payload(self) -> str | None:
         """Raw text inside ``constant(...)`` or ``parameter(...)``, else None."""
-        form = self[_FORM]
-        # A parameter's number sits in its shared form; constants' literals in module.payloads.
-        return form[2] if len(form) > 2 else self[_COMPUTATION].module.payloads.get(self)
+        return self[_COMPUTATION].module.payloads.get(self)
 
     @property
     def attributes(self) -> dict[str, str]:
@@ -83,7 +72,7 @@ class HloInstruction(tuple):
     @property
     def parameter_number(self) -> int | None:
         """The index of a ``parameter`` instruction, else None."""
-        payload = self.payload if self[_FORM][0] == "parameter" else None
+        payload = self.payload if self[_OPCODE] == "parameter" else None
         return int(payload) if payload is not None and payload.isdigit() and len(payload) < 19 else None
 
     @property
@@ -93,14 +82,6 @@ class HloInstruction(tuple):
 
     def __repr__(self) -> str:
         return f"<HloInstruction {self.name} = {self.shape} {self.opcode}({', '.join(self.operands)})>"
-
-
-def make_instruction(
-    name: str, opcode: str, shape: str, computation: HloComputation, operands=(), parameter_number: str | None = None
-) -> HloInstruction:
-    """A new instruction record (the parser builds them faster in bulk)."""
-    form = (opcode, shape) if parameter_number is None else (opcode, shape, parameter_number)
-    return tuple.__new__(HloInstruction, (name, form, computation, *operands))
 
 
 class HloComputation:

@@ -16,12 +16,29 @@ import re
 
 from hloscope.hlo import lexer
 from hloscope.hlo.errors import HloParseError
-from hloscope.hlo.fastpath import CLOSE_GROUP, INDEX_RE, INSTR_RE, SECTION_LINE_RE, TAIL_GROUP, TAIL_RE
-from hloscope.hlo.grammar import ASYNC_START_OPCODES, CALL_KINDS, HEADER_ATTRIBUTES, HEADER_BOOL_ATTRIBUTES
+from hloscope.hlo.fastpath import (
+    ATTRIBUTES,
+    CLOSE,
+    ENTRY,
+    HEADER_ATTRIBUTE_RE,
+    HEADER_RE,
+    INDEX_RE,
+    INSTR_RE,
+    PLAIN_TAIL,
+    ROOT,
+    SECTION_LINE_RE,
+    SIGNATURE,
+    TAIL,
+    TAIL_RE,
+    TYPED_NAME_RE,
+)
+from hloscope.hlo.grammar import CALL_KINDS, HEADER_ATTRIBUTES, HEADER_BOOL_ATTRIBUTES
 from hloscope.hlo.lexer import error, skip_ws
 from hloscope.hlo.module import HloComputation, HloInstruction, HloModule
 from hloscope.hlo.reader import (
+    FORM_PLAIN,
     INLINE_COMPUTATION_NAME,
+    MEMO_LIMIT,
     NEW_RECORD,
     OPCODES,
     PAYLOAD_OPCODES,
@@ -35,10 +52,6 @@ SECTION_NAMES = ("FileNames", "FunctionNames", "FileLocations", "StackFrames")
 # What TAIL_RE found in an attribute text: nothing but blanks, attributes,
 # attributes with an eager one, or text only the full reader can judge.
 _BLANK, _PLAIN, _EAGER, _BAD = 0, 1, 2, 3
-# Distinct attribute texts remembered per parse (they repeat layer after layer).
-_MAX_TAILS = 256
-# The fast path leaves async starts to the full reader, which checks their shape.
-_FAST_OPCODES = {op: op for op in OPCODES if op not in ASYNC_START_OPCODES}
 
 
 def parse_hlo(text: str) -> HloModule:
@@ -67,8 +80,7 @@ class ModuleReader(Reader):
         if pos >= len(src):
             raise error("no computation found", src, pos)
         if keyword_at(src, pos, "HloModule"):
-            pos, module.name = lexer.parse_name(src, pos + len("HloModule"), "module name")
-            pos = self._read_header_attributes(pos)
+            pos = self._read_module_header(pos)
         elif not keyword_at(src, pos, "ENTRY") and not self._opens_computation(pos):
             return self._read_single_instruction(pos)
         pos = skip_ws(src, pos)
@@ -114,6 +126,24 @@ class ModuleReader(Reader):
         computation.root = inst
         self._add_computation(computation)
         return module
+
+    def _read_module_header(self, pos: int) -> int:
+        """``HloModule name, attribute=value, ...``: the one-line form at once, else token by token."""
+        m = HEADER_RE.match(self.src, pos)
+        if m is not None:
+            pairs = HEADER_ATTRIBUTE_RE.findall(m.group(2))
+            attrs = dict(pairs)
+            # What XLA refuses (an unknown name, a name twice, a bad boolean) takes the reader below.
+            if (
+                len(attrs) == len(pairs)
+                and attrs.keys() <= HEADER_ATTRIBUTES
+                and all(attrs.get(key, "true") in ("true", "false") for key in HEADER_BOOL_ATTRIBUTES)
+            ):
+                self.module.name = m.group(1)
+                self.module.attributes = attrs
+                return m.end()
+        pos, self.module.name = lexer.parse_name(self.src, pos + len("HloModule"), "module name")
+        return self._read_header_attributes(pos)
 
     def _read_header_attributes(self, pos: int) -> int:
         src, attrs = self.src, self.module.attributes
@@ -164,10 +194,9 @@ class ModuleReader(Reader):
         src = self.src
         n = len(src)
         names = self.names
-        forms = self.forms
-        opcodes = _FAST_OPCODES.get
+        forms_get = self.forms.get
         comp = last = None
-        tails = self.tails
+        tails_get = self.tails.get
         if inline is not None:
             comp = inline
             instructions, append, offsets_append, payloads, calls_of, seen = _body_state(comp)
@@ -177,48 +206,57 @@ class ModuleReader(Reader):
             m = bad = None
             for m in iter(INSTR_RE.scanner(src, pos).match, None):
                 which = m.lastindex
-                if which == TAIL_GROUP:
+                if which == PLAIN_TAIL or which == TAIL:
                     if comp is None:
                         bad = m
                         break
-                    is_root, name, shape, opcode, ops, literal, kind, call_kind, call_target, tail = m.group(
-                        1, 2, 3, 4, 5, 6, 8, 9, 10, 11
-                    )
-                    form = forms.get((opcode, shape))
+                    if which == PLAIN_TAIL:
+                        name, key, ops, tail = m.groups()[:PLAIN_TAIL]
+                        is_root = typed = other = kind = call_target = None
+                        attributes_start = m.start(PLAIN_TAIL)
+                    else:
+                        is_root, name, key, ops, typed, other, _, kind, call_kind, call_target, tail = m.groups()[
+                            ROOT - 1 : TAIL
+                        ]
+                        attributes_start = m.start(ATTRIBUTES)
+                    form = forms_get(key)
                     if form is None:
-                        form = self._form(opcode, shape, opcodes(opcode))
+                        form = self._form(key)
                         if form is None:
                             bad = m  # the full reader says what is wrong
                             break
-                    opcode = form[0]
+                    opcode, shape, form_kind = form
                     payload = None
-                    if ops and opcode in PAYLOAD_OPCODES:
-                        literal, ops = ops, None  # constant(nan), constant(true): a word, not an operand
-                    if ops:
-                        if "/" in ops:
-                            ops = INDEX_RE.sub("", ops)
-                        try:
-                            operands = tuple(map(lookup, ops.replace("%", "").split(", ")))
-                        except KeyError:
-                            bad = m  # the full reader reports the undefined operand
-                            break
-                    elif literal is not None:
-                        if opcode not in PAYLOAD_OPCODES or (opcode == "parameter" and not literal.isdigit()):
+                    if form_kind == FORM_PLAIN:
+                        if ops:
+                            if "/" in ops:
+                                ops = INDEX_RE.sub("", ops)
+                            try:
+                                operands = tuple(map(lookup, ops.replace("%", "").split(", ")))
+                            except KeyError:
+                                bad = m  # the full reader reports the undefined operand
+                                break
+                        elif typed is not None:
+                            try:
+                                operands = tuple(map(lookup, TYPED_NAME_RE.findall(typed)))
+                            except KeyError:
+                                bad = m
+                                break
+                        elif other is not None:
                             bad = m  # operand text only the full reader can judge
                             break
-                        operands = ()
-                        if opcode == "parameter":
-                            form = self._parameter_form(form, literal)
                         else:
-                            payload = literal
-                    elif opcode in PAYLOAD_OPCODES:
-                        bad = m
-                        break
+                            operands = ()
                     else:
+                        # constant(...) and parameter(...): a literal or a number, not operands.
+                        payload = ops or other
+                        if not payload or (opcode == "parameter" and not payload.isdigit()):
+                            bad = m
+                            break
                         operands = ()
                     found = _BLANK
                     if tail:
-                        found = tails.get(tail)
+                        found = tails_get(tail)
                         if found is None:
                             found = self._check_tail(tail)
                         if found == _BAD:
@@ -231,13 +269,13 @@ class ModuleReader(Reader):
                             break
                         calls = [(CALL_KINDS[call_kind], call_target)]
                     if found == _EAGER:
-                        tail_start = m.start(TAIL_GROUP)
+                        tail_start = m.start(which)
                         calls = self._read_eager(tail, tail_start, opcode, tail_start + len(tail), calls)
                         if calls is False:
                             bad = m
                             break
-                    offsets_append(-1 if found == _BLANK and kind is None and call_target is None else m.start(7))
-                    inst = NEW_RECORD(HloInstruction, (name, form, comp, *operands))
+                    offsets_append(-1 if found == _BLANK and kind is None and call_target is None else attributes_start)
+                    inst = NEW_RECORD(HloInstruction, (name, opcode, shape, comp, *operands))
                     append(inst)
                     seen[name] = name
                     if calls:
@@ -246,13 +284,13 @@ class ModuleReader(Reader):
                         payloads[inst] = payload
                     if is_root:
                         if comp.root is not None:
-                            raise error("one computation should have only one ROOT", src, m.start(1))
+                            raise error("one computation should have only one ROOT", src, m.start(ROOT))
                         comp.root = inst
-                elif which == CLOSE_GROUP:
+                elif which == CLOSE:
                     if comp is None:
                         bad = m
                         break
-                    self._close(comp, seen, m.start(CLOSE_GROUP))
+                    self._close(comp, seen, m.start(CLOSE))
                     if inline is not None:
                         return m.end()
                     self._add_computation(comp)
@@ -261,9 +299,9 @@ class ModuleReader(Reader):
                     if comp is not None or src.startswith("ROOT ", m.start()):
                         bad = m
                         break
-                    is_entry, name = m.group(13, 14)
-                    span = m.span(15) if m.start(15) >= 0 else None
-                    comp = self._open(name, is_entry is not None, span, m.start(14), m.start())
+                    is_entry, name = m.group(ENTRY, ENTRY + 1)
+                    span = m.span(SIGNATURE) if m.start(SIGNATURE) >= 0 else None
+                    comp = self._open(name, is_entry is not None, span, m.start(ENTRY + 1), m.start())
                     instructions, append, offsets_append, payloads, calls_of, seen = _body_state(comp)
                     lookup = seen.__getitem__
             if comp is not None and len(seen) != len(instructions):
@@ -304,7 +342,7 @@ class ModuleReader(Reader):
         """What an instruction line's remaining attribute text holds (see _BLANK ... _BAD), remembered."""
         m = TAIL_RE.fullmatch(tail)
         found = _BAD if m is None else _EAGER if m.group(1) is not None else _PLAIN if tail.strip() else _BLANK
-        if len(self.tails) >= _MAX_TAILS:
+        if len(self.tails) >= MEMO_LIMIT:
             self.tails.clear()
         self.tails[tail] = found
         return found

@@ -36,6 +36,21 @@ INLINE_COMPUTATION_NAME = "_"
 WORD_RE = re.compile(NAME, re.ASCII)
 NEW_RECORD = tuple.__new__
 OPCODES = opcode_spellings()
+# The fast path leaves async starts to the full reader, which checks their shape.
+FAST_OPCODES = {op: op for op in OPCODES if op not in ASYNC_START_OPCODES}
+FORM_PLAIN, FORM_PAYLOAD = 0, 1
+
+# What the parser learns from a piece of text alone holds for every parse, and
+# modules repeat the same pieces (shapes, attribute lists) layer after layer and
+# module after module; each memo is emptied when it reaches MEMO_LIMIT entries.
+MEMO_LIMIT = 4096
+# Shape text -> one shared string for it, comments dropped.
+SHAPES: dict[str, str] = {}
+# Attribute text after an instruction's leading attributes -> what it holds (parser._BLANK ... _BAD).
+TAILS: dict[str, int] = {}
+# "shape opcode" text as the fast path matches it -> (opcode, shared shape, kind), kind one of
+# FORM_PLAIN, FORM_PAYLOAD (constant, parameter); None: an opcode the fast path leaves alone.
+FORMS: dict[str, tuple[str, str, int] | None] = {}
 
 
 def keyword_at(src: str, pos: int, word: str) -> bool:
@@ -52,13 +67,12 @@ class Reader:
         self.module = HloModule(src)
         # Computation names defined so far (inline ones included).
         self.names: set[str] = set()
-        # One string object per distinct shape across the module.
-        self.shapes: dict[str, str] = {}
-        self.tails: dict[str, int] = {}
+        # Facts about text alone, shared by all parses (see MEMO_LIMIT).
+        self.shapes = SHAPES
+        self.tails = TAILS
         # The computation of a text that is a single instruction, where undefined operands become parameters.
         self.single: HloComputation | None = None
-        # (opcode, shape) -> the one tuple all instructions of that opcode and shape share.
-        self.forms: dict[tuple[str, str], tuple[str, str]] = {}
+        self.forms = FORMS
         self.depth = 0
 
     def _missing_operand(self, word: str | None, shape: str, seen: dict[str, str]) -> str:
@@ -66,10 +80,10 @@ class Reader:
         computation = self.single
         number = str(sum(1 for inst in computation.instructions if inst.opcode == "parameter"))
         name = word if word is not None else f"_{number}"
-        shape = self._share_shape(shape)
-        form = self._parameter_form(self.forms.setdefault(("parameter", shape), ("parameter", shape)), number)
-        computation.instructions.append(NEW_RECORD(HloInstruction, (name, form, computation)))
+        inst = NEW_RECORD(HloInstruction, (name, "parameter", self._share_shape(shape), computation))
+        computation.instructions.append(inst)
         computation.attribute_offsets.append(-1)
+        self.module.payloads[inst] = number
         seen[name] = name
         return name
 
@@ -77,25 +91,25 @@ class Reader:
         self.names.add(computation.name)
         self.module.computations[computation.name] = computation
 
-    def _form(self, opcode_text: str, shape: str, opcode: str | None) -> tuple[str, str] | None:
-        """The shared (opcode, shape) of a fast-path instruction; None for an opcode it does not take."""
-        if opcode is None:
-            return None
-        clean = self._share_shape(shape)
-        form = self.forms.setdefault((opcode, clean), (opcode, clean))
-        self.forms[(opcode_text, shape)] = form
+    def _form(self, key: str) -> tuple[str, str, int] | None:
+        """(opcode, shared shape, kind) of a fast-path ``shape opcode`` text; None for an opcode it leaves alone."""
+        shape, _, opcode_text = key.rpartition(" ")
+        opcode = FAST_OPCODES.get(opcode_text)
+        form = None
+        if opcode is not None:
+            form = (opcode, self._share_shape(shape), FORM_PAYLOAD if opcode in PAYLOAD_OPCODES else FORM_PLAIN)
+        if len(FORMS) >= MEMO_LIMIT:
+            FORMS.clear()
+        FORMS[key] = form
         return form
-
-    def _parameter_form(self, form: tuple[str, str], number: str) -> tuple[str, str, str]:
-        """The shared (parameter, shape, number) form: parameters carry their number in it."""
-        key = (form[0], form[1], number)
-        return self.forms.setdefault(key, key)  # type: ignore[arg-type]
 
     def _share_shape(self, shape: str) -> str:
         """The shared string for a shape seen for the first time, comments dropped."""
         clean = INDEX_RE.sub("", shape) if "/" in shape else shape
-        clean = self.shapes.setdefault(clean, clean)
-        self.shapes[shape] = clean
+        if len(SHAPES) >= MEMO_LIMIT:
+            SHAPES.clear()
+        clean = SHAPES.setdefault(clean, clean)
+        SHAPES[shape] = clean
         return clean
 
     def _read_eager(self, rest: str, rest_pos: int, opcode: str, end: int, calls: list | None):
@@ -220,11 +234,7 @@ class Reader:
             name = _anonymous_name(opcode, seen)
         else:
             pos, attrs, calls = self._read_attributes(pos, opcode)
-        shape = self._share_shape(shape)
-        form = self.forms.setdefault((opcode, shape), (opcode, shape))
-        if opcode == "parameter":
-            form, payload = self._parameter_form(form, payload), None
-        inst = NEW_RECORD(HloInstruction, (name, form, computation, *operands))
+        inst = NEW_RECORD(HloInstruction, (name, opcode, self._share_shape(shape), computation, *operands))
         computation.instructions.append(inst)
         computation.attribute_offsets.append(-1)
         module = self.module
