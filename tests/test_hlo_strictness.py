@@ -152,6 +152,8 @@ def test_header_attributes_are_checked_as_xla_does():
         "HloModule m, made_up=1" + body,
         "HloModule m, is_scheduled=yes" + body,
         "HloModule m, is_scheduled=true, replica_count=2" + body,
+        # Two modules in one text, as XLA's split-input test files hold them unsplit.
+        "HloModule m" + body + "\nHloModule n" + body,
     ]
     for text, theirs in zip(texts, xla_parse(texts)):
         ours = _ours(text)

@@ -10,6 +10,7 @@ opcode, [operand, ...]], ...]], ...]]}`` or ``{"ok": False, "line": L,
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -69,6 +70,7 @@ OPCODE_ALIASES = {
     "populationcount": "popcnt",
     "clz": "countleadingzeros",
 }
+SPLIT_RE = re.compile(r"^// -----[^\n]*$", re.MULTILINE)
 _ASYNC_KINDS = {"-start": "asyncstart", "-update": "asyncupdate", "-done": "asyncdone"}
 
 
@@ -183,7 +185,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--verbose", action="store_true", help="list every text in every group")
     args = parser.parse_args(argv)
     root = Path(args.folder)
-    texts = {str(path.relative_to(root)): path.read_text(errors="replace") for path in sorted(root.rglob("*.hlo"))}
+    texts = {}
+    for path in sorted(root.rglob("*.hlo")):
+        # Test files for XLA's tools hold several modules split by ``// -----`` lines (--split-input-file).
+        parts = SPLIT_RE.split(path.read_text(errors="replace"))
+        for index, part in enumerate(parts):
+            texts[str(path.relative_to(root)) + (f"#{index}" if len(parts) > 1 else "")] = part
     groups = agreement(texts)
     print(f"{len(texts)} modules under {root}")
     for key, items in groups.items():

@@ -366,6 +366,9 @@ class ModuleReader(Reader):
         if is_entry:
             pos += len("ENTRY")
         name_pos = skip_ws(src, pos)
+        if keyword_at(src, name_pos, "HloModule"):
+            # A keyword to XLA's lexer, never a name: a second module's header (XLA: "expects name").
+            raise error("expects name, found HloModule: one text holds one module", src, name_pos)
         pos, name = lexer.parse_name(src, pos, "computation name")
         signature = None
         sig_pos = skip_ws(src, pos)
