@@ -56,6 +56,7 @@ ELEMENTWISE_OPCODES = frozenset(
 )
 # Opcodes hloscope cannot count: XLA's rule says "unknown" or there is none.
 UNCOUNTED_OPCODES = frozenset({"custom-call", "ragged-dot", "scaled-dot", "scan", "ragged-all-to-all"})
+_RULED_BY_SHAPE = ELEMENTWISE_OPCODES | TRANSCENDENTAL_OPCODES | UNCOUNTED_OPCODES | {"rng", "rng-bit-generator"}
 _FMA_FLOPS = 2
 # Counting a convolution's valid kernel positions walks kernel x output
 # positions; no real convolution comes near this.
@@ -143,6 +144,9 @@ class _Analysis:
         return self.rule(inst, opcode, inst.shape)
 
     def rule(self, inst: HloInstruction, opcode: str, shape: str) -> _Cost:
+        handler = _HANDLERS.get(opcode)
+        if handler is None and opcode not in _RULED_BY_SHAPE:
+            return _NOTHING  # XLA's rule counts no FLOPs
         cost = _Cost()
         if opcode in ELEMENTWISE_OPCODES or opcode in TRANSCENDENTAL_OPCODES or opcode in ("rng", "rng-bit-generator"):
             elements = element_count(shape) if opcode != "rng-bit-generator" else _leaf_elements(shape)
@@ -156,9 +160,6 @@ class _Analysis:
         if opcode in UNCOUNTED_OPCODES:
             cost.uncounted.add(inst)
             return cost
-        handler = _HANDLERS.get(opcode)
-        if handler is None:
-            return cost  # XLA's rule counts no FLOPs
         try:
             counted = handler(self, inst, shape)
         except _Unreadable:
@@ -169,6 +170,11 @@ class _Analysis:
 
     def calls(self, inst: HloInstruction, kind: str) -> list[str]:
         return [name for k, name in inst.calls if k == kind]
+
+
+# What most instructions cost (XLA counts no FLOPs for them and they have no
+# handler, unlike the _RULED_BY_SHAPE opcodes): one shared record, never changed.
+_NOTHING = _Cost()
 
 
 class _Unreadable(Exception):

@@ -6,10 +6,11 @@ from weakref import WeakKeyDictionary
 
 import networkx as nx
 
-from hloscope.hlo.module import HloComputation, HloModule
+from hloscope.hlo.module import HloComputation, HloInstruction, HloModule
 
-# One call graph per module, built on first use; modules do not change once parsed.
+# Built on first use, once per module: modules do not change once parsed.
 _CALL_GRAPHS: WeakKeyDictionary[HloModule, nx.DiGraph] = WeakKeyDictionary()
+_CALLS: WeakKeyDictionary[HloModule, dict[str, list[tuple[HloInstruction, str, str]]]] = WeakKeyDictionary()
 
 
 def instruction_graph(computation: HloComputation) -> nx.DiGraph:
@@ -60,10 +61,54 @@ def _build_call_graph(module: HloModule) -> nx.DiGraph:
     return graph
 
 
+def calls_from(module: HloModule) -> dict[str, list[tuple[HloInstruction, str, str]]]:
+    """Each computation's calls in text order: (instruction, call kind, callee name); built once per module.
+
+    Treat it as read-only.
+    """
+    calls = _CALLS.get(module)
+    if calls is None:
+        calls = {name: [] for name in module.computations}
+        for inst, pairs in module.calls_of.items():
+            entries = calls[inst.computation.name]
+            for kind, callee in pairs:
+                entries.append((inst, kind, callee))
+        _CALLS[module] = calls
+    return calls
+
+
+def call_order(module: HloModule) -> list[str]:
+    """Every computation once, callers before callees.
+
+    The parser, as XLA's, accepts a call only to a computation defined
+    earlier in the text (an inline one comes before its caller), so the text
+    order reversed is such an order: no graph sort needed.
+    """
+    return list(reversed(module.computations))
+
+
 def reachable_computations(module: HloModule) -> list[str]:
     """Computations reachable from the entry through calls, entry first, callers before callees."""
     if module.entry is None:
         return []
-    graph = call_graph(module)
-    reachable = nx.descendants(graph, module.entry.name) | {module.entry.name}
-    return [name for name in nx.topological_sort(graph.subgraph(reachable))]
+    calls = calls_from(module)
+    reached = {module.entry.name}
+    order = []
+    for name in call_order(module):
+        if name in reached:
+            order.append(name)
+            reached.update(callee for _, _, callee in calls[name])
+    return order
+
+
+def call_closure(module: HloModule, root_name: str) -> set[str]:
+    """``root_name`` and every computation it calls, directly or not."""
+    calls = calls_from(module)
+    closure = {root_name}
+    pending = [root_name]
+    while pending:
+        for _, _, callee in calls.get(pending.pop(), ()):
+            if callee not in closure:
+                closure.add(callee)
+                pending.append(callee)
+    return closure

@@ -13,10 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from weakref import WeakKeyDictionary
 
-import networkx as nx
-
 from hloscope.hlo.attributes import backend_config, to_int
-from hloscope.hlo.graphs import call_graph
+from hloscope.hlo.graphs import call_order, calls_from
 from hloscope.hlo.module import HloComputation, HloInstruction, HloModule
 
 # Looking through copies and one-op fusions stays this shallow.
@@ -81,12 +79,14 @@ def loop_depths(module: HloModule) -> dict[str, int]:
     Computations no one calls count as top level; a computation reached along
     several paths takes its deepest nesting.
     """
-    graph = call_graph(module)
-    depth = {name: 0 for name in module.computations}
-    for name in nx.topological_sort(graph):
-        for callee, data in graph[name].items():
-            step = 1 if ("body" in data["kinds"] or "condition" in data["kinds"]) else 0
-            depth[callee] = max(depth[callee], depth[name] + step)
+    calls = calls_from(module)
+    depth = dict.fromkeys(module.computations, 0)
+    for name in call_order(module):
+        outer = depth[name]
+        for _, kind, callee in calls[name]:
+            inner = outer + 1 if kind == "body" or kind == "condition" else outer
+            if inner > depth[callee]:
+                depth[callee] = inner
     return depth
 
 

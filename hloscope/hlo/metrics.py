@@ -13,25 +13,32 @@ from __future__ import annotations
 
 from collections import Counter
 
-import networkx as nx
-
-from hloscope.hlo.graphs import call_graph, reachable_computations
+from hloscope.hlo.graphs import call_closure, calls_from, reachable_computations
 from hloscope.hlo.loops import while_loops
 from hloscope.hlo.module import HloModule
 
 
-def op_counts(module: HloModule, weighted: bool = False) -> dict[str, int]:
-    """Instructions per opcode, sorted by opcode; see the module docstring for weights."""
+def computation_op_counts(module: HloModule) -> dict[str, Counter[str]]:
+    """Instructions per opcode of each computation, as the text lists them."""
+    return {name: Counter(inst.opcode for inst in c.instructions) for name, c in module.computations.items()}
+
+
+def op_counts(module: HloModule, weighted: bool = False, per_computation=None) -> dict[str, int]:
+    """Instructions per opcode, sorted by opcode; see the module docstring for weights.
+
+    ``per_computation``: ``computation_op_counts(module)`` when the caller has it already.
+    """
+    if per_computation is None:
+        per_computation = computation_op_counts(module)
     counts: Counter[str] = Counter()
     if not weighted:
-        for computation in module.computations.values():
-            counts.update(inst.opcode for inst in computation.instructions)
+        for local in per_computation.values():
+            counts.update(local)
         return dict(sorted(counts.items()))
     for name, weight in computation_weights(module).items():
         if weight == 0:
             continue
-        local = Counter(inst.opcode for inst in module.computations[name].instructions)
-        for opcode, count in local.items():
+        for opcode, count in per_computation[name].items():
             counts[opcode] += count * weight
     return dict(sorted(counts.items()))
 
@@ -43,6 +50,7 @@ def computation_weights(module: HloModule, follow=None) -> dict[str, int]:
     """
     trip_counts = {loop.instruction: loop.trip_count for loop in while_loops(module)}
     order = reachable_computations(module)
+    calls = calls_from(module)
     weights = dict.fromkeys(order, 0)
     if module.entry is not None:
         weights[module.entry.name] = 1
@@ -50,34 +58,35 @@ def computation_weights(module: HloModule, follow=None) -> dict[str, int]:
         weight = weights[name]
         if weight == 0:
             continue
-        for inst in module.computations[name].instructions:
-            for kind, callee in inst.calls:
-                if follow is not None and not follow(inst, kind):
-                    continue
-                factor = 1
-                if inst.opcode == "while" and kind in ("body", "condition"):
-                    trips = trip_counts.get(inst)
-                    if trips is not None:
-                        factor = trips + 1 if kind == "condition" else trips
-                weights[callee] = weights.get(callee, 0) + weight * factor
+        for inst, kind, callee in calls[name]:
+            if follow is not None and not follow(inst, kind):
+                continue
+            factor = 1
+            if kind == "body" or kind == "condition":
+                trips = trip_counts.get(inst) if inst.opcode == "while" else None
+                if trips is not None:
+                    factor = trips + 1 if kind == "condition" else trips
+            weights[callee] = weights.get(callee, 0) + weight * factor
     return weights
 
 
 def body_closure(module: HloModule, root_name: str) -> list[str]:
     """``root_name`` and every computation it calls, directly or not, each once."""
-    return [root_name, *sorted(nx.descendants(call_graph(module), root_name))]
+    return [root_name, *sorted(call_closure(module, root_name) - {root_name})]
 
 
-def while_body_op_counts(module: HloModule) -> dict[str, int]:
+def while_body_op_counts(module: HloModule, per_computation=None) -> dict[str, int]:
     """Op counts of the outermost while loops' bodies and what they call, not weighted.
 
     Each outermost loop counts its body closure once; nested loops inside it
-    count once too.
+    count once too. ``per_computation`` as for ``op_counts``.
     """
+    if per_computation is None:
+        per_computation = computation_op_counts(module)
     counts: Counter[str] = Counter()
     for loop in while_loops(module):
         if loop.depth != 1 or loop.body is None:
             continue
         for name in body_closure(module, loop.body.name):
-            counts.update(inst.opcode for inst in module.computations[name].instructions)
+            counts.update(per_computation[name])
     return dict(sorted(counts.items()))
