@@ -4,12 +4,12 @@ import jax
 import numpy as np
 import pytest
 
-from hloscope.hlo import parse_hlo
+from hloscope.hlo import summarize_hlo
 from hloscope.models import builtin_model, parse_variant, stacking
 from hloscope.variants import is_scan_family
 from hloscope.run import equivalence
 from hloscope.run.config import SweepConfig
-from hloscope.run.measure import entry_parameters, measure_point
+from hloscope.run.measure import measure_point
 
 TINY = {"features": 16, "heads": 2, "seq_len": 4, "batch": 2}
 
@@ -25,7 +25,7 @@ def cold_caches(monkeypatch):
 def _entry_parameters(spec, variant, layers):
     forward = stacking.forward_of(stacking.build_stack(spec, layers), variant, spec.make_input())
     text = jax.jit(forward.fn).trace(*forward.args).lower().as_text(dialect="hlo")
-    return entry_parameters(parse_hlo(text))
+    return summarize_hlo(text).entry_parameters
 
 
 @pytest.mark.parametrize("model", ["transformer", "stem-trunk-head"])

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from hloscope.hlo.attributes import unquote
 from hloscope.hlo.flops import module_flops
 from hloscope.hlo.loops import while_loops
-from hloscope.hlo.metrics import op_counts, while_body_op_counts
+from hloscope.hlo.metrics import computation_op_counts, op_counts, while_body_op_counts
 from hloscope.hlo.module import HloModule
 from hloscope.hlo.parser import parse_hlo
 from hloscope.hlo.repeats import find_repeated_blocks
@@ -49,6 +49,9 @@ class HloSummary:
     module_name: str = ""
     # Instructions whose shapes could not be read: they count 0 FLOPs (and are in flops.uncounted_opcodes).
     unreadable_flop_instructions: int = 0
+    # Parameters of the entry computation: the arguments XLA receives (an
+    # unrolled stack of separate modules passes every layer's arrays).
+    entry_parameters: int = 0
     # One record per while loop in text order: instruction, computation,
     # body, condition, depth, trip_count, trip_count_source.
     loops: list[dict] = field(default_factory=list)
@@ -73,6 +76,7 @@ class HloSummary:
             "weighted_op_counts": dict(self.weighted_op_counts),
             "weighted_instructions": self.weighted_instructions,
             "entry_instructions": self.entry_instructions,
+            "entry_parameters": self.entry_parameters,
             "flops": {key: dict(value) if isinstance(value, dict) else value for key, value in self.flops.items()},
             "while_body_op_counts": dict(self.while_body_op_counts),
             "custom_call_targets": dict(self.custom_call_targets),
@@ -88,18 +92,29 @@ def summarize_hlo(text: str) -> HloSummary:
 
 
 def summarize_module(module: HloModule) -> HloSummary:
-    """Summarize a parsed module."""
+    """Summarize a parsed module.
+
+    Each figure is computed once: one walk over the instructions gives the
+    per-computation op counts that the plain, weighted and loop-body counts
+    all add up; loops, weights and FLOPs share one call order (see
+    ``hloscope.hlo.graphs``).
+    """
     loops = while_loops(module)
-    counts = op_counts(module)
-    weighted = op_counts(module, weighted=True)
+    per_computation = computation_op_counts(module)
+    counts = op_counts(module, per_computation=per_computation)
+    weighted = op_counts(module, weighted=True, per_computation=per_computation)
     flops = module_flops(module)
     fused: set[str] = set()
     targets: Counter[str] = Counter()
-    for inst in module.instructions():
-        if inst.opcode == "fusion":
-            fused.update(callee for _, callee in inst.calls)
-        elif inst.opcode == "custom-call":
-            targets[unquote(inst.attributes.get("custom_call_target", ""))] += 1
+    calls_of = module.calls_of
+    for name, local in per_computation.items():
+        if "fusion" in local or "custom-call" in local:
+            for inst in module.computations[name].instructions:
+                if inst.opcode == "fusion":
+                    fused.update(callee for _, callee in calls_of.get(inst, ()))
+                elif inst.opcode == "custom-call":
+                    targets[unquote(inst.attributes.get("custom_call_target", ""))] += 1
+    entry = module.entry
     return HloSummary(
         instructions=sum(counts.values()),
         computations=len(module.computations),
@@ -111,10 +126,11 @@ def summarize_module(module: HloModule) -> HloSummary:
         trip_counts=[loop.trip_count for loop in loops],
         weighted_op_counts=weighted,
         flops={key: value for key, value in flops.items() if key != "unreadable"},
-        while_body_op_counts=while_body_op_counts(module),
+        while_body_op_counts=while_body_op_counts(module, per_computation),
         unknown_trip_counts=sum(1 for loop in loops if loop.trip_count is None),
         weighted_instructions=sum(weighted.values()),
-        entry_instructions=len(module.entry.instructions) if module.entry else 0,
+        entry_instructions=len(entry.instructions) if entry else 0,
+        entry_parameters=per_computation[entry.name].get("parameter", 0) if entry else 0,
         fused_computations=len(fused),
         custom_call_targets=dict(sorted(targets.items())),
         module_name=module.name,

@@ -15,7 +15,7 @@ def measure_point(config: SweepConfig, model: str, variant: str, layers: int) ->
     For a platform this machine does not have, the forward is only traced and
     lowered: the pre-optimization HLO and its timings, the rest n/a.
     """
-    from hloscope.hlo import parse_hlo, summarize_hlo, summarize_module
+    from hloscope.hlo import summarize_hlo
     from hloscope.run.lowering import lower_cold
     from hloscope.run.checks import resolve_model
     from hloscope.run.platform import check_platform, local_platform, lower_for_platform
@@ -38,14 +38,10 @@ def measure_point(config: SweepConfig, model: str, variant: str, layers: int) ->
         lowering = lower_for_platform(build, config.repeats, platform)
     stack = cached_stack(spec, layers, config.seed)
     start = time.perf_counter()
-    pre_module = parse_hlo(lowering.pre_text)
-    pre = summarize_module(pre_module)
+    pre = summarize_hlo(lowering.pre_text)
     opt = summarize_hlo(lowering.opt_text) if local else None
     analysis_s = time.perf_counter() - start
     pre_record = pre.to_json()
-    # How many arguments XLA receives: an unrolled stack of separate modules
-    # passes every layer's arrays, a stacked one a few stacked arrays.
-    pre_record["entry_parameters"] = entry_parameters(pre_module)
     if local:
         compile_s = Stats.from_samples(lowering.compile_s).to_json()
         opt_record = opt.to_json()
@@ -72,13 +68,6 @@ def measure_point(config: SweepConfig, model: str, variant: str, layers: int) ->
     )
     # The timed executable's own output: the equivalence check need not compile it again.
     return _with_model_checks(point, spec, config, platform, local, lowering.output if local else None)
-
-
-def entry_parameters(module) -> int:
-    """Parameters of the module's entry computation (0 without one)."""
-    if module.entry is None:
-        return 0
-    return sum(1 for inst in module.entry.instructions if inst.opcode == "parameter")
 
 
 def _with_model_checks(point: Point, spec, config: SweepConfig, platform: str, local: bool, output=None) -> Point:
