@@ -5,7 +5,9 @@ Two sets of input, each measured in the same run for both parsers:
 - the built-in pre-LN transformer stack, UNROLLED (96 layers by default: d_model
   256, 4 heads, sequence 64, batch 1), before and after optimization, built
   through hloscope's own model code exactly as ``analyze`` builds it;
-- many small modules, each parsed from scratch: the hand-written cases of
+- many small modules, each parsed from scratch (hloscope's memos of shape
+  and attribute texts emptied before each; a second line keeps them, as
+  one process reading many files does): the hand-written cases of
   tests/hlo_cases, the JAX programs of tests/hlo_cases/jax_programs.py before
   and after optimization, and every ``*.hlo`` under ``--corpus DIR`` (for
   example a checkout's XLA test and benchmark modules).
@@ -29,6 +31,7 @@ and its peak memory on the transformer's texts is at most 3x the text.
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import json
 import os
@@ -78,9 +81,12 @@ def small_module_texts(corpus: str | None) -> list[str]:
     return texts
 
 
-def walk_hloscope(text: str) -> int:
+def walk_hloscope(text: str, keep_memos: bool = False) -> int:
     from hloscope.hlo import parse_hlo
+    from hloscope.hlo.reader import clear_memos
 
+    if not keep_memos:
+        clear_memos()  # from scratch, as XLA parses each text
     module = parse_hlo(text)
     count = 0
     for computation in module.computations.values():
@@ -117,12 +123,18 @@ def _usable(texts: list[str]) -> list[str]:
     return kept
 
 
-def measure(label: str, texts: list[str], repeats: int) -> float:
-    """Print both parsers' speed on ``texts`` (each parsed from scratch); return hloscope's / XLA's."""
+def measure(label: str, texts: list[str], repeats: int, keep_memos: bool = False) -> float:
+    """Print both parsers' speed on ``texts``; return hloscope's / XLA's.
+
+    Each text is parsed from scratch unless ``keep_memos``: then hloscope
+    keeps what it learnt of shapes and attribute texts from one parse to the
+    next, as it does within one process (``inspect`` of many files).
+    """
     megabytes = sum(len(text.encode("utf-8")) for text in texts) / 1e6
     ours_s, xla_s = [], []
+    ours = functools.partial(walk_hloscope, keep_memos=keep_memos)
     for _ in range(repeats):
-        for walk, times in ((walk_hloscope, ours_s), (walk_xla, xla_s)):
+        for walk, times in ((ours, ours_s), (walk_xla, xla_s)):
             gc.collect()
             start = time.perf_counter()
             for text in texts:
@@ -140,9 +152,11 @@ def measure(label: str, texts: list[str], repeats: int) -> float:
 
 
 def peak_memory_ratio(text: str) -> float:
-    """tracemalloc's peak while parsing ``text``, over the text's size in bytes."""
+    """tracemalloc's peak while parsing ``text`` from scratch, over the text's size in bytes."""
     from hloscope.hlo import parse_hlo
+    from hloscope.hlo.reader import clear_memos
 
+    clear_memos()
     gc.collect()
     tracemalloc.start()
     module = parse_hlo(text)
@@ -178,6 +192,7 @@ def main(argv: list[str] | None = None) -> int:
         measure(f"{args.layers}-layer unrolled transformer, pre + post optimization", [pre_text, post_text], args.repeats),
         measure("many small modules", small, args.repeats),
     ]
+    measure("many small modules, hloscope's memos kept from one parse to the next", small, args.repeats, True)
     memory = {"pre-optimization": peak_memory_ratio(pre_text), "post-optimization": peak_memory_ratio(post_text)}
     print(
         "peak memory while parsing the transformer: "

@@ -53,6 +53,12 @@ TAILS: dict[str, int] = {}
 FORMS: dict[str, tuple[str, str, int] | None] = {}
 
 
+def clear_memos() -> None:
+    """Forget what earlier parses learnt: the next parse starts from scratch (for timing it fairly)."""
+    for memo in (SHAPES, TAILS, FORMS):
+        memo.clear()
+
+
 def keyword_at(src: str, pos: int, word: str) -> bool:
     """Whether the keyword ``word`` (not a longer name) starts at ``pos``."""
     end = pos + len(word)
