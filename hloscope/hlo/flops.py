@@ -26,9 +26,8 @@ applies to it, or declared uncounted (never silently 0):
 - The rest (data movement, collectives other than all-reduce, parameters,
   constants, ...) is 0 FLOPs in XLA's rules too.
 
-Not counted, and listed by opcode in ``uncounted_opcodes``: ``custom-call``
-(XLA's rule returns "unknown"), opcodes XLA's cost analysis has no rule for
-(UNCOUNTED_OPCODES) and instructions whose shapes cannot be read.
+Not counted, and listed by opcode in ``uncounted_opcodes``: ``custom-call`` (XLA's rule returns "unknown"),
+opcodes XLA's cost analysis has no rule for (UNCOUNTED_OPCODES) and instructions whose shapes cannot be read.
 """
 
 from __future__ import annotations
@@ -118,6 +117,7 @@ class _Analysis:
         self.module = module
         self.trips = trips
         self.costs: dict[str, _Cost] = {}
+        self.per_element: dict[tuple[bool, bool, str], _Cost] = {}
 
     def computation(self, computation: HloComputation) -> _Cost:
         cost = self.costs.get(computation.name)
@@ -148,15 +148,16 @@ class _Analysis:
         if handler is None and opcode not in _RULED_BY_SHAPE:
             return _NOTHING  # XLA's rule counts no FLOPs
         cost = _Cost()
-        if opcode in ELEMENTWISE_OPCODES or opcode in TRANSCENDENTAL_OPCODES or opcode in ("rng", "rng-bit-generator"):
-            elements = element_count(shape) if opcode != "rng-bit-generator" else _leaf_elements(shape)
-            if elements is None:
+        if opcode not in UNCOUNTED_OPCODES and opcode in _RULED_BY_SHAPE:
+            # One per output element; one shared cost per kind and shape (fused layers repeat them).
+            key = (opcode in ELEMENTWISE_OPCODES, opcode == "rng-bit-generator", shape)
+            if key not in self.per_element:
+                elements = element_count(shape) if not key[1] else _leaf_elements(shape)
+                counted = Counter({"elementwise_flops": elements}) if key[0] else Counter()
+                self.per_element[key] = None if elements is None else _Cost(counted, 0 if key[0] else elements)
+            if self.per_element[key] is None:
                 cost.unreadable.add(inst)
-            elif opcode in ELEMENTWISE_OPCODES:
-                cost.flops["elementwise_flops"] = elements
-            else:
-                cost.transcendentals = elements
-            return cost
+            return self.per_element[key] or cost
         if opcode in UNCOUNTED_OPCODES:
             cost.uncounted.add(inst)
             return cost
@@ -172,8 +173,7 @@ class _Analysis:
         return [name for k, name in inst.calls if k == kind]
 
 
-# What most instructions cost (XLA counts no FLOPs for them and they have no
-# handler, unlike the _RULED_BY_SHAPE opcodes): one shared record, never changed.
+# The cost of ops XLA counts no FLOPs for (no handler, not _RULED_BY_SHAPE): one shared record, never changed.
 _NOTHING = _Cost()
 
 
