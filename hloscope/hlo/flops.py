@@ -1,33 +1,27 @@
 """hloscope's FLOP count: XLA's HloCostAnalysis rules, weighted by loop trip counts.
 
-Each opcode is counted by the rule XLA's ``xla/service/hlo_cost_analysis.cc``
-applies to it, or declared uncounted (never silently 0):
+Each opcode is counted by the rule XLA's ``xla/service/hlo_cost_analysis.cc`` applies to it, or declared uncounted
+(never silently 0):
 
 - ``dot``: 2 x output elements x the product of the lhs contracting sizes.
-- ``convolution``: 2 x (input features / feature groups) x output features
-  x (batch / batch groups) x, per spatial dimension, the kernel positions
-  that meet the input (padding and dilation discounted, as XLA does).
-- ``fft``: 8 x the product of floor(log2(length)) over ``fft_length`` x the
-  input's elements.
-- elementwise ops, ``convert``, ``compare``, ``select``, ``clamp``,
-  ``reduce-precision``: one per output element; the transcendental ones
-  (TRANSCENDENTAL_OPCODES: exp, log, tanh, sqrt, power, ...) count as
-  ``transcendentals``, not FLOPs, as in XLA.
-- ``reduce``: the reducer's cost x (input elements - output elements);
-  ``reduce-window``, ``select-and-scatter``, ``map`` and ``scatter`` scale
-  their computation's cost the same way XLA does.
-- ``sort``: n x ceil(log2 n); ``triangular-solve``: 2 x a's last dimension x
-  b's elements; ``cholesky``: a's last dimension x a's elements / 3;
-  ``all-reduce``: one per output element; ``rng``: transcendentals.
-- ``fusion``, ``call``, ``async-start``: their computation's cost;
-  ``conditional``: the largest branch, per figure; ``while``: body x trip
-  count + condition x (trip count + 1). XLA counts a while body once;
-  hloscope multiplies by the trip count (unknown: 1).
-- The rest (data movement, collectives other than all-reduce, parameters,
-  constants, ...) is 0 FLOPs in XLA's rules too.
+- ``convolution``: 2 x (input features / feature groups) x output features x (batch / batch groups) x, per spatial
+  dimension, the kernel positions that meet the input (padding and dilation discounted, as XLA does).
+- ``fft``: 8 x the product of floor(log2(length)) over ``fft_length`` x the input's elements.
+- elementwise ops, ``convert``, ``compare``, ``select``, ``clamp``, ``reduce-precision``: one per output element;
+  the transcendental ones (TRANSCENDENTAL_OPCODES: exp, log, tanh, sqrt, power, ...) count as ``transcendentals``,
+  not FLOPs, as in XLA.
+- ``reduce``: the reducer's cost x (input elements - output elements); ``reduce-window``, ``select-and-scatter``,
+  ``map`` and ``scatter`` scale their computation's cost the same way XLA does.
+- ``sort``: n x ceil(log2 n); ``triangular-solve``: 2 x a's last dimension x b's elements; ``cholesky``: a's last
+  dimension x a's elements / 3; ``all-reduce``: one per output element; ``rng``: transcendentals.
+- ``fusion``, ``call``, ``async-start``: their computation's cost; ``conditional``: the largest branch, per figure;
+  ``while``: body x trip count + condition x (trip count + 1). XLA counts a while body once; hloscope multiplies by
+  the trip count (unknown: 1).
+- The rest (data movement, collectives other than all-reduce, parameters, constants, ...) is 0 FLOPs in XLA's rules
+  too.
 
-Not counted, and listed by opcode in ``uncounted_opcodes``: ``custom-call`` (XLA's rule returns "unknown"),
-opcodes XLA's cost analysis has no rule for (UNCOUNTED_OPCODES) and instructions whose shapes cannot be read.
+Not counted, and listed by opcode in ``uncounted_opcodes``: ``custom-call`` (XLA's rule returns "unknown"), opcodes
+XLA's cost analysis has no rule for (UNCOUNTED_OPCODES) and instructions whose shapes cannot be read.
 """
 
 from __future__ import annotations
@@ -145,29 +139,34 @@ class _Analysis:
 
     def rule(self, inst: HloInstruction, opcode: str, shape: str) -> _Cost:
         handler = _HANDLERS.get(opcode)
-        if handler is None and opcode not in _RULED_BY_SHAPE:
-            return _NOTHING  # XLA's rule counts no FLOPs
+        if handler is None:
+            if opcode not in _RULED_BY_SHAPE:
+                return _NOTHING  # XLA's rule counts no FLOPs
+            if opcode not in UNCOUNTED_OPCODES:
+                shared = self.per_element_cost(opcode, shape)
+                if shared is not None:
+                    return shared
         cost = _Cost()
-        if opcode not in UNCOUNTED_OPCODES and opcode in _RULED_BY_SHAPE:
-            # One per output element; one shared cost per kind and shape (fused layers repeat them).
-            key = (opcode in ELEMENTWISE_OPCODES, opcode == "rng-bit-generator", shape)
-            if key not in self.per_element:
-                elements = element_count(shape) if not key[1] else _leaf_elements(shape)
-                counted = Counter({"elementwise_flops": elements}) if key[0] else Counter()
-                self.per_element[key] = None if elements is None else _Cost(counted, 0 if key[0] else elements)
-            if self.per_element[key] is None:
-                cost.unreadable.add(inst)
-            return self.per_element[key] or cost
         if opcode in UNCOUNTED_OPCODES:
             cost.uncounted.add(inst)
-            return cost
-        try:
-            counted = handler(self, inst, shape)
-        except _Unreadable:
-            cost.unreadable.add(inst)
-            cost.uncounted.add(inst)
-            return cost
-        return counted
+        elif handler is None:
+            cost.unreadable.add(inst)  # a per-element opcode whose shape cannot be read
+        else:
+            try:
+                return handler(self, inst, shape)
+            except _Unreadable:
+                cost.unreadable.add(inst)
+                cost.uncounted.add(inst)
+        return cost
+
+    def per_element_cost(self, opcode: str, shape: str) -> _Cost | None:
+        """One per output element, one shared cost per kind and shape (fused layers repeat them); None: unreadable."""
+        key = (opcode in ELEMENTWISE_OPCODES, opcode == "rng-bit-generator", shape)
+        if key not in self.per_element:
+            elements = element_count(shape) if not key[1] else _leaf_elements(shape)
+            counted = Counter({"elementwise_flops": elements}) if key[0] else Counter()
+            self.per_element[key] = None if elements is None else _Cost(counted, 0 if key[0] else elements)
+        return self.per_element[key]
 
     def calls(self, inst: HloInstruction, kind: str) -> list[str]:
         return [name for k, name in inst.calls if k == kind]
