@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from hloscope.hlo import HloParseError, parse_hlo
-from hloscope.hlo.grammar import ENUM_ATTRIBUTES, OPCODE_ENUM_ATTRIBUTES
+from hloscope.hlo.grammar import ENUM_ATTRIBUTES, OPCODE_ENUM_ATTRIBUTES, OPERAND_COUNTS
 from xla_reference import xla_parse
 
 CASES = Path(__file__).parent / "hlo_cases"
@@ -183,3 +183,20 @@ def test_text_that_is_no_module_is_read_as_one_instruction_as_xla_does():
             ]
         else:
             assert (ours["line"], ours["column"]) == _xla_place(theirs), text
+
+
+def test_operand_counts_are_checked_as_xla_does():
+    # Every opcode whose operand count XLA fixes, one operand too few and one too many, one line and wrapped.
+    body = "HloModule m\nENTRY e {\n  p = f32[2] parameter(0)\n  ROOT x = f32[2] %s(%s)\n}\n"
+    texts = []
+    for opcode, count in OPERAND_COUNTS.items():
+        for n in (count - 1, count + 1):
+            if n >= 0:
+                texts.append(body % (opcode, ", ".join(["p"] * n)))
+                texts.append(body % (opcode, ",\n    ".join(["p"] * n)))
+    for text, theirs in zip(texts, xla_parse(texts)):
+        ours = _ours(text)
+        assert not theirs["ok"] and "operands, but has" in theirs["message"], text
+        assert not ours["ok"] and (ours["line"], ours["column"]) == _xla_place(theirs), text
+        with pytest.raises(HloParseError, match=theirs["message"].split(",")[0]):
+            parse_hlo(text)

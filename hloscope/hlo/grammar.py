@@ -28,6 +28,33 @@ OPCODES = frozenset(
     """.split()
 )
 
+# Opcodes whose operand count XLA's parser fixes: it refuses any other count
+# at the ``(`` ("expects N operands, but has M operands").
+OPERAND_COUNTS = {
+    **dict.fromkeys(("iota", "partition-id", "replica-id", "rng-get-and-update-state"), 0),
+    **dict.fromkeys(
+        """
+        abs acos acosh all-gather-done all-reduce-done asin asinh atanh bitcast bitcast-convert broadcast cbrt ceil
+        cholesky collective-permute-done convert copy copy-done copy-start cosh cosine count-leading-zeros domain erf
+        exponential exponential-minus-one fft floor get-dimension-size get-tuple-element imag infeed is-finite log
+        log-plus-one logistic negate not opt-barrier popcnt real recv recv-done reduce-precision reshape reverse
+        round-nearest-afz round-nearest-even rsqrt send-done sign sine sinh slice sqrt tan tanh topk transpose while
+        """.split(),
+        1,
+    ),
+    **dict.fromkeys(
+        """
+        add add-dependency and atan2 compare complex convolution divide gather maximum minimum mulhi multiply or
+        outfeed pad power remainder send set-dimension-size shift-left shift-right-arithmetic shift-right-logical
+        stochastic-convert subtract triangular-solve xor
+        """.split(),
+        2,
+    ),
+    **dict.fromkeys(("batch-norm-training", "clamp", "ragged-dot", "select", "select-and-scatter"), 3),
+    "scaled-dot": 4,
+    **dict.fromkeys(("batch-norm-grad", "batch-norm-inference"), 5),
+}
+
 # XLA also reads ``OP-start``, ``OP-update`` and ``OP-done`` for any opcode OP
 # as async-start, async-update and async-done wrapping OP.
 ASYNC_SUFFIXES = ("-start", "-update", "-done")

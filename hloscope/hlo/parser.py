@@ -225,7 +225,7 @@ class ModuleReader(Reader):
                         if form is None:
                             bad = m  # the full reader says what is wrong
                             break
-                    opcode, shape, form_kind = form
+                    opcode, shape, form_kind, count = form
                     payload = None
                     if form_kind == FORM_PLAIN:
                         if ops:
@@ -247,6 +247,9 @@ class ModuleReader(Reader):
                             break
                         else:
                             operands = ()
+                        if count != len(operands) and count >= 0:
+                            bad = m  # the full reader refuses the operand count
+                            break
                     else:
                         # constant(...) and parameter(...): a literal or a number, not operands.
                         payload = ops or other

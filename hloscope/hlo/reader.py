@@ -16,6 +16,7 @@ from hloscope.hlo import lexer
 from hloscope.hlo.fastpath import INDEX_RE, NEXT_EAGER_RE
 from hloscope.hlo.grammar import (
     ASYNC_START_OPCODES,
+    OPERAND_COUNTS,
     CALL_KINDS,
     CALL_LIST_ATTRIBUTES,
     UNSPECIFIED_API_VERSION,
@@ -49,8 +50,9 @@ SHAPES: dict[str, str] = {}
 # Attribute text after an instruction's leading attributes -> what it holds (parser._BLANK ... _BAD).
 TAILS: dict[str, int] = {}
 # "shape opcode" text as the fast path matches it -> (opcode, shared shape, kind), kind one of
-# FORM_PLAIN, FORM_PAYLOAD (constant, parameter); None: an opcode the fast path leaves alone.
-FORMS: dict[str, tuple[str, str, int] | None] = {}
+# FORM_PLAIN, FORM_PAYLOAD (constant, parameter), then the operand count XLA requires (-1: any);
+# None: an opcode the fast path leaves alone.
+FORMS: dict[str, tuple[str, str, int, int] | None] = {}
 
 
 def clear_memos() -> None:
@@ -97,13 +99,14 @@ class Reader:
         self.names.add(computation.name)
         self.module.computations[computation.name] = computation
 
-    def _form(self, key: str) -> tuple[str, str, int] | None:
-        """(opcode, shared shape, kind) of a fast-path ``shape opcode`` text; None for an opcode it leaves alone."""
+    def _form(self, key: str) -> tuple[str, str, int, int] | None:
+        """The FORMS entry of a fast-path ``shape opcode`` text, remembered."""
         shape, _, opcode_text = key.rpartition(" ")
         opcode = FAST_OPCODES.get(opcode_text)
         form = None
         if opcode is not None:
-            form = (opcode, self._share_shape(shape), FORM_PAYLOAD if opcode in PAYLOAD_OPCODES else FORM_PLAIN)
+            kind = FORM_PAYLOAD if opcode in PAYLOAD_OPCODES else FORM_PLAIN
+            form = (opcode, self._share_shape(shape), kind, OPERAND_COUNTS.get(opcode, -1))
         if len(FORMS) >= MEMO_LIMIT:
             FORMS.clear()
         FORMS[key] = form
@@ -226,7 +229,11 @@ class Reader:
                 raise error("expects parameter number", src, pos)
             pos = end
         else:
+            paren = pos - 1
             pos = self._read_operands(pos, operands, computation, seen)
+            expected = OPERAND_COUNTS.get(opcode)
+            if expected is not None and len(operands) != expected:
+                raise error(f"expects {expected} operands, but has {len(operands)} operands", src, paren)
         if opcode in ASYNC_START_OPCODES and not is_async_start_shape(shape):
             raise error(
                 "AsyncStart expects the op shape to be in the form of ((async-operands), async-outputs, state).",
