@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from hloscope.hlo import HloParseError, parse_hlo
-from hloscope.hlo.grammar import ENUM_ATTRIBUTES, OPCODE_ENUM_ATTRIBUTES, OPERAND_COUNTS
+from hloscope.hlo.grammar import ENUM_ATTRIBUTES, OPCODE_ENUM_ATTRIBUTES, OPERAND_COUNTS, REQUIRED_ATTRIBUTES
 from xla_reference import xla_parse
 
 CASES = Path(__file__).parent / "hlo_cases"
@@ -200,3 +200,54 @@ def test_operand_counts_are_checked_as_xla_does():
         assert not ours["ok"] and (ours["line"], ours["column"]) == _xla_place(theirs), text
         with pytest.raises(HloParseError, match=theirs["message"].split(",")[0]):
             parse_hlo(text)
+
+
+# A value XLA accepts for each attribute some opcode requires.
+REQUIRED_VALUES = {
+    "dimensions": "{0}", "to_apply": "add", "source_target_pairs": "{{0,1}}", "epsilon": "0.001", "feature_index": "0",
+    "direction": "LT", "dim_labels": "b0f_0io->b0f", "custom_call_target": '"x"', "dynamic_slice_sizes": "{1}",
+    "domain": '{kind="sharding", entry={maximal device=0}, exit={maximal device=1}}', "fft_length": "{2}",
+    "fft_type": "FFT", "calls": "add", "kind": "kLoop", "collapsed_slice_dims": "{0}", "index_vector_dim": "1",
+    "offset_dims": "{}", "slice_sizes": "{1}", "start_index_map": "{0}", "index": "0", "iota_dimension": "0",
+    "padding": "0_0", "exponent_bits": "5", "mantissa_bits": "2", "distribution": "rng_uniform",
+    "algorithm": "rng_default", "delta": "1", "inserted_window_dims": "{0}", "scatter_dims_to_operand_dims": "{0}",
+    "update_window_dims": "{}", "scatter": "add", "select": "cmp", "slice": "{[0:2]}", "k": "1", "body": "add",
+    "condition": "cond",
+}
+REQUIRED_MODULE = """HloModule m
+add {
+  a = f32[] parameter(0)
+  b = f32[] parameter(1)
+  ROOT s = f32[] add(a, b)
+}
+cond {
+  a = f32[] parameter(0)
+  ROOT s = pred[] constant(true)
+}
+cmp {
+  a = f32[] parameter(0)
+  b = f32[] parameter(1)
+  ROOT s = pred[] compare(a, b), direction=LT
+}
+ENTRY e {
+  p = f32[2] parameter(0)
+  ROOT x = f32[2] %s(%s)%s
+}
+"""
+
+
+def test_required_attributes_are_checked_as_xla_does():
+    # Every opcode's required attributes, each left out in turn, one line and wrapped: XLA names the first
+    # one missing, where the attribute list starts.
+    texts = []
+    for opcode, required in REQUIRED_ATTRIBUTES.items():
+        operands = 2 if opcode in ("reduce", "reduce-window", "dynamic-slice") else max(OPERAND_COUNTS.get(opcode, 1), 0)
+        for left_out in required:
+            attrs = "".join(f", {name}={REQUIRED_VALUES[name]}" for name in required if name != left_out)
+            texts.append(REQUIRED_MODULE % (opcode, ", ".join(["p"] * operands), attrs))
+            texts.append(REQUIRED_MODULE % (opcode, ",\n  ".join(["p"] * operands), attrs.replace(", ", ",\n    ")))
+    for text, theirs in zip(texts, xla_parse(texts)):
+        assert not theirs["ok"] and "is expected but not seen" in theirs["message"], text
+        with pytest.raises(HloParseError, match=theirs["message"]) as info:
+            parse_hlo(text)
+        assert (info.value.line, info.value.column) == _xla_place(theirs), text

@@ -55,6 +55,43 @@ OPERAND_COUNTS = {
     **dict.fromkeys(("batch-norm-grad", "batch-norm-inference"), 5),
 }
 
+# Attributes XLA's parser requires, by opcode; it names the first one missing
+# in this (alphabetical) order, where the attribute list starts.
+REQUIRED_ATTRIBUTES = {
+    **dict.fromkeys(
+        """
+        all-gather all-gather-start broadcast concatenate get-dimension-size reverse set-dimension-size transpose
+        """.split(),
+        ("dimensions",),
+    ),
+    **dict.fromkeys("all-reduce all-reduce-start call map reduce-window".split(), ("to_apply",)),
+    **dict.fromkeys(("collective-permute", "collective-permute-start"), ("source_target_pairs",)),
+    **dict.fromkeys(("reduce", "reduce-scatter", "sort"), ("dimensions", "to_apply")),
+    **dict.fromkeys(("batch-norm-grad", "batch-norm-inference", "batch-norm-training"), ("epsilon", "feature_index")),
+    "compare": ("direction",),
+    "convolution": ("dim_labels",),
+    "custom-call": ("custom_call_target",),
+    "domain": ("domain",),
+    "dynamic-slice": ("dynamic_slice_sizes",),
+    "fft": ("fft_length", "fft_type"),
+    "fusion": ("calls", "kind"),
+    "gather": ("collapsed_slice_dims", "index_vector_dim", "offset_dims", "slice_sizes", "start_index_map"),
+    "get-tuple-element": ("index",),
+    "iota": ("iota_dimension",),
+    "pad": ("padding",),
+    "reduce-precision": ("exponent_bits", "mantissa_bits"),
+    "rng": ("distribution",),
+    "rng-bit-generator": ("algorithm",),
+    "rng-get-and-update-state": ("delta",),
+    "scatter": (
+        "index_vector_dim", "inserted_window_dims", "scatter_dims_to_operand_dims", "to_apply", "update_window_dims"
+    ),
+    "select-and-scatter": ("scatter", "select"),
+    "slice": ("slice",),
+    "topk": ("k",),
+    "while": ("body", "condition"),
+}
+
 # XLA also reads ``OP-start``, ``OP-update`` and ``OP-done`` for any opcode OP
 # as async-start, async-update and async-done wrapping OP.
 ASYNC_SUFFIXES = ("-start", "-update", "-done")

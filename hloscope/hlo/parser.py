@@ -212,7 +212,7 @@ class ModuleReader(Reader):
                         break
                     if which == PLAIN_TAIL:
                         name, key, ops, tail = m.groups()[:PLAIN_TAIL]
-                        is_root = typed = other = kind = call_target = None
+                        is_root = typed = other = kind = call_kind = call_target = None
                         attributes_start = m.start(PLAIN_TAIL)
                     else:
                         is_root, name, key, ops, typed, other, _, kind, call_kind, call_target, tail = m.groups()[
@@ -225,7 +225,7 @@ class ModuleReader(Reader):
                         if form is None:
                             bad = m  # the full reader says what is wrong
                             break
-                    opcode, shape, form_kind, count = form
+                    opcode, shape, form_kind, count, required = form
                     payload = None
                     if form_kind == FORM_PLAIN:
                         if ops:
@@ -264,6 +264,13 @@ class ModuleReader(Reader):
                             found = self._check_tail(tail)
                         if found == _BAD:
                             bad = m
+                            break
+                    if required is not None:
+                        # Substring checks, cheap: a name inside another value may pass here, never fail.
+                        present = tail if call_kind is None else f", {call_kind}={tail}"
+                        present = present if kind is None else ", kind=" + present
+                        if not all(marker in present for marker in required):
+                            bad = m  # the full reader names the missing attribute
                             break
                     calls = None
                     if call_target is not None:

@@ -17,6 +17,7 @@ from hloscope.hlo.fastpath import INDEX_RE, NEXT_EAGER_RE
 from hloscope.hlo.grammar import (
     ASYNC_START_OPCODES,
     OPERAND_COUNTS,
+    REQUIRED_ATTRIBUTES,
     CALL_KINDS,
     CALL_LIST_ATTRIBUTES,
     UNSPECIFIED_API_VERSION,
@@ -50,9 +51,9 @@ SHAPES: dict[str, str] = {}
 # Attribute text after an instruction's leading attributes -> what it holds (parser._BLANK ... _BAD).
 TAILS: dict[str, int] = {}
 # "shape opcode" text as the fast path matches it -> (opcode, shared shape, kind), kind one of
-# FORM_PLAIN, FORM_PAYLOAD (constant, parameter), then the operand count XLA requires (-1: any);
-# None: an opcode the fast path leaves alone.
-FORMS: dict[str, tuple[str, str, int, int] | None] = {}
+# FORM_PLAIN, FORM_PAYLOAD (constant, parameter), the operand count XLA requires (-1: any), and
+# ``, name=`` of each attribute it requires (or None); None: an opcode the fast path leaves alone.
+FORMS: dict[str, tuple | None] = {}
 
 
 def clear_memos() -> None:
@@ -99,14 +100,16 @@ class Reader:
         self.names.add(computation.name)
         self.module.computations[computation.name] = computation
 
-    def _form(self, key: str) -> tuple[str, str, int, int] | None:
+    def _form(self, key: str) -> tuple | None:
         """The FORMS entry of a fast-path ``shape opcode`` text, remembered."""
         shape, _, opcode_text = key.rpartition(" ")
         opcode = FAST_OPCODES.get(opcode_text)
         form = None
         if opcode is not None:
             kind = FORM_PAYLOAD if opcode in PAYLOAD_OPCODES else FORM_PLAIN
-            form = (opcode, self._share_shape(shape), kind, OPERAND_COUNTS.get(opcode, -1))
+            required = REQUIRED_ATTRIBUTES.get(opcode)
+            markers = None if required is None else tuple(f", {name}=" for name in required)
+            form = (opcode, self._share_shape(shape), kind, OPERAND_COUNTS.get(opcode, -1), markers)
         if len(FORMS) >= MEMO_LIMIT:
             FORMS.clear()
         FORMS[key] = form
@@ -298,9 +301,14 @@ class Reader:
         attrs: dict[str, str] = {}
         calls: list[tuple[str, str]] = []
         unspecified_api = False
+        first = skip_ws(src, pos)
         while True:
             found = lexer.next_attribute(src, pos)
             if found is None:
+                missing = [name for name in REQUIRED_ATTRIBUTES.get(opcode, ()) if name not in attrs]
+                # A module ending here lacks its closing brace: that is the error to report.
+                if missing and (self.single is not None or skip_ws(src, pos) < len(src)):
+                    raise error(f"attribute {missing[0]} is expected but not seen", src, first)
                 if unspecified_api:
                     self._refuse_unspecified_api(pos)
                 return pos, attrs, calls
