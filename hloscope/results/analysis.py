@@ -12,8 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hloscope.results import Point, Results, results_text
+from hloscope.results.records import DERIVED_KEYS
 from hloscope.results.flops import flops_check
 from hloscope.results.growth import Growth, Prediction, fit_growth
+from hloscope.results.headlines import Headline, model_headlines
 from hloscope.results.metrics import METRIC_NAMES, STORED_METRICS
 from hloscope.results.per_layer import model_per_layer
 from hloscope.results.phases import ModelPhases, model_phases
@@ -27,9 +29,10 @@ class ModelAnalysis:
 
     ``points`` are ordered by variant (as first measured), then L.
     ``scanned``/``unrolled`` is the comparison pair every verdict uses
-    (None where the run has no such variant). ``per_layer`` is None without
-    two points of the unrolled variant; ``phases`` None without a point that
-    recorded its compile phases.
+    (None where the run has no such variant). ``headlines``: one per step the
+    model's points measured (hloscope.results.headlines). ``per_layer`` is
+    None without two points of the unrolled variant; ``phases`` None without
+    a point that recorded its compile phases.
     """
 
     name: str
@@ -42,6 +45,7 @@ class ModelAnalysis:
     per_layer: dict | None
     flops: dict
     phases: ModelPhases | None = None
+    headlines: tuple[Headline, ...] = ()
 
     @property
     def largest_layers(self) -> int | None:
@@ -74,6 +78,11 @@ class RunAnalysis:
 
     def model(self, name: str) -> ModelAnalysis | None:
         return next((m for m in self.models if m.name == name), None)
+
+    @property
+    def headlines(self) -> tuple[Headline, ...]:
+        """Every model's headlines, model by model."""
+        return tuple(h for m in self.models for h in m.headlines)
 
 
 def predictions_at(growth: list[Growth], layers) -> tuple[list[Prediction], list[str]]:
@@ -119,9 +128,11 @@ def analyze_run(results: Results) -> RunAnalysis:
             per_layer=model_per_layer(points, scanned, unrolled),
             flops=flops_check(points, unrolled),
             phases=model_phases(name, points, scanned, unrolled),
+            headlines=model_headlines(name, points),
         ))
     flops = {m.name: m.flops for m in models}
-    warnings = collect_warnings(results, growth, flops)
+    headlines = [h for m in models for h in m.headlines]
+    warnings = collect_warnings(results, growth, flops, headlines)
     stored = {str(w) for w in results.extra.get("warnings") or []}
     warnings += [RunWarning("prediction", text) for text in prediction_warnings if text not in stored]
     return RunAnalysis(results, tuple(growth), tuple(predictions), tuple(prediction_warnings), tuple(models),
@@ -131,10 +142,12 @@ def analyze_run(results: Results) -> RunAnalysis:
 def results_record(analysis: RunAnalysis) -> dict:
     """results.json: the run, then what is derived from it for outside readers.
 
-    ``growth`` holds the stored metrics (hloscope.results.metrics); hloscope
+    ``headlines`` holds each model's and step's ratios (hloscope.results.headlines),
+    ``growth`` the stored metrics (hloscope.results.metrics); hloscope
     itself recomputes all of it from the points on every read.
     """
     derived = {
+        "headlines": [h.to_json() for h in analysis.headlines],
         "growth": [g.to_json() for g in analysis.growth if g.metric in STORED_METRICS],
         "per_layer": {m.name: m.per_layer for m in analysis.models if m.per_layer is not None},
     }
@@ -145,5 +158,5 @@ def results_record(analysis: RunAnalysis) -> dict:
 
 def analysis_text(analysis: RunAnalysis) -> str:
     """The text of results.json for ``analysis`` (see results_record)."""
-    derived = {k: v for k, v in results_record(analysis).items() if k in ("growth", "per_layer", "predictions")}
+    derived = {k: v for k, v in results_record(analysis).items() if k in DERIVED_KEYS}
     return results_text(analysis.results, derived)

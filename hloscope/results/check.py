@@ -82,11 +82,15 @@ def parse_max_exponent(text: str) -> Expectation:
 
 @dataclass(frozen=True)
 class CheckOutcome:
-    """What a check looked at (``checked``: 'model variant metric'), what it found violated, and notes."""
+    """What a check looked at (``checked``: 'model variant metric'), what it found violated, and notes.
+
+    ``held``: one sentence per expectation that held, with the fit that met it.
+    """
 
     checked: tuple[str, ...]
     violations: tuple[str, ...]
     notes: tuple[str, ...] = field(default_factory=tuple)
+    held: tuple[str, ...] = field(default_factory=tuple)
 
 
 def _holds(exp: Expectation, g: Growth) -> bool:
@@ -101,7 +105,7 @@ def check_results(analysis: RunAnalysis,
     results = analysis.results
     fits = {(g.model, g.variant, g.metric): g for g in analysis.growth}
     series = list(dict.fromkeys((p.model, p.variant) for p in results.points))
-    checked, violations, checked_variants = [], [], set()
+    checked, violations, held, checked_variants = [], [], [], set()
     for exp in expectations:
         targets = [(m, v) for m, v in series if exp.matches(v)]
         if not targets:
@@ -116,17 +120,18 @@ def check_results(analysis: RunAnalysis,
                 ok = sum(1 for p in results.points if p.key[:2] == (model, variant) and p.ok and p.value(exp.metric))
                 violations.append(f"{where}: cannot be fitted ({ok} successful point(s) with this metric, need 2); "
                                   f"expected {exp.bound()} ({exp.source})")
-            elif not _holds(exp, g):
+            else:
                 fitted = g.fit_layers or g.layers
-                violations.append(f"{where}: {g.order} (exponent {fmt_exponent(g)}, fitted on L = "
-                                  f"{', '.join(map(str, fitted))}), expected {exp.bound()} ({exp.source})")
+                found = (f"{where}: {g.order} (exponent {fmt_exponent(g)}, fitted on L = "
+                         f"{', '.join(map(str, fitted))}), expected {exp.bound()} ({exp.source})")
+                (held if _holds(exp, g) else violations).append(found)
     failed = [p for p in results.points if not p.ok]
     notes = [f"{len(failed)} point(s) failed or timed out; growth was fitted on the others"] if failed else []
     construction = unroll_construction(results.config)
     if construction != SEPARATE_MODULES and "unroll" in checked_variants:
         notes.append(f"unroll in this run is {CONSTRUCTIONS[construction]} ({construction}: the run records no "
                      "unroll_construction), not L separate modules as unroll is built now")
-    return CheckOutcome(tuple(checked), tuple(violations), tuple(notes))
+    return CheckOutcome(tuple(checked), tuple(violations), tuple(notes), tuple(held))
 
 
 def check_file(path: str | os.PathLike, expects=(), max_exponents=()) -> CheckOutcome:

@@ -19,7 +19,7 @@ from hloscope.variants import CONSTRUCTIONS, unroll_construction
 
 # Environment keys whose difference can explain a change in compile cost.
 ENVIRONMENT_KEYS = ("python", "jax", "jaxlib", "flax", "backend", "device", "cpu", "cpu_count", "xla_flags")
-CONFIG_KEYS = ("features", "repeats", "seed")
+CONFIG_KEYS = ("features", "repeats", "seed", "sizes")
 
 
 @dataclass(frozen=True)
@@ -95,6 +95,8 @@ class Comparison:
     baseline_change: str | None = None
     # Each pass's seconds at the largest L both runs compiled with phases, largest change first.
     passes: tuple[PassChange, ...] = ()
+    # Both sides are one run (same creation time, command and points): every change is none.
+    same_run: bool = False
 
     @property
     def regressions(self) -> list[str]:
@@ -117,6 +119,12 @@ def _verdict(base: Growth | None, new: Growth | None) -> str:
     if abs(after - before) < 0.25:
         return "same"
     return "regression" if after > before else "improvement"
+
+
+def is_same_run(base: Results, new: Results) -> bool:
+    """Whether two results are one run: the same creation time, command, environment and points."""
+    return (base.created == new.created and base.command == new.command and base.environment == new.environment
+            and [p.to_json() for p in base.points] == [p.to_json() for p in new.points])
 
 
 def _env_text(value) -> str:
@@ -185,7 +193,8 @@ def compare_results(base_analysis: RunAnalysis, new_analysis: RunAnalysis, base_
     if change is not None:
         environment.append(("config.unroll_construction", unroll_construction(base.config), unroll_construction(new.config)))
     return Comparison(base_analysis, new_analysis, base_label, new_label, tuple(growth), tuple(changes),
-                      tuple(statuses), tuple(environment), change, tuple(pass_changes(base.points, new.points)))
+                      tuple(statuses), tuple(environment), change, tuple(pass_changes(base.points, new.points)),
+                      is_same_run(base, new))
 
 
 def compare_files(base_path: str | os.PathLike, new_path: str | os.PathLike) -> Comparison:

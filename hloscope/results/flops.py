@@ -2,7 +2,9 @@
 
 XLA's ``cost_analysis()`` counts a while body once whatever its trip count;
 hloscope counts FLOPs from the HLO weighted by trip counts
-(hloscope.hlo.flops). Where they part, the report says so.
+(hloscope.hlo.flops). Where they part, the report says so. XLA's
+``bytes accessed`` has the same limit; no execution of the forward reads
+less than its arguments, so a figure below them is flagged.
 """
 
 from __future__ import annotations
@@ -30,7 +32,11 @@ def flops_check(points: Iterable[Point], unrolled_variant: str | None, tolerance
     ``points`` are one model's (its analysis passes its comparison pair's
     unrolled variant). ``rows``: per point, ``hloscope_flops`` (post-optimization HLO, weighted by
     loop trip counts), ``xla_flops`` (``cost.flops``) and ``agrees`` (within
-    ``tolerance`` of hloscope's figure; None when either is missing).
+    ``tolerance`` of hloscope's figure; None when either is missing),
+    ``xla_bytes_accessed`` (``cost.bytes_accessed``), ``argument_bytes``
+    (``memory.argument_bytes``) and ``bytes_below_arguments`` (XLA's bytes
+    accessed is less than the arguments one call reads; None when either is
+    missing).
     ``scan_vs_unroll``: per (model, L) and other variant, dot + convolution
     FLOPs against the unrolled stack's, which must be equal.
     """
@@ -43,8 +49,11 @@ def flops_check(points: Iterable[Point], unrolled_variant: str | None, tolerance
         agrees = None
         if ours is not None and xla is not None:
             agrees = abs(xla - ours) <= tolerance * max(ours, 1.0)
+        accessed, arguments = p.value("cost.bytes_accessed"), p.value("memory.argument_bytes")
+        below = None if accessed is None or arguments is None else accessed < arguments
         rows.append({"model": p.model, "variant": p.variant, "layers": p.layers,
-                     "hloscope_flops": ours, "xla_flops": xla, "agrees": agrees})
+                     "hloscope_flops": ours, "xla_flops": xla, "agrees": agrees,
+                     "xla_bytes_accessed": accessed, "argument_bytes": arguments, "bytes_below_arguments": below})
     unrolled = {(p.model, p.layers): p for p in points if p.variant == unrolled_variant}
     pairs = []
     for p in points:
@@ -88,4 +97,27 @@ def flops_disagreements(check: dict) -> list[dict]:
             and worst["xla_flops"] < worst["hloscope_flops"]
             and (len(rows) == 1 or max(xla_values) <= (1 + FLOPS_RELATIVE_TOLERANCE) * min(xla_values)),
         })
+    return result
+
+
+def bytes_accessed_below_arguments(check: dict) -> list[dict]:
+    """``flops_check`` rows whose XLA bytes accessed is below the arguments, one group per (model, variant).
+
+    Each group gives how many of its compared points are flagged and the
+    figures at the largest such L.
+    """
+    groups: dict[tuple[str, str], list[dict]] = {}
+    compared: dict[tuple[str, str], int] = {}
+    for row in check.get("rows") or []:
+        key = (row["model"], row["variant"])
+        if row.get("bytes_below_arguments") is not None:
+            compared[key] = compared.get(key, 0) + 1
+        if row.get("bytes_below_arguments"):
+            groups.setdefault(key, []).append(row)
+    result = []
+    for (model, variant), rows in groups.items():
+        worst = max(rows, key=lambda r: r["layers"])
+        result.append({"model": model, "variant": variant, "layers": worst["layers"],
+                       "xla_bytes_accessed": worst["xla_bytes_accessed"], "argument_bytes": worst["argument_bytes"],
+                       "flagged": len(rows), "compared": compared[(model, variant)]})
     return result

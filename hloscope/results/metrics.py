@@ -22,6 +22,10 @@ class Metric:
     ``headline``: read by the one-line verdicts and the compare summary.
     ``source``: where the figure comes from. ``own_chart``: drawn in a chart
     of its own (the compile phases share one chart per model instead).
+    ``expected``: the growth order a scan-family variant and an unrolled one
+    should show (None: no expectation), which the report's colours judge.
+    ``withheld``: why the report gives no order for this figure (None: it
+    gives one).
     """
 
     name: str
@@ -32,36 +36,46 @@ class Metric:
     headline: bool = False
     source: str = ""
     own_chart: bool = True
+    expected: tuple[str | None, str | None] = (None, None)
+    withheld: str | None = None
 
+
+# What a stack should give: one block in a while loop does not grow with L,
+# L copies of it do. Runtime grows with L either way: both run L layers.
+STACK_ORDERS = ("O(1)", "O(L)")
 
 METRICS: tuple[Metric, ...] = (
     Metric("compile_s", "Backend compile time", "s", True, True, True,
-           "jax.monitoring /jax/core/compile/backend_compile_duration"),
+           "jax.monitoring /jax/core/compile/backend_compile_duration", expected=STACK_ORDERS),
     Metric("hlo.pre.instructions", "HLO instructions before optimization", "count", False, True, True,
-           "hloscope's parse of lowered.as_text(dialect='hlo')"),
+           "hloscope's parse of lowered.as_text(dialect='hlo')", expected=STACK_ORDERS),
     Metric("hlo.opt.instructions", "HLO instructions after optimization", "count", False, True, False,
-           "hloscope's parse of compiled.as_text()"),
+           "hloscope's parse of compiled.as_text()", expected=STACK_ORDERS),
     Metric("lower_s", "Lowering time (jaxpr to MLIR)", "s", True, True, False,
-           "jax.monitoring /jax/core/compile/jaxpr_to_mlir_module_duration"),
+           "jax.monitoring /jax/core/compile/jaxpr_to_mlir_module_duration", expected=STACK_ORDERS),
     Metric("trace_s", "Tracing time", "s", True, True, False,
-           "jax.monitoring /jax/core/compile/jaxpr_trace_duration"),
+           "jax.monitoring /jax/core/compile/jaxpr_trace_duration", expected=STACK_ORDERS),
     Metric("runtime_s", "Runtime of one forward call", "s", True, True, False,
-           "wall time of the compiled call with block_until_ready"),
+           "wall time of the compiled call with block_until_ready", expected=("O(L)", "O(L)")),
     Metric("hlo.pre.bytes", "HLO text size before optimization", "bytes", False, True, False,
-           "UTF-8 size of lowered.as_text(dialect='hlo')"),
+           "UTF-8 size of lowered.as_text(dialect='hlo')", expected=STACK_ORDERS),
     Metric("hlo.opt.bytes", "HLO text size after optimization", "bytes", False, False, False,
-           "UTF-8 size of compiled.as_text()"),
+           "UTF-8 size of compiled.as_text()", expected=STACK_ORDERS),
     Metric("memory.temp_bytes", "Temporary buffer memory (XLA)", "bytes", False, True, False,
-           "compiled.memory_analysis().temp_size_in_bytes"),
+           "compiled.memory_analysis().temp_size_in_bytes", expected=("O(1)", None)),
     Metric("memory.generated_code_bytes", "Generated code size (XLA)", "bytes", False, False, False,
-           "compiled.memory_analysis().generated_code_size_in_bytes"),
+           "compiled.memory_analysis().generated_code_size_in_bytes", expected=STACK_ORDERS),
     Metric("peak_rss_bytes", "Peak resident memory while compiling", "bytes", False, False, False,
-           "the worker's VmHWM over the point, reset before it"),
+           "the worker's VmHWM over the point, reset before it",
+           withheld="it includes what the worker holds before the point (Python, JAX, XLA) and the parameters, "
+                    "which every variant holds L layers of"),
     # One sample each (one extra compile), but timings: fitted as timings are.
     Metric("compile_phases.hlo_passes_s", "Time in XLA's HLO pass pipelines", "s", True, True, False,
-           "jax.profiler: XLA's HloPassPipeline events in one extra compile", own_chart=False),
+           "jax.profiler: XLA's HloPassPipeline events in one extra compile", own_chart=False,
+           expected=STACK_ORDERS),
     Metric("compile_phases.backend_s", "Time in the backend (code generation)", "s", True, True, False,
-           "jax.profiler: the backend's event less its pass pipelines, in one extra compile", own_chart=False),
+           "jax.profiler: the backend's event less its pass pipelines, in one extra compile", own_chart=False,
+           expected=STACK_ORDERS),
 )
 
 _BY_NAME = {m.name: m for m in METRICS}

@@ -29,6 +29,24 @@ def fmt_bytes(value: float | None) -> str:
     return f"{value:,.0f} B"
 
 
+SECONDS_UNITS = (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6))
+BYTES_UNITS = (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10), ("B", 1))
+
+
+def display_unit(unit: str, value: float) -> tuple[str, float]:
+    """(label, size) of the unit that shows ``value`` of a metric's ``unit`` as the tables do.
+
+    Seconds as s, ms or µs and bytes as GiB, MiB, KiB or B, by the same
+    thresholds as fmt_seconds and fmt_bytes; a count stays a count
+    (label ""). A chart's axis divides its values by ``size``.
+    """
+    table = SECONDS_UNITS if unit == "s" else BYTES_UNITS if unit == "bytes" else ()
+    for label, size in table:
+        if abs(value) >= size:
+            return label, size
+    return (table[-1] if table else ("", 1.0))
+
+
 def fmt_count(value: float | None) -> str:
     return "n/a" if value is None else f"{value:,.0f}"
 
