@@ -144,7 +144,7 @@ def analyze(models, variants, heads, seq_len, batch, input_shape, dtype, inputs,
         raise click.UsageError("--resume needs --out: the run folder to finish")
     out_dir = out_dir or default_out_dir(config.model_names())
     progress = Progress(config.plan(), enabled=not quiet)
-    analysis = run_analysis(config, out_dir, reproduce_command(config, out_dir), progress, resume=resume)
+    analysis = run_analysis(config, out_dir, reproduce_command(config), progress, resume=resume)
     if not quiet:
         click.echo(summary_table(analysis))
         click.echo(f"\nwrote {out_dir / 'results.json'} and {out_dir / 'index.html'}")

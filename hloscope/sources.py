@@ -6,6 +6,8 @@ parent can check ``--model`` and ``--inputs`` before any worker starts.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from hloscope.errors import UsageError
 
 
@@ -24,3 +26,14 @@ def split_source(source: str, option: str = "--model") -> tuple[str, str]:
 def is_path(where: str) -> bool:
     """True when the part before the colon names a file, not an importable module."""
     return where.endswith(".py") or "/" in where or "\\" in where
+
+
+def absolute_source(source: str) -> str:
+    """``PATH.py:NAME`` with PATH made absolute, so the source names the same file from any folder.
+
+    ``package.module:NAME``, built-in model names and malformed sources are returned unchanged.
+    """
+    where, _, name = source.rpartition(":")
+    if not where or not is_path(where):
+        return source
+    return f"{Path(where).resolve()}:{name}"

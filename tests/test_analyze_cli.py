@@ -101,3 +101,18 @@ def test_the_analyzing_process_imports_no_jax_for_a_refused_option(tmp_path):
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
     assert done.stdout.strip() == "exit 2 []", done.stdout + done.stderr
     assert "unknown variant 'unrolled'" in done.stderr and not (tmp_path / "run").exists()
+
+
+def test_the_reproduce_command_names_a_user_block_by_its_absolute_path(tmp_path, monkeypatch):
+    from hloscope.run.config import SweepConfig, reproduce_command
+
+    monkeypatch.chdir(tmp_path)
+    config = SweepConfig(models=("blocks/glu.py:make_block", "userpkg.blocks:make", "linear"), input_shape=(2, 8),
+                         layers=(1, 2), timeout_s=30.0)
+    command = reproduce_command(config)
+    assert command == (f"hloscope analyze --model {tmp_path}/blocks/glu.py:make_block --model userpkg.blocks:make "
+                       "--model linear --layers 1,2 --variants scan,unroll --input-shape 2,8 --dtype float32 "
+                       "--repeats 3 --timeout 30")
+    # A function that builds the inputs is named by its file's absolute path too.
+    with_inputs = SweepConfig(models=("blocks/glu.py:make_block",), inputs="blocks/glu.py:make_inputs", layers=(1, 2))
+    assert f"--inputs {tmp_path}/blocks/glu.py:make_inputs" in reproduce_command(with_inputs)

@@ -7,6 +7,8 @@ reports its warnings or its error back before the run folder is made.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from hloscope.errors import UsageError
 from hloscope.run.config import SweepConfig
 
@@ -57,22 +59,45 @@ def check_options(config: SweepConfig) -> None:
             )
 
 
-def check_models(config: SweepConfig) -> list[str]:
-    """Build and check every model of ``config``; return the pitfall warnings.
+@dataclass(frozen=True)
+class CheckedModels:
+    """What checking a run's models found: pitfall warnings, and the sizes each model was resolved to.
+
+    ``sizes`` maps each model name to ``model_sizes`` of its spec; the run
+    records it in results.json as ``config.sizes``.
+    """
+
+    warnings: tuple[str, ...] = ()
+    sizes: dict[str, dict] = field(default_factory=dict)
+
+
+def model_sizes(spec) -> dict:
+    """The sizes a model is measured at: its own (features, heads, seq_len, batch, ...), x's shape and dtype.
+
+    Options left to a model's defaults are resolved here, so a run records
+    the sizes it measured, not the options it was given.
+    """
+    return {**spec.sizes, "input_shape": [int(n) for n in spec.input_shape], "dtype": str(spec.dtype)}
+
+
+def check_models(config: SweepConfig) -> CheckedModels:
+    """Build and check every model of ``config``: its pitfall warnings and resolved sizes.
 
     Raises ModelError or UsageError for a model that cannot be measured. Runs
     where JAX may initialise its backend: the worker, or a test.
     """
     from hloscope.models.checks import check_model
 
-    warnings = []
+    warnings, sizes = [], {}
     for source in config.models:
-        spec = resolve_model(config, config.model_name(source))
+        name = config.model_name(source)
+        spec = resolve_model(config, name)
         warnings += check_model(spec, config.seed)
-    return warnings
+        sizes[name] = model_sizes(spec)
+    return CheckedModels(tuple(warnings), sizes)
 
 
 def validate_config(config: SweepConfig) -> list[str]:
-    """check_options, then check_models: every check of a run, in this process."""
+    """check_options, then check_models: every check of a run, in this process; the pitfall warnings."""
     check_options(config)
-    return check_models(config)
+    return list(check_models(config).warnings)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import shlex
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
+from hloscope.sources import absolute_source
 from hloscope.variants import UNROLL_CONSTRUCTION
 
 DEFAULT_LAYERS = (1, 2, 4, 8, 16, 32, 64, 96)
@@ -72,11 +72,16 @@ class SweepConfig:
         return [(m, v, L) for m in self.model_names() for L in self.layers for v in self.variants]
 
 
-def reproduce_command(config, out_dir: Path) -> str:
-    """The analyze command line that repeats this run, every setting spelled out."""
+def reproduce_command(config: SweepConfig) -> str:
+    """The analyze command line that repeats this run, every setting spelled out.
+
+    It runs as printed from any folder: no ``--out`` (each run gets a new
+    folder under reports/, so the command never meets the folder of the run
+    it repeats), and a user block's file by its absolute path.
+    """
     words = ["hloscope", "analyze"]
     for model in config.models:
-        words += ["--model", model]
+        words += ["--model", absolute_source(model)]
     words += ["--layers", ",".join(map(str, config.layers))]
     words += ["--variants", ",".join(config.variants)]
     for option, value in (("--features", config.features), ("--heads", config.heads),
@@ -87,11 +92,10 @@ def reproduce_command(config, out_dir: Path) -> str:
     if config.input_shape is not None:
         words += ["--input-shape", ",".join(map(str, config.input_shape)), "--dtype", config.dtype]
     if config.inputs is not None:
-        words += ["--inputs", config.inputs]
+        words += ["--inputs", absolute_source(config.inputs)]
     words += ["--repeats", str(config.repeats)]
     if config.timeout_s is not None:
         words += ["--timeout", f"{config.timeout_s:g}"]
     if config.predict_layers:
         words += ["--predict-layers", ",".join(map(str, config.predict_layers))]
-    words += ["--out", str(out_dir)]
     return " ".join(shlex.quote(word) for word in words)

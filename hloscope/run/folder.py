@@ -14,6 +14,7 @@ import fcntl
 import json
 import os
 import re
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -263,10 +264,14 @@ class RunFolder:
             record = read_run_config(path)
             differences = config_differences(dict(record.get("config") or {}), config)
             if differences:
+                command = str(record.get("command") or "")
+                # Runs made before the command left out --out named their folder in it.
+                if " --out " not in command:
+                    command += f" --out {shlex.quote(str(path))}"
                 raise UsageError(
                     f"--resume: the run in {path} was made with a different configuration ("
                     + "; ".join(differences)
-                    + f"). Resume it with its own options: {record.get('command', '')}"
+                    + f"). Resume it with its own options: {command} --resume"
                 )
         except BaseException:
             lock.close()

@@ -11,7 +11,7 @@ from pathlib import Path
 from hloscope.errors import HloscopeError
 from hloscope.results import Results
 from hloscope.results.analysis import RunAnalysis, analysis_text, analyze_run
-from hloscope.run.checks import check_options
+from hloscope.run.checks import CheckedModels, check_options
 from hloscope.run.config import SweepConfig
 from hloscope.run.folder import RunFolder
 from hloscope.run.progress import Progress
@@ -26,11 +26,18 @@ class Interrupted(HloscopeError):
 
 
 def build_results(config: SweepConfig, points, created: str, command: str, environment: dict,
-                  warnings: list[str]) -> Results:
-    """The run's record: what was measured and where, and the warnings the run itself raised."""
+                  warnings: list[str], sizes: dict[str, dict] | None = None) -> Results:
+    """The run's record: what was measured and where, and the warnings the run itself raised.
+
+    ``sizes`` (model name -> the sizes the worker resolved it to) goes into
+    the config as ``sizes``: options left to a model's defaults are None in
+    the config, the sizes say what was measured.
+    """
     extra = {"warnings": list(warnings)} if warnings else {}
+    record = config.to_json()
+    record["sizes"] = dict(sizes or {})
     return Results(created=created, command=command, environment=environment,
-                   config=config.to_json(), points=tuple(points), extra=extra)
+                   config=record, points=tuple(points), extra=extra)
 
 
 def write_outputs(analysis: RunAnalysis, folder: RunFolder) -> None:
@@ -41,7 +48,7 @@ def write_outputs(analysis: RunAnalysis, folder: RunFolder) -> None:
 
 
 def _open_folder(config: SweepConfig, out_dir: Path, command: str, resume: bool, worker: Worker,
-                 progress: Progress) -> RunFolder:
+                 progress: Progress) -> tuple[RunFolder, CheckedModels]:
     """Check the models in the worker, then lock the run folder (a resumed one first).
 
     A resumed folder's configuration is checked before the worker starts, a
@@ -53,8 +60,8 @@ def _open_folder(config: SweepConfig, out_dir: Path, command: str, resume: bool,
     else:
         RunFolder.check_new(out_dir)
     try:
-        warnings = worker.check(config)
-        for warning in sorted(set(warnings)):
+        checked = worker.check(config)
+        for warning in sorted(set(checked.warnings)):
             progress.message(f"hloscope: warning: {warning}")
             progress.shown_warnings.add(warning)
         if not resume:
@@ -63,7 +70,7 @@ def _open_folder(config: SweepConfig, out_dir: Path, command: str, resume: bool,
         if resume:
             folder.close()
         raise
-    return folder
+    return folder, checked
 
 
 def analyze(
@@ -87,7 +94,7 @@ def analyze(
     progress = progress or Progress(config.plan(), enabled=False)
     worker = Worker()
     try:
-        folder = _open_folder(config, Path(out_dir), command, resume, worker, progress)
+        folder, checked = _open_folder(config, Path(out_dir), command, resume, worker, progress)
     except BaseException:
         worker.kill()
         raise
@@ -105,7 +112,7 @@ def analyze(
                 "run again with --resume to finish"
             )
         results = build_results(config, outcome.points, folder.created, folder.command or command,
-                                environment, warnings)
+                                environment, warnings, checked.sizes)
         analysis = analyze_run(results)
         write_outputs(analysis, folder)
     if outcome.interrupted:

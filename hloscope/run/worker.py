@@ -22,6 +22,7 @@ import time
 import traceback
 from multiprocessing.connection import wait
 
+from hloscope.run.checks import CheckedModels
 from hloscope.run.config import SweepConfig
 from hloscope.errors import HloscopeError
 from hloscope.results import Point
@@ -104,8 +105,8 @@ class Worker:
         """Versions, backend, device and CPU, as the worker that measures sees them."""
         return dict(self.info.get("environment") or {})
 
-    def check(self, config: SweepConfig) -> list[str]:
-        """Build and check every model of ``config`` in the worker; return the pitfall warnings.
+    def check(self, config: SweepConfig) -> CheckedModels:
+        """Build and check every model of ``config`` in the worker: pitfall warnings and resolved sizes.
 
         Starts the worker if needed. Raises the worker's HloscopeError (a model
         that cannot be built: exit 2), or WorkerStartError if it died.
@@ -119,7 +120,7 @@ class Worker:
         else:
             message = self._receive(self.start_timeout_s)
         if message is not None and message[0] == "checked":
-            return list(message[1])
+            return message[1]
         if message is not None and message[0] == "refused":
             raise message[1]
         reason = "it did not answer in time" if message is None else _message_reason(message)
@@ -265,7 +266,7 @@ def warm_up() -> dict:
 
 
 def check_safely(config: SweepConfig) -> tuple:
-    """("checked", warnings), or ("refused", error) for a model that cannot be measured."""
+    """("checked", CheckedModels), or ("refused", error) for a model that cannot be measured."""
     from hloscope.run.checks import check_models
 
     try:
