@@ -37,6 +37,49 @@ def test_analyze_writes_results_and_offline_report(tmp_path):
     assert "<svg" in html and "linear" in html
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
     assert "hloscope analyze" in html
+    # The sizes the worker resolved the model to, where config holds only the options given.
+    assert raw["config"]["sizes"] == {"linear": {"features": 16, "input_shape": [1, 16], "dtype": "float32"}}
+    assert "features 16, x float32[1,16]" in html
+    (headline,) = raw["headlines"]
+    assert (headline["model"], headline["step"], headline["layers"]) == ("linear", "forward", 4)
+    by_variant = {p["variant"]: p for p in raw["points"] if p["layers"] == 4}
+
+    def end_to_end(point):
+        return sum(point["timing"][stage]["median"] for stage in ("trace_s", "lower_s", "compile_s"))
+
+    assert headline["end_to_end_ratio"] == end_to_end(by_variant["unroll"]) / end_to_end(by_variant["scan"])
+    assert headline["compile_ratio"] == (by_variant["unroll"]["timing"]["compile_s"]["median"]
+                                         / by_variant["scan"]["timing"]["compile_s"]["median"])
+
+
+def test_the_reproduce_command_runs_as_printed_in_a_fresh_folder(tmp_path):
+    """The command a report prints names no --out: run from another folder, it makes a run of its own."""
+    import os
+    import subprocess
+    import sys
+
+    out = tmp_path / "run"
+    result = CliRunner().invoke(main, ["analyze", "--model", "linear", "--features", "8", "--layers", "1,2",
+                                       "--repeats", "1", "--variants", "scan", "--quiet", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    command = json.loads((out / "results.json").read_text())["command"]
+    assert "--out" not in command and command.startswith("hloscope analyze --model linear")
+    assert "```\nmake install && . .venv/bin/activate" in _markdown(out)
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    env = dict(os.environ, PATH=f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ.get('PATH', '')}")
+    done = subprocess.run(command, shell=True, cwd=fresh, env=env, capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr
+    (run,) = (fresh / "reports").iterdir()
+    assert load_results(run).config["sizes"]["linear"]["features"] == 8
+
+
+def _markdown(run_dir) -> str:
+    from hloscope.report.markdown import render_markdown
+    from hloscope.results.analysis import analyze_run
+
+    return render_markdown(analyze_run(load_results(run_dir)))
 
 
 def test_analyze_rejects_bad_layers(tmp_path):

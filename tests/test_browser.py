@@ -119,6 +119,17 @@ class Browser:
         reply = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True, "awaitPromise": True})
         return reply.get("result", {}).get("value")
 
+    def set_viewport(self, width: int, height: int) -> None:
+        """Lay the open page out in a window of ``width`` x ``height`` CSS pixels."""
+        self.send("Emulation.setDeviceMetricsOverride",
+                  {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
+
+    def box(self, selector: str) -> dict:
+        """The bounding box (top, bottom, left, right) of the first element ``selector`` matches."""
+        return self.evaluate(f"(() => {{ const r = document.querySelector({json.dumps(selector)})"
+                             ".getBoundingClientRect(); return {top: r.top, bottom: r.bottom, left: r.left, "
+                             "right: r.right}; })()")
+
     def problems(self, page_url: str) -> tuple[list[str], list[str]]:
         """(console errors and exceptions, network requests other than the page itself)."""
         errors, requests = [], []
@@ -201,8 +212,29 @@ def test_report_renders_offline_with_charts(browser, tmp_path):
     assert browser.evaluate("document.querySelectorAll('svg circle').length") >= 16
     # Charts are laid out: the first one has a real box on screen.
     assert browser.evaluate("document.querySelector('svg').getBoundingClientRect().width") > 200
-    assert "Scanning the 8-layer linear" in browser.evaluate("document.querySelector('.headline').textContent")
+    assert "3.1x faster" in browser.evaluate("document.querySelector('.headline').textContent")
     assert browser.evaluate("document.querySelectorAll('script').length") == 0
+
+
+def test_first_screen_holds_the_headline_the_sizes_and_a_chart(browser, tmp_path):
+    """At 1300 x 900, the default run's shape (two models) shows its headline, sizes and a chart unscrolled."""
+    from test_report import two_model_results
+
+    page = _report_file(tmp_path, two_model_results())
+    errors, requests = _load(browser, page)
+    assert errors == [] and requests == []
+    browser.set_viewport(1300, 900)
+    rows = browser.evaluate("[...document.querySelectorAll('tr.headline')].map(r => "
+                            "[r.getBoundingClientRect().bottom, r.textContent])")
+    assert len(rows) == 2 and all(bottom <= 900 for bottom, _ in rows)
+    assert "3.4x faster" in rows[0][1] and "3.1x faster" in rows[0][1]
+    assert "features 16, x float32[1,16]" in rows[0][1]
+    assert "d_model 256, heads 4, sequence 64, batch 1" in rows[1][1]
+    setup = browser.box("p.setup")
+    assert setup["bottom"] <= 900 and "2 cores" in browser.evaluate("document.querySelector('p.setup').textContent")
+    chart = browser.box("section.verdicts svg")
+    assert chart["top"] >= 0 and chart["bottom"] <= 900 and chart["right"] <= 1300
+    assert browser.evaluate("document.documentElement.scrollWidth") <= 1300
 
 
 def test_hostile_names_stay_text(browser, tmp_path):
@@ -234,6 +266,26 @@ def test_compare_report_renders_offline(browser, tmp_path):
     assert errors == [] and requests == []
     assert browser.evaluate("document.querySelectorAll('svg').length") >= 2
     assert "regression" in browser.evaluate("document.querySelector('.headline').textContent")
+
+
+def test_compare_of_a_run_with_itself_says_so_and_fits_the_page(browser, tmp_path):
+    from test_report import two_model_results
+
+    from hloscope.report.compare_html import render_compare_html
+    from hloscope.results import results_from_json
+    from hloscope.results.analysis import analyze_run
+    from hloscope.results.compare import compare_results
+
+    analysis = analyze_run(results_from_json(two_model_results()))
+    page = tmp_path / "compare.html"
+    page.write_text(render_compare_html(compare_results(analysis, analysis)), encoding="utf-8")
+    errors, requests = _load(browser, page)
+    assert errors == [] and requests == []
+    browser.set_viewport(1300, 900)
+    assert "Both sides are the same run" in browser.evaluate("document.querySelector('.headline').textContent")
+    assert browser.evaluate("document.documentElement.scrollWidth") <= 1300
+    widths = browser.evaluate("[...document.querySelectorAll('table')].map(t => t.getBoundingClientRect().right)")
+    assert widths and max(widths) <= 1300
 
 
 def test_the_checks_catch_a_page_that_reaches_out(browser, tmp_path):

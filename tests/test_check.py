@@ -24,6 +24,14 @@ def test_healthy_run_passes_the_default_policy():
     assert result.exit_code == 0, result.output
     assert "ok: 2 expectation(s) hold" in result.output
     assert "1 point(s) failed or timed out" in result.output
+    # Each expectation that held is named, with the fit that met it.
+    held = [line for line in result.output.splitlines() if line.startswith("held:")]
+    assert held == [
+        "held: linear scan compile_s: O(1) (exponent 0.00 (95% -0.21 to 0.21), fitted on L = 2, 4, 8), "
+        "expected O(1) or better (default policy)",
+        "held: linear scan hlo.pre.instructions: O(1) (exponent 0.00 (95% 0.00 to 0.00), fitted on L = 2, 4, 8), "
+        "expected O(1) or better (default policy)",
+    ]
 
 
 def test_scan_growing_with_L_fails_with_one_line_per_violation():

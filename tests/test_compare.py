@@ -39,6 +39,9 @@ def test_compare_a_run_with_itself():
     assert result.exit_code == 0
     assert "environments differ" not in result.output
     assert "0 regression(s), 0 improvement(s)" in result.output
+    assert "note: both sides are the same run (created 2026-01-02T03:04:05+00:00): nothing can have changed" in result.output
+    other = CliRunner().invoke(main, ["compare", str(healthy_path()), str(regressed_path())])
+    assert "same run" not in other.output
 
 
 def test_compare_rejects_bad_input(tmp_path):
@@ -81,3 +84,14 @@ def test_runs_that_built_unroll_alike_compare_as_before():
     comparison = compare_results(analyze_run(load_results(sliced_path())), analyze_run(load_results(sliced_path())))
     assert comparison.baseline_change is None
     assert compare_results(analyze_run(load_results(healthy_path())), analyze_run(load_results(regressed_path()))).baseline_change is None
+
+
+def test_compare_warns_when_the_models_sizes_differ():
+    record = synthetic_results()
+    record["config"]["sizes"]["linear"]["features"] = 32
+    comparison = compare_results(analyze_run(load_results(healthy_path())), analyze_run(results_from_json(record)))
+    assert [key for key, _, _ in comparison.environment] == ["config.sizes"]
+    older = synthetic_results()
+    del older["config"]["sizes"]  # a run made before sizes were recorded
+    comparison = compare_results(analyze_run(results_from_json(older)), analyze_run(load_results(healthy_path())))
+    assert comparison.environment == ()

@@ -132,3 +132,18 @@ def test_lowering_for_an_absent_platform_records_pre_optimization_only():
 def test_unknown_platform_is_refused(tmp_path):
     result = CliRunner().invoke(main, ["analyze", "--platform", "quantum", "--out", str(tmp_path / "x")])
     assert result.exit_code == 2 and not (tmp_path / "x").exists()
+
+
+def test_checking_the_models_resolves_the_sizes_each_is_measured_at():
+    """Options left to a model's defaults are None in the config; the check says what they resolve to."""
+    from hloscope.run.checks import check_models
+
+    checked = check_models(SweepConfig(models=("linear", "transformer", "stem-trunk-head"), features=16, heads=2))
+    assert checked.sizes == {
+        "linear": {"features": 16, "input_shape": [1, 16], "dtype": "float32"},
+        "transformer": {"features": 16, "heads": 2, "seq_len": 64, "batch": 1, "input_shape": [1, 64, 16],
+                        "dtype": "float32"},
+        "stem-trunk-head": {"features": 16, "batch": 1, "in_features": 32, "out_features": 8,
+                            "input_shape": [1, 32], "dtype": "float32"},
+    }
+    assert checked.warnings == ()

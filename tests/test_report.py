@@ -107,13 +107,16 @@ def synthetic_results(regressed: bool = False, model: str = "linear", constructi
                 "memory": {"argument_bytes": 1088 * L, "output_bytes": 64, "temp_bytes": 256 if scanned else 128,
                            "generated_code_bytes": 4000 + (0 if scanned else 900 * L), "alias_bytes": 0},
                 # XLA's cost analysis counts a while body once: one layer's FLOPs for scan.
+                # ... and so its bytes accessed: below the L layers' arguments the scan reads.
                 "cost": {"na": "the CPU backend gave no cost analysis"} if L == 1 else
-                        {"flops": 544.0 * (1 if scanned else L), "bytes_accessed": 4352.0 * L, "transcendentals": 0.0},
+                        {"flops": 544.0 * (1 if scanned else L), "bytes_accessed": 1100.0 if scanned else 4352.0 * L,
+                         "transcendentals": 0.0},
                 "peak_rss_bytes": 300_000_000 + L * 1_000_000,
                 "runtime_s": _stats(0.00002 * L + 0.00001),
                 "equivalence": None if scanned else {"max_abs_diff": 0.0, "ok": True, "tolerance": 1e-5, "against": "scan"},
                 "warnings": ["2 of 3 cold repeats: the first took 9.1 s (over 8 s, so a slow point stops at 2)"]
                             if (variant, L) == ("unroll", 8) else [],
+                "repeats": {"requested": 3, "done": 2 if (variant, L) == ("unroll", 8) else 3},
                 "platform": "cpu",
                 "compile_phases": _phases(variant, L, compile_s, regressed),
             })
@@ -127,10 +130,13 @@ def synthetic_results(regressed: bool = False, model: str = "linear", constructi
               "features": 16, "repeats": 3, "seed": 0, "predict_layers": [64]}
     if construction:
         config["unroll_construction"] = construction
+        # The sizes the worker resolved the model to (runs made before they were recorded have none).
+        config["sizes"] = {model: {"features": 16, "input_shape": [1, 16], "dtype": "float32"}}
     return {
         "format": "hloscope.results", "version": 1, "created": "2026-01-02T03:04:05+00:00",
-        "command": f"hloscope analyze --model {model} --layers 1,2,4,8,16 --features 16 --repeats 3 --out reports/x"
-                   + (" --variants scan,unroll,unroll-sliced" if construction else ""),
+        # Runs made before the command left out --out named their folder in it.
+        "command": f"hloscope analyze --model {model} --layers 1,2,4,8,16 --features 16 --repeats 3"
+                   + (" --variants scan,unroll,unroll-sliced" if construction else " --out reports/x"),
         "environment": {"python": "3.11.2", "jax": "0.10.2" if not regressed else "0.11.0", "jaxlib": "0.10.2",
                         "flax": "0.12.8", "hloscope": "0.1.0", "backend": "cpu", "device": "cpu", "device_count": 1,
                         "cpu": "Example CPU @ 2.0GHz", "cpu_count": 2, "platform": "Linux-x86_64",
@@ -139,6 +145,17 @@ def synthetic_results(regressed: bool = False, model: str = "linear", constructi
         "points": points,
         "warnings": ["example pitfall: parameter 'kernel' is identical in every layer (built without split_rngs)"],
     }
+
+
+def two_model_results() -> dict:
+    """The default run's shape: linear and transformer, each with its sizes."""
+    record = synthetic_results()
+    other = synthetic_results(model="transformer")
+    record["points"] += other["points"]
+    record["config"]["models"] = ["linear", "transformer"]
+    record["config"]["sizes"]["transformer"] = {"features": 256, "heads": 4, "seq_len": 64, "batch": 1,
+                                                "input_shape": [1, 64, 256], "dtype": "float32"}
+    return record
 
 
 def _fixture(name: str, record: dict) -> Path:
@@ -185,13 +202,20 @@ def test_html_matches_golden():
 
 
 def test_html_answers_the_reviewer():
-    html = render_html(analyze_run(load_results(healthy_path())))
-    # The headline with figures from the run: 0.16 s / 0.052 s at L=8.
-    assert "Scanning the 8-layer linear compiles 3.1x faster than unrolling it" in html
-    assert "compile time O(1) vs O(L)" in html
-    assert html.count("<svg") >= 8 and 'class="fit"' in html
+    html = unescape(render_html(analyze_run(load_results(healthy_path()))))
+    top = html.split('<h2 id="warnings">')[0]
+    # The headline once, with figures from the run at L=8: end to end 0.213 s / 0.063 s, backend 0.16 s / 0.052 s.
+    assert top.count('<tr class="headline">') == 1 and html.count('<tr class="headline">') == 1
+    assert "features 16, x float32[1,16]" in top and "compile time O(1) vs O(L)" in top
+    assert '<span class="ratio">3.4x faster</span><span class="sub">63.0 ms vs 213.0 ms</span>' in top
+    assert '<span class="ratio">3.1x faster</span><span class="sub">52.0 ms vs 160.0 ms</span>' in top
+    assert "scan across L: 51.0 ms (L=1) to 52.0 ms (L=2)" in top
+    assert "2 cores" in top and "jax 0.10.2" in top and "Example CPU @ 2.0GHz" in top
+    assert html.count("<svg") >= 8 and 'class="fit"' in html and 'class="range"' in html
     assert "timeout" in html and "compile exceeded --timeout 60 s" in html
-    assert "linear compile_s: 1 of 12 points have max/min above 1.5; worst 3.24 at unroll L=4" in html
+    assert ("linear: repeats differ by more than 1.5x (slowest / fastest) in compile_s at 1 of 12 points (worst 3.2x,"
+            " unroll L=4). The headline's timings are clean: trace_s, lower_s, compile_s, runtime_s of scan and unroll"
+            " at L=8.") in html.split('id="notes"')[1]
     assert "example pitfall" in html
     assert "scan × trip counts" in html and "trip counts 8" in html
     assert "the CPU backend gave no cost analysis" in html
@@ -199,7 +223,8 @@ def test_html_answers_the_reviewer():
     assert ("each layer executes 1 add, 1 dot, 1 maximum - the scanned body holds the same arithmetic"
             " (plus its loop counter); only bookkeeping differs: slicing, tuples, parameters") in html
     assert '<span class="tag tag-repeats">repeats</span> linear unroll L=8: 2 of 3 cold repeats' in html
-    assert "Example CPU @ 2.0GHz" in html and "hloscope analyze --model linear" in html
+    assert 'ok<span class="sub">2 of 3 repeats</span>' in html
+    assert "hloscope analyze --model linear" in html
     assert ("Repeated layers in the HLO before optimization:</strong>\nscan, L = 8: no repeated layers: the block"
             " sits in a while loop, not once per layer; unroll, L = 8: 8 copies of a 4-instruction block in main,"
             " one per layer; unroll-sliced, L = 8: 8 copies of a 4-instruction block in main, one per layer.") in html
@@ -213,7 +238,7 @@ def test_html_answers_the_reviewer():
 
 def test_report_says_what_unroll_was_and_shows_unroll_sliced_beside_it():
     html = unescape(render_html(analyze_run(load_results(healthy_path()))))
-    verdicts = html.split('<h2 id="warnings">')[0]
+    verdicts = html.split('id="model-1"')[1].split("How each figure grows")[0]
     assert ("unroll: L separate modules, the way an unrolled model is written; at L=8 its pre-optimization HLO "
             "entry takes 17 parameters (2 arrays per layer).") in verdicts
     # 0.48 s / 0.16 s and 0.48 s / 0.052 s at L=8, from the points.
@@ -221,14 +246,13 @@ def test_report_says_what_unroll_was_and_shows_unroll_sliced_beside_it():
             "jitted forward. At L=8 it compiles in 480.0 ms, 3.0x unroll's 160.0 ms and 9.2x scan's 52.0 ms.") in verdicts
     assert "<th>unroll</th><th>unroll-sliced</th>" in html  # the op histogram shows it beside unroll
     markdown = render_markdown(analyze_run(load_results(healthy_path())))
-    assert "  - unroll: L separate modules, the way an unrolled model is written" in markdown
-    assert "  - unroll-sliced, beside it:" in markdown
+    assert "- linear: unroll: L separate modules, the way an unrolled model is written" in markdown
+    assert "- linear: unroll-sliced, beside it:" in markdown
 
 
 def test_a_run_made_before_separate_modules_says_its_unroll_sliced_the_stack():
     results = load_results(sliced_path())
     html = unescape(render_html(analyze_run(results)))
-    assert "compiles 3.1x faster than unrolling it by slicing its stacked parameters" in html
     assert ("unroll: a Python loop slicing layer i out of the stacked parameters inside the jitted forward "
             "(this run records no unroll_construction") in html
     assert "unroll-sliced, beside it" not in html and "entry takes" not in html
@@ -284,7 +308,7 @@ def test_flops_disagreement_is_flagged_in_the_table_and_warnings():
     scan_rows = re.findall(r"<tr class=\"flagged\"><td>scan</td><td class=\"num\">(\d+)</td>", measure)
     assert scan_rows == ["2", "4", "8"]
     assert "<td>unroll</td>" in measure and 'class="flagged"><td>unroll' not in measure
-    assert "544 ≠" in measure and "marks a row where XLA" in measure
+    assert "544 ≠" in measure and "marks a figure of XLA's cost analysis" in measure
     # L = 1 has no XLA figure: n/a with its reason, no flag.
     assert "the CPU backend gave no cost analysis" in _row(measure, '<td>scan</td><td class="num">1</td>')
 
@@ -335,10 +359,15 @@ def test_untrusted_strings_are_inert(hostile):
 def test_markdown_summary():
     text = render_markdown(analyze_run(load_results(healthy_path())))
     assert text.startswith("## hloscope")
-    assert "Scanning the 8-layer linear compiles 3.1x faster than unrolling it" in text
-    assert "| linear | scan | O(1)" in text
-    assert "  - Where compile time goes: 92% of linear unroll's compile at L=8 is code generation of 18 kernels" in text
-    assert "timeout" in text
+    assert "jax 0.10.2" in text and "2 cores" in text
+    assert ("| linear | features 16, x float32[1,16] | 8 | scan vs unroll | 3.4x faster (63.0 ms vs 213.0 ms); "
+            "scan across L: 62.0 ms (L=1) to 63.0 ms (L=2) | 3.1x faster (52.0 ms vs 160.0 ms)") in text
+    # Plain cells: order, exponent and interval apart.
+    assert "| linear | scan | compile_s | O(1) | 0.00 | -0.21 to 0.21 | 2, 4, 8 | as expected | 52.0 ms (L=8) |" in text
+    assert "Warnings that affect a verdict (2):\n- pitfall: example pitfall" in text and "timeout" in text
+    assert "noisy" not in text and "FLOPs" not in text  # notes stay in the HTML report
+    assert "```\nmake install && . .venv/bin/activate && python -m pip install jax==0.10.2" in text
+    assert "- linear: where compile time goes: 92% of linear unroll's compile at L=8 is code generation of 18 kernels" in text
 
 
 def test_report_cli_formats(tmp_path):
@@ -367,16 +396,66 @@ def test_report_cli_rejects_bad_input(tmp_path):
 
 def test_headline_histogram_per_layer_and_flops_compare_the_same_pair():
     """A run of scan-remat against unroll: every section takes the one comparison pair."""
+    from hloscope.report.headline import headline_rows, headline_sentence
     from hloscope.report.sections import op_histogram
-    from hloscope.report.view import headline
 
     record = synthetic_results()
     record["points"] = [dict(p, variant="scan-remat") if p["variant"] == "scan" else p
                         for p in record["points"] if p["variant"] != "unroll-sliced"]
-    model = analyze_run(results_from_json(record)).model("linear")
+    analysis = analyze_run(results_from_json(record))
+    model = analysis.model("linear")
     assert (model.scanned, model.unrolled) == ("scan-remat", "unroll")
-    assert headline(model).startswith("The scan-remat variant of the 8-layer linear compiles")
+    assert (model.headlines[0].scanned, model.headlines[0].unrolled) == ("scan-remat", "unroll")
+    assert ", L = 8, scan-remat vs unroll: end to end" in headline_sentence(headline_rows(analysis)[0])
     assert model.per_layer["scan_body_from"] == {"variant": "scan-remat", "layers": 8}
     assert model.per_layer["work_matches"] is True
     assert op_histogram(model).columns[0] == "scan-remat" and op_histogram(model).columns[-1] == "unroll"
     assert {pair["variant"] for pair in model.flops["scan_vs_unroll"]} == {"scan-remat"}
+
+
+def test_charts_and_tables_speak_in_units_and_judge_orders_against_the_variant():
+    html = unescape(render_html(analyze_run(load_results(healthy_path()))))
+    # Axes and hover text in the tables' units: no raw seconds, no exponent notation.
+    charts = "".join(re.findall(r"<figure>.*?</figure>", html, re.S))
+    assert re.search(r"\de[+-]\d", charts) is None and "seconds against" not in charts
+    assert '<text class="unit" x="4" y="14" text-anchor="start">ms</text>' in html
+    assert "scan, L=8: Backend compile time 52.0 ms (median of 3; min 49.5 ms, max 54.6 ms)" in html
+    # Min-max bars for timings.
+    assert html.count('<line class="range"') >= 12
+    # The order rule is on the page, and a borderline fit says so.
+    assert "Order from the log-log exponent: below 0.5 O(1)" in html
+    assert "borderline: its 95% interval 0.39 to 1.20 spans O(1) and O(L)" in html
+    growth = html.split('<table class="growth">')[1].split("</table>")[0]
+    assert 'class="tone-expected">O(L)<' in _row(growth, "<td>unroll</td><td><code>compile_s</code>")
+    # Peak RSS: charted, but no order given, and the page says why.
+    rss = _row(growth, "<td>scan</td><td><code>peak_rss_bytes</code>")
+    assert 'class="tone-neutral">not judged<' in rss and "worker holds before the point" in rss
+    assert "No growth order: it includes what the worker holds before the point" in html
+    # HLO text size grows as the instruction counts do: not charted twice.
+    assert "<figcaption>HLO text size" not in html
+    assert "Not charted: HLO text size before optimization: grows as the instruction counts do" in html
+
+
+def test_growth_rows_name_the_layers_each_fit_used():
+    from hloscope.report.view import growth_row
+    from hloscope.results.growth import Growth
+
+    exact = Growth("m", "unroll", "hlo.pre.instructions", "O(L)", 1.0, (1, 2, 4, 8, 16, 32), (1, 2, 3, 4, 5, 6),
+                   0.98, 1.02, fit_layers=(8, 16, 32), base_layers=2)
+    timing = Growth("m", "unroll", "compile_s", "O(L)", 1.0, (1, 2, 4, 8, 16, 32), (1, 2, 3, 4, 5, 6),
+                    0.9, 1.1, fit_layers=(2, 4, 8, 16, 32))
+    assert growth_row(exact).fitted == "8, 16, 32 (growth above L = 2)"
+    assert growth_row(timing).fitted == "2, 4, 8, 16, 32"
+    assert (growth_row(timing).order, growth_row(timing).exponent, growth_row(timing).interval) == ("O(L)", "1.00", "0.90 to 1.10")
+
+
+def test_a_column_that_is_zero_everywhere_is_left_out_and_said():
+    record = synthetic_results()
+    for p in record["points"]:
+        if isinstance(p.get("memory"), dict):
+            p["memory"]["generated_code_bytes"] = 0
+    html = unescape(render_html(analyze_run(results_from_json(record))))
+    measure = html.split("Memory, cost and runtime")[1].split("What one layer costs")[0]
+    assert '<th class="num">code</th>' not in measure
+    assert "code: 0 at every point that recorded it (column left out)" in measure
+    assert '<th class="num">temp</th>' in measure

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from hloscope.report.charts import PALETTE, SeriesData, fit_curve, loglog_chart
+from hloscope.report.charts import PALETTE, Datum, SeriesData, fit_curve, loglog_chart
 from hloscope.report.html import hloscope_version
 from hloscope.report.templating import render
-from hloscope.report.view import AXIS_UNITS
+from hloscope.report.view import COUNT_NAMES, hover_label
 from hloscope.results.metrics import metric as registered_metric
 from hloscope.results.units import fmt_exponent, fmt_seconds
 
@@ -29,7 +29,7 @@ def _charts(comparison, model: str) -> list:
                 for p in results.points:
                     value = p.value(metric) if p.ok and p.model == model and p.variant == variant else None
                     if value:
-                        data.append((p.layers, value, f"{variant} ({side}), L={p.layers}: {metric} = {value:.6g}"))
+                        data.append(Datum(p.layers, value, f"{side}: {hover_label(p, metric, value)}"))
                 change = next((c for c in comparison.growth if (c.model, c.variant, c.metric) == (model, variant, metric)), None)
                 fit = getattr(change, side) if change else None
                 legend = f"{variant} ({side}{', dotted' if dashed else ''})"
@@ -38,10 +38,17 @@ def _charts(comparison, model: str) -> list:
                 line = fit_curve(fit) if fit is not None else ()
                 series.append(SeriesData(f"{variant} {side}", tuple(data), legend, line, color=color, dashed=dashed))
         registered = registered_metric(metric)
-        chart = loglog_chart(registered.title, AXIS_UNITS[registered.unit], series)
+        unit_name = next((name for word, name in COUNT_NAMES.items() if word in metric), "count")
+        chart = loglog_chart(registered.title, registered.unit, series, unit_name=unit_name)
         if chart is not None:
             charts.append(chart)
     return charts
+
+
+# Short column heads, so the table of every point fits the page.
+TABLE_HEADS = {"compile_s": "compile", "compile_phases.hlo_passes_s": "HLO passes", "compile_phases.backend_s": "backend",
+               "trace_s": "trace", "lower_s": "lower", "runtime_s": "runtime",
+               "hlo.pre.instructions": "instr. pre", "hlo.opt.instructions": "instr. opt", "memory.temp_bytes": "temp"}
 
 
 def _rows(comparison, model: str):
@@ -50,7 +57,7 @@ def _rows(comparison, model: str):
     for c in comparison.points:
         if c.model == model and c.metric in TABLE_METRICS:
             rows.setdefault((c.variant, c.layers), {})[c.metric] = c.text()
-    metrics = [m for m in TABLE_METRICS if any(m in cells for cells in rows.values())]
+    metrics = [(m, TABLE_HEADS[m]) for m in TABLE_METRICS if any(m in cells for cells in rows.values())]
     return metrics, [(v, L, cells) for (v, L), cells in rows.items()]
 
 

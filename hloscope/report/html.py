@@ -6,8 +6,9 @@ from importlib import metadata
 
 from hloscope.report import costs, sections
 from hloscope.report.phases import phase_view
+from hloscope.report.headline import headline_rows, reproduce_lines, setup_line, sizes_text, summary_charts
 from hloscope.report.templating import render
-from hloscope.report.view import model_view
+from hloscope.report.view import model_view, order_rule
 from hloscope.results.analysis import RunAnalysis
 from hloscope.results.units import fmt_count, fmt_exponent, fmt_value, stats_lines
 from hloscope.results.warnings import NOISY_MAX_OVER_MIN
@@ -29,6 +30,7 @@ def render_html(analysis: RunAnalysis) -> str:
         models.append({
             "view": model_view(model, analysis),
             "phases": phase_view(model),
+            "sizes": sizes_text(model.name, results.config),
             "histograms": [h for h in (sections.op_histogram(model, "pre"), sections.op_histogram(model, "opt")) if h],
             "loops": sections.loop_trees(model),
             "repeats": sections.repeated_layers(model),
@@ -41,8 +43,15 @@ def render_html(analysis: RunAnalysis) -> str:
         "report.html.j2",
         results=results,
         models=models,
-        warnings=analysis.warnings,
+        setup=setup_line(results),
+        headlines=headline_rows(analysis),
+        summary_charts=summary_charts(analysis),
+        verdict_warnings=[w for w in analysis.warnings if w.affects_verdict],
+        notes=[w for w in analysis.warnings if not w.affects_verdict],
         noisy_ratio=NOISY_MAX_OVER_MIN,
+        order_rule=order_rule(),
+        reproduce=reproduce_lines(results),
+        repeats_text=sections.repeats_text,
         predictions=sections.prediction_rows(analysis),
         environment=sections.provenance(results),
         config=sections.flatten(results.config),

@@ -1,11 +1,12 @@
-"""A short Markdown summary to paste into a review."""
+"""A short Markdown summary to paste into a review: setup, headline, growth, the warnings that matter, reproduce."""
 
 from __future__ import annotations
 
-from hloscope.report.view import model_views
+from hloscope.report.headline import HeadlineCell, headline_rows, reproduce_lines, setup_line
+from hloscope.report.view import baseline_lines, growth_row
 from hloscope.results.analysis import RunAnalysis
 from hloscope.results.metrics import HEADLINE_METRICS
-from hloscope.results.units import fmt_exponent, fmt_value
+from hloscope.results.units import fmt_value
 
 
 def _cell(text: str) -> str:
@@ -13,45 +14,67 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;").replace("\n", " ")
 
 
+def _figure(cell: HeadlineCell) -> str:
+    text = f"{cell.ratio} ({cell.values})"
+    return text + (f"; {cell.spread}" if cell.spread else "")
+
+
 def render_markdown(analysis: RunAnalysis) -> str:
-    """Verdicts, headline ratios and a small table of growth and largest-L figures."""
-    results, growth = analysis.results, analysis.growth
-    env = results.environment
+    """Setup line, headline table, growth table with plain cells, verdict-affecting warnings, how to reproduce."""
+    results = analysis.results
     lines = [
         f"## hloscope: {_cell(', '.join(results.models))}",
         "",
-        f"Run of {results.created} on {_cell(str(env.get('cpu') or 'n/a'))} "
-        f"(backend {_cell(str(env.get('backend') or 'n/a'))}, jax {_cell(str(env.get('jax') or 'n/a'))}).",
+        f"Setup: {_cell(setup_line(results))}; run of {_cell(results.created)}.",
         "",
+        "Headline: each ratio is unrolled / scanned at the largest L both compiled (\"faster\" and \"less\" favour"
+        " the scanned stack); end to end is trace + lower + backend compile, medians of the cold repeats.",
+        "",
+        "| model | sizes | L | scanned vs unrolled | end to end | backend compile | runtime | temporary memory |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
-    views = model_views(analysis)
-    for view in views:
-        lines.append(f"- **{_cell(view.name)}**: {_cell(view.headline)}")
-        lines += [f"  - {_cell(line)}" for line in view.baseline]
-        phases = analysis.model(view.name).phases
-        if phases is not None and phases.sentence:
-            lines.append(f"  - Where compile time goes: {_cell(phases.sentence)}")
-    lines += ["", "| model | variant | compile time | HLO instructions (pre) | compile at largest L | HLO instr. at largest L |",
-              "| --- | --- | --- | --- | --- | --- |"]
-    fits = {(g.model, g.variant, g.metric): g for g in growth}
-    for view in views:
-        for variant in view.variants:
-            ok = [p for p in view.points if p.variant == variant and p.ok]
-            cells = []
+    for row in headline_rows(analysis):
+        name = row.model + (f" ({row.step} step)" if row.step != "forward" else "")
+        if row.na is not None:
+            lines.append(f"| {_cell(name)} | {_cell(row.sizes)} | n/a | n/a | n/a: {_cell(row.na)} | | | |")
+            continue
+        cells = [name, row.sizes, str(row.layers), f"{row.scanned} vs {row.unrolled}",
+                 *(_figure(c) for c in (row.end_to_end, row.compile, row.runtime, row.temp))]
+        lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+    lines.append("")
+    for model in analysis.models:
+        for line in baseline_lines(model, analysis.unroll_construction):
+            lines.append(f"- {_cell(model.name)}: {_cell(line)}")
+        if model.phases is not None and model.phases.sentence:
+            lines.append(f"- {_cell(model.name)}: where compile time goes: {_cell(model.phases.sentence)}")
+    lines += ["", "Growth with L (L = 1 left out; the order is judged against what the variant should give):", "",
+              "| model | variant | metric | order | exponent | 95% interval | fitted on L | judged | at largest L |",
+              "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for model in analysis.models:
+        for variant in model.variants:
+            ok = [p for p in model.points if p.variant == variant and p.ok]
+            top = max(ok, key=lambda p: p.layers) if ok else None
             for metric in HEADLINE_METRICS:
-                g = fits.get((view.name, variant, metric))
-                cells.append(f"{g.order} (exp. {fmt_exponent(g)})" if g else "n/a: fewer than 2 ok points")
-            if ok:
-                top = max(ok, key=lambda p: p.layers)
-                cells += [f"{fmt_value(m, top.value(m))} (L={top.layers})" for m in HEADLINE_METRICS]
-            else:
-                cells += ["n/a: no ok point"] * 2
-            lines.append(f"| {_cell(view.name)} | {_cell(variant)} | " + " | ".join(_cell(c) for c in cells) + " |")
-    warnings = analysis.warnings
-    if warnings:
-        lines += ["", f"Warnings ({len(warnings)}):"]
-        lines += [f"- {w.kind}: {_cell(w.text)}" for w in warnings[:10]]
-        if len(warnings) > 10:
-            lines.append(f"- ... {len(warnings) - 10} more in the HTML report")
-    lines += ["", f"Reproduce: `{results.command.replace('`', '')}`", ""]
+                value = f"{fmt_value(metric, top.value(metric))} (L={top.layers})" if top else "n/a: no ok point"
+                g = model.fit(variant, metric)
+                if g is None:
+                    cells = [model.name, variant, metric, "n/a: fewer than 2 ok points", "", "", "", "", value]
+                else:
+                    row = growth_row(g)
+                    verdict = row.verdict + (f" ({row.note})" if row.note else "")
+                    cells = [model.name, variant, metric, row.order, row.exponent, row.interval, row.fitted, verdict,
+                             value]
+                lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+    verdict = [w for w in analysis.warnings if w.affects_verdict]
+    notes = len(analysis.warnings) - len(verdict)
+    lines += [""]
+    if verdict:
+        lines.append(f"Warnings that affect a verdict ({len(verdict)}):")
+        lines += [f"- {w.kind}: {_cell(w.text)}" for w in verdict]
+    else:
+        lines.append("Warnings that affect a verdict: none.")
+    if notes:
+        lines.append(f"({notes} note(s) that do not change a verdict are in the HTML report.)")
+    where, install, command = reproduce_lines(results)
+    lines += ["", f"Reproduce: {where[0].lower()}{where[1:]}", "", "```", install, command, "```", ""]
     return "\n".join(lines)

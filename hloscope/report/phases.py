@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hloscope.report.charts import Chart, SeriesData, fit_curve, loglog_chart
+from hloscope.report.charts import Chart, Datum, SeriesData, fit_curve, loglog_chart
 from hloscope.results.analysis import ModelAnalysis
 from hloscope.results.phases import BACKEND, PHASE_LABELS, PHASE_METRICS, PassSeries, phases_of
 from hloscope.results.units import fmt_exponent, fmt_seconds
@@ -51,8 +51,8 @@ def phase_chart(model: ModelAnalysis) -> Chart | None:
                 if value is not None and value > 0:
                     kernels = phases.get("kernels") if metric == BACKEND else None
                     detail = f", {kernels} kernels" if isinstance(kernels, int) else ""
-                    data.append((p.layers, value, f"{variant}, L={p.layers}: {PHASE_LABELS[metric]} "
-                                                  f"{fmt_seconds(value)}{detail} (one compile)"))
+                    data.append(Datum(p.layers, value, f"{variant}, L={p.layers}: {PHASE_LABELS[metric]} "
+                                                       f"{fmt_seconds(value)}{detail} (one compile)"))
             if not data:
                 continue
             fit = model.fit(variant, metric)
@@ -61,7 +61,7 @@ def phase_chart(model: ModelAnalysis) -> Chart | None:
                 legend += f": {fit.order}, exponent {fmt_exponent(fit)}"
             series.append(SeriesData(f"{variant} {metric}", tuple(data), legend,
                                      fit_curve(fit) if fit is not None else ()))
-    return loglog_chart("Where compile time goes: HLO passes and backend", "seconds", series)
+    return loglog_chart("Where compile time goes: HLO passes and backend", "s", series)
 
 
 def _na_reason(model: ModelAnalysis) -> str:

@@ -23,10 +23,13 @@ BAR_MAX_PERCENT = 70
 
 @dataclass(frozen=True)
 class Cell:
+    """A table cell: its text, hover title, and whether it is n/a, flagged, or a figure of zero."""
+
     text: str
     title: str = ""
     na: bool = False
     flag: bool = False
+    zero: bool = False
 
 
 def na_cell(reason: str) -> Cell:
@@ -195,9 +198,12 @@ class MeasureRow:
 
 @dataclass(frozen=True)
 class Measurements:
+    """The memory, cost and runtime table; ``reasons`` of its n/a cells, ``dropped``: columns left out, and why."""
+
     columns: tuple[str, ...]
     rows: tuple[MeasureRow, ...]
     reasons: tuple[str, ...]
+    dropped: tuple[str, ...] = ()
 
     @property
     def flagged(self) -> bool:
@@ -213,9 +219,10 @@ def _extra_cell(point: Point, key: str, field: str | None, fmt) -> Cell:
     if field is not None:
         node = node.get(field) if isinstance(node, dict) else None
     if isinstance(node, dict) and "median" in node:
-        return Cell(fmt(node["median"]), f"median; min {fmt(node['min'])}, max {fmt(node['max'])}")
+        return Cell(fmt(node["median"]), f"median; min {fmt(node['min'])}, max {fmt(node['max'])}",
+                    zero=node["median"] == 0)
     if isinstance(node, (int, float)) and not isinstance(node, bool):
-        return Cell(fmt(node))
+        return Cell(fmt(node), zero=node == 0)
     return na_cell(f"{key}.{field}: {NOT_RECORDED}" if field else f"{key}: {NOT_RECORDED}")
 
 
@@ -239,6 +246,15 @@ def _xla_flops(point: Point, check: dict | None) -> Cell:
     return cell
 
 
+def _bytes_accessed(point: Point, check: dict | None) -> Cell:
+    cell = _extra_cell(point, "cost", "bytes_accessed", fmt_bytes)
+    if check and check.get("bytes_below_arguments"):
+        return Cell(cell.text + " ≠", f"XLA reports {fmt_bytes(check['xla_bytes_accessed'])} accessed, less than the "
+                    f"{fmt_bytes(check['argument_bytes'])} of arguments one call reads: it counts a while body once",
+                    flag=True)
+    return cell
+
+
 MEASURE_COLUMNS = (
     ("runtime", lambda p, c: _extra_cell(p, "runtime_s", None, fmt_seconds)),
     ("arguments", lambda p, c: _extra_cell(p, "memory", "argument_bytes", fmt_bytes)),
@@ -248,7 +264,7 @@ MEASURE_COLUMNS = (
     ("peak RSS", lambda p, c: _extra_cell(p, "peak_rss_bytes", None, fmt_bytes)),
     ("FLOPs (XLA)", _xla_flops),
     ("FLOPs (hloscope)", _hlo_flops),
-    ("bytes accessed", lambda p, c: _extra_cell(p, "cost", "bytes_accessed", fmt_bytes)),
+    ("bytes accessed (XLA)", _bytes_accessed),
 )
 
 
@@ -260,12 +276,25 @@ def measurements(model: ModelAnalysis) -> Measurements | None:
                                                   for _, fn in MEASURE_COLUMNS)) for p in ok]
     if not rows:
         return None
-    keep = [i for i in range(len(MEASURE_COLUMNS)) if any(not r.cells[i].na for r in rows)]
+    measured = [i for i in range(len(MEASURE_COLUMNS)) if any(not r.cells[i].na for r in rows)]
+    # A column that is 0 wherever it was measured says nothing: left out, with a line saying so.
+    zero = [i for i in measured if all(r.cells[i].na or r.cells[i].zero for r in rows)]
+    keep = [i for i in measured if i not in zero]
+    dropped = tuple(f"{MEASURE_COLUMNS[i][0]}: 0 at every point that recorded it (column left out)" for i in zero)
     if keep:
         rows = [MeasureRow(r.variant, r.layers, tuple(r.cells[i] for i in keep)) for r in rows]
     # With no column kept, the reasons of every n/a cell say why the table is empty.
     reasons = tuple(sorted({c.title for r in rows for c in r.cells if c.na}))
-    return Measurements(tuple(MEASURE_COLUMNS[i][0] for i in keep), tuple(rows) if keep else (), reasons)
+    return Measurements(tuple(MEASURE_COLUMNS[i][0] for i in keep), tuple(rows) if keep else (), reasons, dropped)
+
+
+def repeats_text(point: Point) -> str:
+    """'2 of 3 repeats' for a point that stopped before the repeats requested; '' otherwise."""
+    repeats = point.extra.get("repeats")
+    if isinstance(repeats, dict) and isinstance(repeats.get("done"), int) and isinstance(repeats.get("requested"), int):
+        if repeats["done"] < repeats["requested"]:
+            return f"{repeats['done']} of {repeats['requested']} repeats"
+    return ""
 
 
 def equivalence_cell(point: Point) -> Cell:

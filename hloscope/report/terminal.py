@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from hloscope.report.view import baseline_lines, headline
+from hloscope.report.headline import headline_rows, headline_sentence, setup_line
+from hloscope.report.view import baseline_lines, growth_row
 from hloscope.results.analysis import RunAnalysis
 from hloscope.results.check import CheckOutcome
 from hloscope.results.compare import Comparison, PointChange
@@ -28,21 +29,31 @@ def summary_table(analysis: RunAnalysis) -> str:
         )
         if not p.ok and p.error:
             lines.append(f"    {p.error}")
-    lines.append("")
+    lines += ["", setup_line(analysis.results)]
+    rows = headline_rows(analysis)
     for model in analysis.models:
-        lines.append(headline(model, analysis.unroll_construction))
+        for row in rows:
+            if row.model == model.name:
+                lines.append(headline_sentence(row))
         lines += [f"  {line}" for line in baseline_lines(model, analysis.unroll_construction)]
         if model.phases is not None and model.phases.sentence:
             lines.append(f"  Where compile time goes: {model.phases.sentence}")
-    for g in analysis.growth:
-        if g.metric in HEADLINE_METRICS:
-            lines.append(f"  {g.model} {g.variant} {g.metric}: {g.order} (exponent {g.exponent:.2f})")
+        for g in model.growth:
+            if g.metric in HEADLINE_METRICS:
+                row = growth_row(g)
+                verdict = f", {row.verdict}" if row.verdict else ""
+                note = f" ({row.note})" if row.note else ""
+                lines.append(f"  {g.variant} {g.metric}: {row.order} (exponent {row.exponent}, 95% {row.interval}"
+                             f"{verdict}){note}")
     return "\n".join(lines)
 
 
 def compare_text(comparison: Comparison) -> str:
     """The terminal summary: regressions first, then improvements and differences."""
     lines = [f"compare {comparison.base_label} -> {comparison.new_label}"]
+    if comparison.same_run:
+        lines.append(f"note: both sides are the same run (created {comparison.base.results.created}): "
+                     "nothing can have changed")
     if comparison.baseline_change:
         lines.append(f"warning: {comparison.baseline_change}")
     for key, b, n in comparison.environment:
@@ -74,8 +85,9 @@ def compare_text(comparison: Comparison) -> str:
 
 
 def check_lines(outcome: CheckOutcome) -> list[str]:
-    """One line per violation, then notes and a verdict."""
-    out = [f"violation: {v}" for v in outcome.violations]
+    """One line per expectation that held and per violation, then notes and a verdict."""
+    out = [f"held: {h}" for h in outcome.held]
+    out += [f"violation: {v}" for v in outcome.violations]
     out += [f"note: {n}" for n in outcome.notes]
     if outcome.violations:
         out.append(f"FAILED: {len(outcome.violations)} of {len(outcome.checked)} expectation(s) violated")

@@ -5,86 +5,107 @@ Renderers only: every figure comes from hloscope.results.analysis.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from hloscope.report.charts import Chart, SeriesData, fit_curve, loglog_chart
+from hloscope.report.charts import Chart, Datum, SeriesData, fit_curve, loglog_chart
 from hloscope.results import Point
 from hloscope.results.analysis import ModelAnalysis, RunAnalysis
-from hloscope.results.growth import Growth, Prediction
-from hloscope.results.metrics import HEADLINE_METRICS, METRICS
-from hloscope.results.units import fitted_on, fmt_exponent, fmt_seconds
-from hloscope.variants import CONSTRUCTIONS, SEPARATE_MODULES, SLICED_STACK
+from hloscope.results.growth import CONSTANT_BELOW, LINEAR_BELOW, STEEPER_ABOVE, Growth, Prediction
+from hloscope.results.headlines import compiled_pair
+from hloscope.results.judgement import (AS_EXPECTED, BORDERLINE, NO_EXPECTATION, UNEXPECTED, WITHHELD, Judgement,
+                                        judge)
+from hloscope.results.metrics import METRIC_NAMES, METRICS, metric as registered_metric
+from hloscope.results.units import fmt_exponent, fmt_seconds, fmt_value
+from hloscope.variants import CONSTRUCTIONS, SLICED_STACK
 
-# How chart axes name each unit.
-AXIS_UNITS = {"s": "seconds", "bytes": "bytes", "count": "count"}
+# What a count's axis counts, by the metric's name.
+COUNT_NAMES = {"instructions": "instructions"}
+# The text-size chart of a stage, and the instruction-count chart it would repeat.
+TEXT_SIZE_OF = {"hlo.pre.bytes": "hlo.pre.instructions", "hlo.opt.bytes": "hlo.opt.instructions"}
+# How each verdict reads and which colour class it gets.
+TONES = {AS_EXPECTED: "expected", UNEXPECTED: "unexpected", BORDERLINE: "borderline", NO_EXPECTATION: "neutral",
+         WITHHELD: "neutral"}
 
 
 def hover_label(point: Point, metric: str, value: float) -> str:
-    """Exact value of a point for a chart's hover text."""
-    text = f"{point.variant}, L={point.layers}: {metric} = {value:.6g}"
+    """A point's figure for a chart's hover text, in its unit, with its repeats' spread when a timing."""
+    title = registered_metric(metric).title if metric in METRIC_NAMES else metric
+    text = f"{point.variant}, L={point.layers}: {title} {fmt_value(metric, value)}"
     stats = point.stats(metric)
     if stats is not None and "samples" in stats:
-        text += f" (median of {len(stats['samples'])}; min {stats['min']:.6g}, max {stats['max']:.6g})"
+        text += (f" (median of {len(stats['samples'])}; min {fmt_value(metric, stats['min'])}, "
+                 f"max {fmt_value(metric, stats['max'])})")
     return text
+
+
+@dataclass(frozen=True)
+class GrowthRow:
+    """One fit as the growth table shows it: plain cells, and the verdict against the variant's expectation."""
+
+    variant: str
+    metric: str
+    order: str
+    exponent: str
+    interval: str
+    fitted: str
+    verdict: str
+    tone: str
+    note: str
+
+
+def _num(value: float | None) -> str:
+    return "n/a" if value is None else f"{value + 0.0:.2f}".replace("-0.00", "0.00")
+
+
+def fitted_layers(g: Growth) -> str:
+    """'16, 32, 64, 96 (growth above L = 2)': the layer counts the fit used."""
+    text = ", ".join(map(str, g.fit_layers or g.layers))
+    if g.base_layers is not None and g.base_layers not in (g.fit_layers or ()):
+        text += f" (growth above L = {g.base_layers})"
+    return text
+
+
+def growth_row(g: Growth) -> GrowthRow:
+    """The growth table's row of a fit, judged against what its variant should give."""
+    j: Judgement = judge(g)
+    if j.verdict == WITHHELD:
+        return GrowthRow(g.variant, g.metric, "not judged", _num(g.exponent), _interval(g), fitted_layers(g),
+                         "not judged", TONES[WITHHELD], f"no order given: {j.withheld}")
+    note = []
+    if j.expected is not None and j.verdict != AS_EXPECTED:
+        note.append(f"{g.variant} should give {j.expected}")
+    if j.borderline:
+        note.append(f"borderline: {j.borderline}")
+    return GrowthRow(g.variant, g.metric, g.order, _num(g.exponent), _interval(g), fitted_layers(g),
+                     j.verdict, TONES[j.verdict], "; ".join(note))
+
+
+def _interval(g: Growth) -> str:
+    if g.exponent_low is None or g.exponent_high is None:
+        return "n/a (two points)"
+    return f"{_num(g.exponent_low)} to {_num(g.exponent_high)}"
+
+
+def order_rule() -> str:
+    """How an order is named and judged, in words, from the thresholds the fits use."""
+    return (f"Order from the log-log exponent: below {CONSTANT_BELOW} O(1); O(L^k) when the whole 95% interval lies "
+            f"above {STEEPER_ABOVE} (with no interval, an exponent of {LINEAR_BELOW} or more); otherwise O(L). "
+            f"A fit is borderline when its interval crosses {CONSTANT_BELOW}, or when an O(L) exponent reaches "
+            f"{LINEAR_BELOW}. Colours judge the order against the variant: green is what it should give "
+            "(a scanned stack O(1) in compile time and HLO size, an unrolled one O(L); runtime O(L) for both), "
+            "red is not, amber is borderline; grey has no expectation.")
 
 
 @dataclass(frozen=True)
 class ModelView:
     name: str
-    headline: str
     baseline: tuple[str, ...]
     charts: tuple[Chart, ...]
-    growth: tuple[Growth, ...]
+    growth: tuple[GrowthRow, ...]
     points: tuple[Point, ...]
     variants: tuple[str, ...]
     largest_layers: int | None
-
-
-def _unrolling(unrolled: str, construction: str) -> str:
-    """How the headline names the unrolled side."""
-    if unrolled != "unroll":
-        return unrolled
-    return "unrolling it" if construction == SEPARATE_MODULES else "unrolling it by slicing its stacked parameters"
-
-
-def _compiled_pair(points: list[Point], first: str, second: str) -> tuple[int, float, float] | None:
-    """(L, compile_s of first, of second) at the largest L where both compiled."""
-    by_key = {(p.variant, p.layers): p.value("compile_s") for p in points if p.ok}
-    common = sorted(L for (v, L), s in by_key.items() if v == first and s and by_key.get((second, L)))
-    if not common:
-        return None
-    return common[-1], by_key[(first, common[-1])], by_key[(second, common[-1])]
-
-
-def _times(ratio: float) -> str:
-    return f"{ratio:.1f}x faster than" if ratio >= 1 else f"{1 / ratio:.1f}x slower than"
-
-
-def headline(model: ModelAnalysis, construction: str = SEPARATE_MODULES) -> str:
-    """One sentence answering: how much does scanning save at the largest L?
-
-    Compares the model's pair (``model.scanned`` vs ``model.unrolled``);
-    ``construction`` is how the run built ``unroll`` (``unroll_construction``).
-    """
-    scanned, unrolled = model.scanned, model.unrolled
-    orders = {(g.variant, g.metric): g.order for g in model.growth}
-    if scanned is None or unrolled is None:
-        only = ", ".join(model.variants) or "no variant"
-        parts = [f"{v}: compile time {orders[(v, 'compile_s')]}" for v in model.variants if (v, "compile_s") in orders]
-        detail = f" ({'; '.join(parts)})" if parts else ""
-        return f"{model.name}: only {only} measured, nothing to compare against{detail}."
-    pair = _compiled_pair(list(model.points), scanned, unrolled)
-    if pair is None:
-        return f"{model.name}: no layer count where both {scanned} and {unrolled} compiled; no comparison."
-    L, scan_s, unroll_s = pair
-    verb = "Scanning" if scanned == "scan" else f"The {scanned} variant of"
-    sentence = f"{verb} the {L}-layer {model.name} compiles {_times(unroll_s / scan_s)} {_unrolling(unrolled, construction)}"
-    sentence += f" ({fmt_seconds(scan_s)} vs {fmt_seconds(unroll_s)})"
-    facts = []
-    for metric, name in zip(HEADLINE_METRICS, ("compile time", "HLO size")):
-        if (scanned, metric) in orders and (unrolled, metric) in orders:
-            facts.append(f"{name} {orders[(scanned, metric)]} vs {orders[(unrolled, metric)]}")
-    return sentence + (": " + ", ".join(facts) if facts else "") + "."
+    dropped_charts: tuple[str, ...] = ()
 
 
 def baseline_lines(model: ModelAnalysis, construction: str) -> tuple[str, ...]:
@@ -104,13 +125,14 @@ def baseline_lines(model: ModelAnalysis, construction: str) -> tuple[str, ...]:
     lines = [text + "."]
     if unrolled == "unroll" and "unroll-sliced" in variants:
         line = f"unroll-sliced, beside it: {CONSTRUCTIONS[SLICED_STACK]}"
-        pair = _compiled_pair(points, "unroll", "unroll-sliced")
+        pair = compiled_pair(points, "unroll", "unroll-sliced")
         if pair is not None:
-            L, unroll_s, sliced_s = pair
+            L, unroll_s, sliced_s = pair[0], pair[1].value("compile_s"), pair[2].value("compile_s")
             line += f". At L={L} it compiles in {fmt_seconds(sliced_s)}, {sliced_s / unroll_s:.1f}x unroll's {fmt_seconds(unroll_s)}"
-            scan = _compiled_pair(points, scanned, "unroll-sliced") if scanned else None
+            scan = compiled_pair(points, scanned, "unroll-sliced") if scanned else None
             if scan is not None and scan[0] == L:
-                line += f" and {sliced_s / scan[1]:.1f}x {scanned}'s {fmt_seconds(scan[1])}"
+                scan_s = scan[1].value("compile_s")
+                line += f" and {sliced_s / scan_s:.1f}x {scanned}'s {fmt_seconds(scan_s)}"
         else:
             line += "; no layer count where both it and unroll compiled"
         lines.append(line + ".")
@@ -128,11 +150,38 @@ def _entry_parameters(points: list[Point], variant: str) -> str:
     return ""
 
 
-def model_charts(model: ModelAnalysis) -> list[Chart]:
-    """One log-log chart per registered metric that any point of this model holds."""
-    charts = []
+def _repeats_text_size(model: ModelAnalysis, metric: str) -> bool:
+    """Whether a text-size chart would repeat its stage's instruction counts: the same order for every variant."""
+    counts = TEXT_SIZE_OF.get(metric)
+    if counts is None:
+        return False
+    pairs = [(model.fit(v, metric), model.fit(v, counts)) for v in model.variants]
+    pairs = [(a, b) for a, b in pairs if a is not None or b is not None]
+    return bool(pairs) and all(a is not None and b is not None and a.order == b.order for a, b in pairs)
+
+
+def _datum(p: Point, metric: str, value: float) -> Datum:
+    stats = p.stats(metric)
+    low = high = None
+    if isinstance(stats, dict) and isinstance(stats.get("min"), (int, float)) and isinstance(stats.get("max"), (int, float)):
+        low, high = stats["min"], stats["max"]
+    return Datum(p.layers, value, hover_label(p, metric, value), low, high)
+
+
+def model_charts(model: ModelAnalysis) -> tuple[list[Chart], list[str]]:
+    """One log-log chart per registered metric that any point of this model holds, and the charts left out.
+
+    A text-size chart that grows as its stage's instruction counts do (the
+    same order for every variant) is left out: it would repeat them. A
+    metric whose order is withheld gets no order in its legend.
+    """
+    charts, dropped = [], []
     for metric in METRICS:
         if not metric.own_chart:
+            continue
+        if _repeats_text_size(model, metric.name):
+            dropped.append(f"{metric.title}: grows as the instruction counts do (same order for every variant); "
+                           "its fits are in the growth table")
             continue
         series = []
         for variant in model.variants:
@@ -141,42 +190,47 @@ def model_charts(model: ModelAnalysis) -> list[Chart]:
                 if p.ok and p.variant == variant:
                     value = p.value(metric.name)
                     if value is not None and value > 0:
-                        data.append((p.layers, value, hover_label(p, metric.name, value)))
+                        data.append(_datum(p, metric.name, value))
             fit = model.fit(variant, metric.name)
             predicted = tuple(
-                (q.layers, q.value, _prediction_label(q))
-                for q in model.predictions if q.variant == variant and q.metric == metric.name and q.value > 0
+                Datum(q.layers, q.value, _prediction_label(q))
+                for q in model.predictions
+                if q.variant == variant and q.metric == metric.name and q.value > 0 and metric.withheld is None
             )
             legend = variant
             line: tuple = ()
-            if fit is not None:
-                legend = f"{variant}: {fit.order}, exponent {fmt_exponent(fit)}{fitted_on(fit)}"
-                line = fit_curve(fit, max((x for x, _, _ in predicted), default=None))
+            if fit is not None and metric.withheld is None:
+                legend = f"{variant}: {fit.order}, exponent {fmt_exponent(fit)}"
+                line = fit_curve(fit, max((d.x for d in predicted), default=None))
             if predicted:
                 legend += "; hollow = predicted"
             series.append(SeriesData(variant, tuple(data), legend, line, predicted=predicted))
-        chart = loglog_chart(metric.title, AXIS_UNITS[metric.unit], series)
+        unit_name = next((name for word, name in COUNT_NAMES.items() if word in metric.name), "count")
+        chart = loglog_chart(metric.title, metric.unit, series, unit_name=unit_name)
         if chart is not None:
+            if metric.withheld:
+                chart = replace(chart, note=f"No growth order: {metric.withheld}.")
             charts.append(chart)
-    return charts
+    return charts, dropped
 
 
 def _prediction_label(q: Prediction) -> str:
-    interval = "" if q.low is None or q.high is None else f" (interval {q.low:.6g}–{q.high:.6g})"
-    return f"{q.variant}, L={q.layers}: {q.metric} predicted {q.value:.6g}{interval}"
+    interval = "" if q.low is None or q.high is None else f" (interval {fmt_value(q.metric, q.low)} to {fmt_value(q.metric, q.high)})"
+    return f"{q.variant}, L={q.layers}: {q.metric} predicted {fmt_value(q.metric, q.value)}{interval}"
 
 
 def model_view(model: ModelAnalysis, analysis: RunAnalysis) -> ModelView:
-    """Headline, baseline lines and charts of one model."""
+    """Baseline lines, charts and growth rows of one model."""
+    charts, dropped = model_charts(model)
     return ModelView(
         name=model.name,
-        headline=headline(model, analysis.unroll_construction),
         baseline=baseline_lines(model, analysis.unroll_construction),
-        charts=tuple(model_charts(model)),
-        growth=model.growth,
+        charts=tuple(charts),
+        growth=tuple(growth_row(g) for g in model.growth),
         points=model.points,
         variants=model.variants,
         largest_layers=model.largest_layers,
+        dropped_charts=tuple(dropped),
     )
 
 

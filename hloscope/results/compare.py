@@ -20,6 +20,8 @@ from hloscope.variants import CONSTRUCTIONS, unroll_construction
 # Environment keys whose difference can explain a change in compile cost.
 ENVIRONMENT_KEYS = ("python", "jax", "jaxlib", "flax", "backend", "device", "cpu", "cpu_count", "xla_flags")
 CONFIG_KEYS = ("features", "repeats", "seed", "sizes")
+# Config keys that runs record only since some version.
+RECORDED_LATER = ("sizes",)
 
 
 @dataclass(frozen=True)
@@ -188,6 +190,9 @@ def compare_results(base_analysis: RunAnalysis, new_analysis: RunAnalysis, base_
             environment.append((key, _env_text(b_value), _env_text(n_value)))
     for key in CONFIG_KEYS:
         b_value, n_value = base.config.get(key), new.config.get(key)
+        # A run made before sizes were recorded says nothing about them: not a difference.
+        if key in RECORDED_LATER and (b_value is None or n_value is None):
+            continue
         if b_value != n_value:
             environment.append((f"config.{key}", _env_text(b_value), _env_text(n_value)))
     if change is not None:
