@@ -1,4 +1,4 @@
-"""What the report shows of each model: verdict sentences and charts, from its ModelAnalysis.
+"""What the report shows of each model: what was compared, its charts and its growth rows, from its ModelAnalysis.
 
 Renderers only: every figure comes from hloscope.results.analysis.
 """
