@@ -117,5 +117,9 @@ def test_orders_are_judged_against_the_variant_with_their_interval():
     assert edge.verdict == BORDERLINE and edge.borderline == "its 95% interval 0.11 to 0.96 spans O(1) and O(L)"
     assert judge(_growth("unroll", "compile_s", "O(L)", 0.51, 0.11, 0.96)).verdict == AS_EXPECTED
     assert judge(_growth("unroll", "compile_s", "O(L)", 0.51, 0.11, 0.96)).borderline is not None
+    # Two points too few for an interval that decides: it can span all three bands.
+    wide = judge(_growth("unroll", "compile_s", "O(1)", 0.10, -1.20, 1.40))
+    assert wide.verdict == BORDERLINE
+    assert wide.borderline == "its 95% interval -1.20 to 1.40 spans O(1), O(L) and steeper than O(L)"
     withheld = judge(_growth("scan", "peak_rss_bytes", "O(1)", 0.3, 0.1, 0.5))
     assert withheld.verdict == WITHHELD and "worker holds before the point" in withheld.withheld

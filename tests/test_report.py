@@ -447,6 +447,13 @@ def test_growth_rows_name_the_layers_each_fit_used():
     assert growth_row(exact).fitted == "8, 16, 32 (growth above L = 2)"
     assert growth_row(timing).fitted == "2, 4, 8, 16, 32"
     assert (growth_row(timing).order, growth_row(timing).exponent, growth_row(timing).interval) == ("O(L)", "1.00", "0.90 to 1.10")
+    # A borderline verdict gives its reason once; an expected order that is borderline says so in its note.
+    wide = Growth("m", "unroll", "compile_s", "O(1)", 0.1, (1, 2, 4, 8), (1, 2, 3, 4), -1.2, 1.4, fit_layers=(2, 4, 8))
+    assert (growth_row(wide).verdict, growth_row(wide).note) == (
+        "borderline", "unroll should give O(L); its 95% interval -1.20 to 1.40 spans O(1), O(L) and steeper than O(L)")
+    scan = Growth("m", "scan", "compile_s", "O(1)", 0.1, (1, 2, 4, 8), (1, 2, 3, 4), -1.2, 1.4, fit_layers=(2, 4, 8))
+    assert (growth_row(scan).verdict, growth_row(scan).note) == (
+        "as expected", "borderline: its 95% interval -1.20 to 1.40 spans O(1), O(L) and steeper than O(L)")
 
 
 def test_a_column_that_is_zero_everywhere_is_left_out_and_said():

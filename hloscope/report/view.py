@@ -75,7 +75,8 @@ def growth_row(g: Growth) -> GrowthRow:
     if j.expected is not None and j.verdict != AS_EXPECTED:
         note.append(f"{g.variant} should give {j.expected}")
     if j.borderline:
-        note.append(f"borderline: {j.borderline}")
+        # A borderline verdict already says so: its note gives only the reason.
+        note.append(j.borderline if j.verdict == BORDERLINE else f"borderline: {j.borderline}")
     return GrowthRow(g.variant, g.metric, g.order, _num(g.exponent), _interval(g), fitted_layers(g),
                      j.verdict, TONES[j.verdict], "; ".join(note))
 

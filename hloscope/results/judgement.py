@@ -71,7 +71,8 @@ def borderline(g: Growth) -> str | None:
     if not crosses and not steep:
         return None
     shown = bands if crosses else ["O(L)", "steeper than O(L)"]
-    return f"its 95% interval {g.exponent_low:.2f} to {g.exponent_high:.2f} spans {' and '.join(shown)}"
+    spans = shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} and {shown[-1]}"
+    return f"its 95% interval {g.exponent_low:.2f} to {g.exponent_high:.2f} spans {spans}"
 
 
 def _reaches(g: Growth, expected: str) -> bool:
