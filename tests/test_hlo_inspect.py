@@ -126,6 +126,11 @@ def test_loop_tree_nests_inner_loops():
     html = render_inspect_html([report])
     assert html.index("<code>outer</code>") < html.index("<code>inner</code>")
     assert html.count('<ul class="tree">') == 2
+    # Each bar stands beside its own count: multiply is 1 of the largest 8 (get-tuple-element) as written,
+    # 15 of the largest 62 weighted by trip counts.
+    row = re.search(r"<tr><td><code>multiply</code></td>.*?</tr>", html).group(0)
+    widths = [float(w) for w in re.findall(r'style="width: ([0-9.]+)%"', row)]
+    assert widths == [12.5, 24.2] and '<td class="num">1</td>' in row and '<td class="num">15</td>' in row
 
 
 def test_html_is_self_contained_and_escapes_untrusted_text(tmp_path):

@@ -79,12 +79,16 @@ def render_inspect_html(reports: list[ModuleReport]) -> str:
     sections = []
     for index, r in enumerate(reports):
         counts = sorted(r.summary.op_counts.items(), key=lambda item: (-item[1], item[0]))
-        largest = counts[0][1] if counts else 1
+        weighted = r.summary.weighted_op_counts
+        # Each bar is scaled by the column it stands beside: the counts as written, or weighted by trip counts.
+        largest = max((count for _, count in counts), default=0) or 1
+        largest_weighted = max((weighted.get(op, 0) for op, _ in counts), default=0) or 1
         sections.append(
             {
                 "anchor": f"module-{index}",
                 "report": r,
-                "histogram": [(op, count, 100.0 * count / largest) for op, count in counts],
+                "histogram": [(op, count, 100.0 * count / largest, weighted.get(op, 0),
+                               100.0 * weighted.get(op, 0) / largest_weighted) for op, count in counts],
                 "loop_tree": _loop_tree(r.loops),
                 "repeats": list(zip(r.repeated_blocks, r.describe_repeats())),
                 "layers_in": {block.computation: block.copies for block in r.repeated_blocks if block.layers},
