@@ -111,6 +111,10 @@ def test_decoder_with_mask_and_positions_through_inputs(tmp_path):
     assert raw["config"]["inputs"] == f"{block}:make_inputs"
     assert json.loads((out / "config.json").read_text())["config"]["inputs"] == f"{block}:make_inputs"
     assert f"--inputs {block}:make_inputs" in raw["command"] and "--input-shape" not in raw["command"]
+    # The sizes are the example call's: x (2, 8, 16), a causal mask and the positions.
+    assert raw["config"]["sizes"] == {"make_block": {
+        "inputs": f"{block}:make_inputs", "input_shape": [2, 8, 16], "dtype": "float32",
+        "extra_inputs": ["bool[1,1,8,8]", "float32[2,8]"]}}
     points = raw["points"]
     assert all(p["status"] == "ok" for p in points)
     assert all(p["equivalence"]["max_abs_diff"] == 0.0 for p in points if p["variant"] != "scan")

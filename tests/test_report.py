@@ -466,3 +466,20 @@ def test_a_column_that_is_zero_everywhere_is_left_out_and_said():
     assert '<th class="num">code</th>' not in measure
     assert "code: 0 at every point that recorded it (column left out)" in measure
     assert '<th class="num">temp</th>' in measure
+
+
+def test_sizes_name_every_array_of_the_example_call_or_say_they_were_not_recorded():
+    from hloscope.report.headline import sizes_text
+
+    config = {"features": 32, "sizes": {"block": {"inputs": "b.py:make_inputs", "input_shape": [2, 8, 16],
+                                                  "dtype": "float32", "extra_inputs": ["bool[1,1,8,8]", "float32[2,8]"]}}}
+    assert sizes_text("block", config) == "x float32[2,8,16], with bool[1,1,8,8], float32[2,8]"
+    assert sizes_text("linear", {"features": 32}) == "sizes not recorded (options given: features 32)"
+
+
+def test_a_ratio_near_one_keeps_the_decimal_that_tells_its_direction():
+    from hloscope.report.headline import _faster
+
+    assert [_faster(r) for r in (1.008, 1 / 1.03, 1.0001, 3.42, 0.5, None)] == [
+        "1.01x faster", "1.03x slower", "the same", "3.4x faster", "2.0x slower", "n/a"]
+    assert _faster(1 / 35.0, "less", "more") == "35.0x more"

@@ -26,7 +26,10 @@ SUMMARY_CHART_HEIGHT = 240
 
 
 def sizes_text(model: str, config: dict) -> str:
-    """'d_model 256, heads 4, sequence 64, batch 1; x float32[1,64,256]' from ``config.sizes``.
+    """'d_model 256, heads 4, sequence 64, batch 1, x float32[1,64,256]' from ``config.sizes``.
+
+    A block called with ``--inputs`` adds the example call's other arrays:
+    'x float32[2,8,16], with bool[1,1,8,8], float32[2,8]'.
 
     A run made before sizes were recorded says so, with the size options it
     was given (the others were the model's defaults).
@@ -42,6 +45,9 @@ def sizes_text(model: str, config: dict) -> str:
         parts.append(f"x {sizes.get('dtype', '')}[{','.join(map(str, shape))}]")
     elif sizes.get("dtype"):
         parts.append(f"dtype {sizes['dtype']}")
+    extras = sizes.get("extra_inputs")
+    if isinstance(extras, list) and extras:
+        parts.append(f"with {', '.join(map(str, extras))}")
     return ", ".join(parts) or "no sizes"
 
 
@@ -62,12 +68,16 @@ def setup_line(results: Results) -> str:
 
 
 def _faster(ratio: float | None, more: str = "faster", less: str = "slower") -> str:
-    """'3.4x faster', '2.0x slower', 'the same'; n/a without a ratio."""
+    """'3.4x faster', '1.01x slower', 'the same'; n/a without a ratio.
+
+    Below 1.05x one decimal would read '1.0x faster': two are shown.
+    """
     if ratio is None:
         return "n/a"
     if abs(ratio - 1) < 0.005:
         return "the same"
-    return f"{ratio:.1f}x {more}" if ratio > 1 else f"{1 / ratio:.1f}x {less}"
+    factor, word = (ratio, more) if ratio > 1 else (1 / ratio, less)
+    return f"{factor:.2f}x {word}" if factor < 1.05 else f"{factor:.1f}x {word}"
 
 
 def _versus(pair: Pair, fmt) -> str:

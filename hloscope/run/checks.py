@@ -75,9 +75,16 @@ def model_sizes(spec) -> dict:
     """The sizes a model is measured at: its own (features, heads, seq_len, batch, ...), x's shape and dtype.
 
     Options left to a model's defaults are resolved here, so a run records
-    the sizes it measured, not the options it was given.
+    the sizes it measured, not the options it was given. A block called
+    with ``--inputs`` records its example call's arrays: x's shape and dtype,
+    and the others as ``extra_inputs`` ('int32[2,8]').
     """
-    return {**spec.sizes, "input_shape": [int(n) for n in spec.input_shape], "dtype": str(spec.dtype)}
+    if spec.input_shape is not None:
+        return {**spec.sizes, "input_shape": [int(n) for n in spec.input_shape], "dtype": str(spec.dtype)}
+    # An --inputs function gives the example call: x is its first array, the others ride along unchanged.
+    x, *extras = spec.example_inputs()
+    return {**spec.sizes, "input_shape": [int(n) for n in x.shape], "dtype": str(x.dtype),
+            "extra_inputs": [f"{a.dtype}[{','.join(str(int(n)) for n in a.shape)}]" for a in extras]}
 
 
 def check_models(config: SweepConfig) -> CheckedModels:
