@@ -228,7 +228,8 @@ def test_inputs_options_are_checked_before_anything_is_imported(options, fragmen
     assert fragment in str(caught.value)
 
 
-def test_reproduce_command_names_the_inputs(tmp_path):
+def test_reproduce_command_names_the_inputs(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     config = SweepConfig(models=("dir/b.py:make",), inputs="dir/b.py:make_inputs", layers=(1, 2))
-    command = reproduce_command(config, tmp_path / "run")
-    assert "--inputs dir/b.py:make_inputs" in command and "--input-shape" not in command
+    command = reproduce_command(config)
+    assert f"--inputs {tmp_path}/dir/b.py:make_inputs" in command and "--input-shape" not in command
