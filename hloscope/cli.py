@@ -43,6 +43,18 @@ def _variants_callback(ctx, param, value):
     return variants
 
 
+def _steps_callback(ctx, param, value):
+    from hloscope.errors import UsageError
+    from hloscope.steps import parse_steps
+
+    if value is None:
+        return None
+    try:
+        return parse_steps(value)
+    except UsageError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 def _shape_callback(ctx, param, value):
     """'4,32' -> (4, 32): positive integers."""
     if value is None:
@@ -87,6 +99,9 @@ def main():
 @click.option("--variants", callback=_variants_callback, metavar="V1,V2,...",
               help="Variants: scan, unroll (L separate modules), unroll-sliced (slices of the stack), "
                    "scan-unroll-K, scan-remat. Default: scan,unroll.")
+@click.option("--step", "steps", callback=_steps_callback, metavar="forward|train",
+              help="What to lower: forward (the forward pass), train (a training step: loss, gradients and one "
+                   "optax.adamw update), or both as a comma list. Default: forward.")
 @click.option("--heads", type=click.IntRange(min=1), help="Transformer attention heads (default 4).")
 @click.option("--seq-len", type=click.IntRange(min=1), help="Transformer sequence length (default 64).")
 @click.option("--batch", type=click.IntRange(min=1), help="Batch size of built-in models (default 1).")
@@ -114,10 +129,11 @@ def main():
 @click.option("--predict-layers", "predict_layers", callback=_layers_callback, metavar="L1,L2,...",
               help="Also predict each metric at these layer counts from the growth fits (marked predicted).")
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
-def analyze(models, variants, heads, seq_len, batch, input_shape, dtype, inputs, name, platform, layers, features,
+def analyze(models, variants, steps, heads, seq_len, batch, input_shape, dtype, inputs, name, platform, layers, features,
             repeats, out_dir, timeout_s, resume, predict_layers, quiet):
     """Lower, compile and measure scanned and unrolled stacks over layer counts."""
     from hloscope.report import summary_table
+    from hloscope.steps import DEFAULT_STEPS
     from hloscope.run.config import DEFAULT_LAYERS, DEFAULT_MODELS, DEFAULT_VARIANTS, SweepConfig, reproduce_command
     from hloscope.run.folder import default_out_dir
     from hloscope.run.pipeline import analyze as run_analysis
@@ -129,6 +145,7 @@ def analyze(models, variants, heads, seq_len, batch, input_shape, dtype, inputs,
         features=features,
         repeats=repeats,
         variants=variants or DEFAULT_VARIANTS,
+        steps=steps or DEFAULT_STEPS,
         heads=heads,
         seq_len=seq_len,
         batch=batch,

@@ -78,7 +78,7 @@ def test_unknown_variant_is_a_usage_error_before_any_folder(tmp_path):
 def test_plan_names_models_and_resolves_them_again():
     config = SweepConfig(models=("mlp", "/x/blocks.py:make_glu"), name="glu", input_shape=(2, 8), layers=(1, 2))
     assert config.model_names() == ("mlp", "glu")
-    assert config.plan()[0] == ("mlp", "scan", 1)
+    assert config.plan()[0] == ("mlp", "forward", "scan", 1)
     assert config.model_source("glu") == "/x/blocks.py:make_glu"
     assert SweepConfig(models=("a.py:make_block",)).model_names() == ("make_block",)
     assert resolve_model(SweepConfig(features=8), "mlp").input_shape == (1, 8)

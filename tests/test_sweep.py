@@ -28,7 +28,7 @@ def test_read_points_skips_a_torn_last_line(tmp_path):
     with open(path, "a") as handle:
         handle.write('{"model": "linear", "vari')
     recorded = read_points(path)
-    assert [p.key for p in recorded.points] == [("linear", "scan", 1), ("linear", "unroll", 1)]
+    assert [p.key for p in recorded.points] == [("linear", "forward", "scan", 1), ("linear", "forward", "unroll", 1)]
     assert len(recorded.warnings) == 1 and "torn" in recorded.warnings[0]
     assert recorded.valid_bytes == whole
     drop_torn_tail(path, recorded.valid_bytes)
@@ -104,10 +104,10 @@ def test_a_second_run_on_a_locked_folder_is_refused(tmp_path, resume):
 def test_progress_plain_lines_and_quiet(tmp_path):
     import io
 
-    plan = [("linear", "scan", 1), ("linear", "unroll", 1)]
+    plan = [("linear", "forward", "scan", 1), ("linear", "forward", "unroll", 1)]
     stream = io.StringIO()
     progress = Progress(plan, stream=stream, live=False)
-    progress.begin("linear", "scan", 1)
+    progress.begin("linear", "forward", "scan", 1)
     progress.end(point("scan", 1))
     progress.close()
     assert stream.getvalue().startswith("[1/2] linear scan L=1: ok")
@@ -115,7 +115,7 @@ def test_progress_plain_lines_and_quiet(tmp_path):
 
     silent = io.StringIO()
     quiet = Progress(plan, stream=silent, enabled=False)
-    quiet.begin("linear", "scan", 1)
+    quiet.begin("linear", "forward", "scan", 1)
     quiet.message("interrupted")
     quiet.end(point("scan", 1))
     quiet.close()
@@ -126,31 +126,40 @@ def test_progress_bar_on_a_terminal():
     import io
 
     stream = io.StringIO()
-    progress = Progress([("linear", "scan", 1)], stream=stream, live=True)
-    progress.begin("linear", "scan", 1)
+    progress = Progress([("linear", "forward", "scan", 1)], stream=stream, live=True)
+    progress.begin("linear", "forward", "scan", 1)
     progress.close()
     assert "[--------------------] 0/1 linear scan L=1" in stream.getvalue()
+    stream = io.StringIO()
+    progress = Progress([("linear", "train", "scan", 1)], stream=stream, live=True)
+    progress.begin("linear", "train", "scan", 1)
+    progress.close()
+    assert "[--------------------] 0/1 linear train/scan L=1" in stream.getvalue()
 
 
 def test_remaining_time_grows_with_layers_for_a_growing_series():
-    done = [("m", "unroll", 1, 1.0), ("m", "unroll", 2, 2.0), ("m", "unroll", 4, 4.0),
-            ("m", "scan", 1, 1.0), ("m", "scan", 2, 1.0), ("m", "scan", 4, 1.0)]
-    remaining = [("m", "unroll", 8), ("m", "scan", 8)]
+    done = [("m", "forward", "unroll", 1, 1.0), ("m", "forward", "unroll", 2, 2.0), ("m", "forward", "unroll", 4, 4.0),
+            ("m", "forward", "scan", 1, 1.0), ("m", "forward", "scan", 2, 1.0), ("m", "forward", "scan", 4, 1.0)]
+    remaining = [("m", "forward", "unroll", 8), ("m", "forward", "scan", 8)]
     assert estimate_remaining(done, remaining) == Estimate(pytest.approx(8.0 + 1.0), 0)
     # Two layer counts are a line already (measured from the outside in, they span the range).
-    assert estimate_remaining(done[:2], [("m", "unroll", 8)]).seconds == pytest.approx(8.0)
+    assert estimate_remaining(done[:2], [("m", "forward", "unroll", 8)]).seconds == pytest.approx(8.0)
     # One layer count: its mean.
-    assert estimate_remaining(done[:1], [("m", "unroll", 8)]).seconds == pytest.approx(1.0)
+    assert estimate_remaining(done[:1], [("m", "forward", "unroll", 8)]).seconds == pytest.approx(1.0)
     # A series not started yet has no estimate: the rest is a lower bound, and says how much it misses.
-    partial = estimate_remaining(done, [("m", "unroll", 8), ("other", "unroll", 8)])
-    assert partial == Estimate(pytest.approx(8.0), 1)
+    # The training step of a model is a series of its own.
+    partial = estimate_remaining(done, [("m", "forward", "unroll", 8), ("other", "forward", "unroll", 8),
+                                        ("m", "train", "unroll", 8)])
+    assert partial == Estimate(pytest.approx(8.0), 2)
     assert estimate_remaining([], remaining) is None
     assert format_duration(65) == "1:05" and format_duration(3725) == "1:02:05"
 
 
 def test_points_are_measured_from_the_outside_in():
-    config = SweepConfig(models=("a", "b"), layers=(1, 2, 4, 8, 16))
+    config = SweepConfig(models=("a", "b"), layers=(1, 2, 4, 8, 16), steps=("forward", "train"))
     order = measure_order(config.plan())
     assert sorted(order) == sorted(config.plan())
-    assert [L for m, v, L in order if m == "a" and v == "scan"] == [1, 16, 2, 8, 4]
-    assert order[:2] == [("a", "scan", 1), ("a", "unroll", 1)]
+    assert [L for m, s, v, L in order if m == "a" and s == "forward" and v == "scan"] == [1, 16, 2, 8, 4]
+    # The steps and variants of one layer count together: they share its parameters.
+    assert order[:4] == [("a", "forward", "scan", 1), ("a", "forward", "unroll", 1),
+                         ("a", "train", "scan", 1), ("a", "train", "unroll", 1)]

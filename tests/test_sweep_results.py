@@ -44,7 +44,7 @@ def test_predictions_are_written_with_predict_layers(run):
 def test_a_prediction_that_cannot_be_made_is_one_warning_not_a_lost_run():
     class Fit:
         def __init__(self, metric):
-            self.model, self.variant, self.metric = "linear", "unroll", metric
+            self.model, self.step, self.variant, self.metric = "linear", "forward", "unroll", metric
 
         def predict(self, layers):
             if layers < 2:

@@ -40,10 +40,22 @@ class Forward:
     """A function and the arguments to lower it with: ``fn(*args)``.
 
     ``args`` is ``(states, x, *extras)``; ``fn`` returns y or (y, aux).
+
+    ``donate_argnums``: the arguments a call consumes (a training step's
+    parameters and optimizer state), lowered with ``jax.jit(fn,
+    donate_argnums=...)``. A call that consumed its arguments cannot be
+    repeated with them: ``next_args(output, args)`` gives the arguments of
+    the next call, as a training loop feeds one step's result to the next.
     """
 
     fn: Callable[..., Any]
     args: tuple
+    donate_argnums: tuple[int, ...] = ()
+    next_args: Callable[[Any, tuple], tuple] | None = None
+
+    def jit(self, fn: Callable[..., Any] | None = None):
+        """``jax.jit`` of ``fn`` (default: this forward's) with this forward's donated arguments."""
+        return jax.jit(self.fn if fn is None else fn, donate_argnums=self.donate_argnums)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from hloscope.report.html import hloscope_version
 from hloscope.report.templating import render
 from hloscope.report.view import COUNT_NAMES, hover_label
 from hloscope.results.metrics import metric as registered_metric
+from hloscope.steps import series_name
 from hloscope.results.units import fmt_exponent, fmt_seconds
 
 TABLE_METRICS = ("compile_s", "compile_phases.hlo_passes_s", "compile_phases.backend_s", "trace_s", "lower_s",
@@ -18,25 +19,27 @@ CHARTED = ("compile_s", "hlo.pre.instructions", "hlo.opt.instructions")
 
 def _charts(comparison, model: str) -> list:
     charts = []
-    variants = list(dict.fromkeys(c.variant for c in comparison.growth if c.model == model))
+    variants = list(dict.fromkeys((c.step, c.variant) for c in comparison.growth if c.model == model))
     for metric in CHARTED:
         series = []
-        for index, variant in enumerate(variants):
+        for index, (step, variant) in enumerate(variants):
             color = PALETTE[index % len(PALETTE)]
+            name = series_name(step, variant)
             for side, label, dashed in (("base", comparison.base_label, True), ("new", comparison.new_label, False)):
                 results = (comparison.base if side == "base" else comparison.new).results
                 data = []
                 for p in results.points:
-                    value = p.value(metric) if p.ok and p.model == model and p.variant == variant else None
+                    value = p.value(metric) if p.ok and p.series == (model, step, variant) else None
                     if value:
                         data.append(Datum(p.layers, value, f"{side}: {hover_label(p, metric, value)}"))
-                change = next((c for c in comparison.growth if (c.model, c.variant, c.metric) == (model, variant, metric)), None)
+                change = next((c for c in comparison.growth
+                               if (c.model, c.step, c.variant, c.metric) == (model, step, variant, metric)), None)
                 fit = getattr(change, side) if change else None
-                legend = f"{variant} ({side}{', dotted' if dashed else ''})"
+                legend = f"{name} ({side}{', dotted' if dashed else ''})"
                 if fit is not None:
                     legend += f": {fit.order}, exponent {fmt_exponent(fit)}"
                 line = fit_curve(fit) if fit is not None else ()
-                series.append(SeriesData(f"{variant} {side}", tuple(data), legend, line, color=color, dashed=dashed))
+                series.append(SeriesData(f"{name} {side}", tuple(data), legend, line, color=color, dashed=dashed))
         registered = registered_metric(metric)
         unit_name = next((name for word, name in COUNT_NAMES.items() if word in metric), "count")
         chart = loglog_chart(registered.title, registered.unit, series, unit_name=unit_name)
@@ -52,11 +55,11 @@ TABLE_HEADS = {"compile_s": "compile", "compile_phases.hlo_passes_s": "HLO passe
 
 
 def _rows(comparison, model: str):
-    """(variant, L, {metric: (base, new, change)}) for the table of point changes."""
+    """(variant, L, {metric: (base, new, change)}) for the table of point changes; a training step's variants as 'train/scan'."""
     rows: dict[tuple[str, int], dict] = {}
     for c in comparison.points:
         if c.model == model and c.metric in TABLE_METRICS:
-            rows.setdefault((c.variant, c.layers), {})[c.metric] = c.text()
+            rows.setdefault((series_name(c.step, c.variant), c.layers), {})[c.metric] = c.text()
     metrics = [(m, TABLE_HEADS[m]) for m in TABLE_METRICS if any(m in cells for cells in rows.values())]
     return metrics, [(v, L, cells) for (v, L), cells in rows.items()]
 
@@ -65,8 +68,8 @@ def _pass_rows(comparison, model: str) -> list:
     """The passes whose time changed most, per variant, at the largest L both runs compiled."""
     rows, shown = [], {}
     for c in comparison.passes:
-        if c.model == model and c.delta_s and shown.get(c.variant, 0) < PASS_ROWS:
-            shown[c.variant] = shown.get(c.variant, 0) + 1
+        if c.model == model and c.delta_s and shown.get((c.step, c.variant), 0) < PASS_ROWS:
+            shown[(c.step, c.variant)] = shown.get((c.step, c.variant), 0) + 1
             rows.append(c)
     return rows
 
@@ -92,4 +95,5 @@ def render_compare_html(comparison) -> str:
         version=hloscope_version(),
         fmt_exponent=fmt_exponent,
         fmt_seconds=fmt_seconds,
+        series_name=series_name,
     )

@@ -6,6 +6,7 @@ from hloscope.report.headline import HeadlineCell, headline_rows, reproduce_line
 from hloscope.report.view import baseline_lines, growth_row
 from hloscope.results.analysis import RunAnalysis
 from hloscope.results.metrics import HEADLINE_METRICS
+from hloscope.steps import series_name
 from hloscope.results.units import fmt_value
 
 
@@ -44,9 +45,9 @@ def render_markdown(analysis: RunAnalysis) -> str:
     lines.append("")
     for model in analysis.models:
         for line in baseline_lines(model, analysis.unroll_construction):
-            lines.append(f"- {_cell(model.name)}: {_cell(line)}")
+            lines.append(f"- {_cell(model.label)}: {_cell(line)}")
         if model.phases is not None and model.phases.sentence:
-            lines.append(f"- {_cell(model.name)}: where compile time goes: {_cell(model.phases.sentence)}")
+            lines.append(f"- {_cell(model.label)}: where compile time goes: {_cell(model.phases.sentence)}")
     lines += ["", "Growth with L (L = 1 left out; the order is judged against what the variant should give):", "",
               "| model | variant | metric | order | exponent | 95% interval | fitted on L | judged | at largest L |",
               "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
@@ -58,11 +59,11 @@ def render_markdown(analysis: RunAnalysis) -> str:
                 value = f"{fmt_value(metric, top.value(metric))} (L={top.layers})" if top else "n/a: no ok point"
                 g = model.fit(variant, metric)
                 if g is None:
-                    cells = [model.name, variant, metric, "n/a: fewer than 2 ok points", "", "", "", "", value]
+                    cells = [model.name, series_name(model.step, variant), metric, "n/a: fewer than 2 ok points", "", "", "", "", value]
                 else:
                     row = growth_row(g)
                     verdict = row.verdict + (f" ({row.note})" if row.note else "")
-                    cells = [model.name, variant, metric, row.order, row.exponent, row.interval, row.fitted, verdict,
+                    cells = [model.name, series_name(model.step, variant), metric, row.order, row.exponent, row.interval, row.fitted, verdict,
                              value]
                 lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     verdict = [w for w in analysis.warnings if w.affects_verdict]

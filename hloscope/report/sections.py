@@ -13,6 +13,7 @@ from hloscope.hlo.repeats import RepeatedBlock
 from hloscope.report.costs import disagreement_title
 from hloscope.results import Point, Results
 from hloscope.results.analysis import ModelAnalysis, RunAnalysis
+from hloscope.steps import series_name
 from hloscope.results.units import fmt_bytes, fmt_count, fmt_flops, fmt_seconds, fmt_value
 from hloscope.variants import is_scan_family
 
@@ -347,5 +348,5 @@ def prediction_rows(analysis: RunAnalysis) -> list[tuple[str, ...]]:
         def num(value):
             return "n/a" if value is None else fmt_value(q.metric, value)
 
-        rows.append((q.model, q.variant, q.metric, str(q.layers), num(q.value), f"{num(q.low)} – {num(q.high)}"))
+        rows.append((q.model, series_name(q.step, q.variant), q.metric, str(q.layers), num(q.value), f"{num(q.low)} – {num(q.high)}"))
     return rows

@@ -9,22 +9,25 @@ from hloscope.results.check import CheckOutcome
 from hloscope.results.compare import Comparison, PointChange
 from hloscope.results.metrics import HEADLINE_METRICS
 from hloscope.results.phases import PHASE_METRICS
+from hloscope.results.units import fmt_seconds
+from hloscope.steps import series_label, series_name
 
 # Passes listed per model and variant in a comparison's summary.
 PASSES_SHOWN = 3
-from hloscope.results.units import fmt_seconds
 
 
 def summary_table(analysis: RunAnalysis) -> str:
     """A table of points and the growth verdicts, for the terminal."""
-    header = f"{'model':<12} {'variant':<13} {'L':>4} {'status':<8} {'compile':>10} {'pre instr':>10} {'opt instr':>10} {'while':>5}"
+    names = {p.key: series_name(p.step, p.variant) for p in analysis.results.points}
+    width = max([13, *map(len, names.values())])
+    header = f"{'model':<12} {'variant':<{width}} {'L':>4} {'status':<8} {'compile':>10} {'pre instr':>10} {'opt instr':>10} {'while':>5}"
     lines = [header, "-" * len(header)]
     for p in analysis.results.points:
         pre = p.hlo.get("pre", {}) if p.ok else {}
         opt = p.hlo.get("opt", {}) if p.ok else {}
         compile_s = fmt_seconds(p.value("compile_s")) if p.ok else "-"
         lines.append(
-            f"{p.model:<12} {p.variant:<13} {p.layers:>4} {p.status:<8} {compile_s:>10} "
+            f"{p.model:<12} {names[p.key]:<{width}} {p.layers:>4} {p.status:<8} {compile_s:>10} "
             f"{pre.get('instructions', '-'):>10} {opt.get('instructions', '-'):>10} {pre.get('while_loops', '-'):>5}"
         )
         if not p.ok and p.error:
@@ -33,7 +36,7 @@ def summary_table(analysis: RunAnalysis) -> str:
     rows = headline_rows(analysis)
     for model in analysis.models:
         for row in rows:
-            if row.model == model.name:
+            if (row.model, row.step) == (model.name, model.step):
                 lines.append(headline_sentence(row))
         lines += [f"  {line}" for line in baseline_lines(model, analysis.unroll_construction)]
         if model.phases is not None and model.phases.sentence:
@@ -43,7 +46,7 @@ def summary_table(analysis: RunAnalysis) -> str:
                 row = growth_row(g)
                 verdict = f", {row.verdict}" if row.verdict else ""
                 note = f" ({row.note})" if row.note else ""
-                lines.append(f"  {g.variant} {g.metric}: {row.order} (exponent {row.exponent}, 95% {row.interval}"
+                lines.append(f"  {series_name(g.step, g.variant)} {g.metric}: {row.order} (exponent {row.exponent}, 95% {row.interval}"
                              f"{verdict}){note}")
     return "\n".join(lines)
 
@@ -63,22 +66,22 @@ def compare_text(comparison: Comparison) -> str:
     for text in comparison.improvements:
         lines.append(f"improvement: {text}")
     headline = [c for c in comparison.points if c.metric in HEADLINE_METRICS + PHASE_METRICS]
-    largest: dict[tuple[str, str, str], PointChange] = {}
+    largest: dict[tuple[str, str, str, str], PointChange] = {}
     for c in headline:
         if c.ratio is not None:
-            key = (c.model, c.variant, c.metric)
+            key = (c.model, c.step, c.variant, c.metric)
             if key not in largest or c.layers > largest[key].layers:
                 largest[key] = c
     for c in largest.values():
         b, n, change = c.text()
         note = ", baseline changed" if comparison.baseline_change and c.variant == "unroll" else ""
-        lines.append(f"  {c.model} {c.variant} {c.metric} at L={c.layers}: {b} -> {n} ({change}{note})")
-    by_series: dict[tuple[str, str, int], list] = {}
+        lines.append(f"  {series_label(c.model, c.step, c.variant, c.metric)} at L={c.layers}: {b} -> {n} ({change}{note})")
+    by_series: dict[tuple[str, str, str, int], list] = {}
     for change in (c for c in comparison.passes if c.delta_s):
-        by_series.setdefault((change.model, change.variant, change.layers), []).append(change)
-    for (model, variant, layers), changes in by_series.items():
+        by_series.setdefault((change.model, change.step, change.variant, change.layers), []).append(change)
+    for (model, step, variant, layers), changes in by_series.items():
         top = "; ".join(c.describe() for c in changes[:PASSES_SHOWN])
-        lines.append(f"  {model} {variant} passes that changed most at L={layers}: {top}")
+        lines.append(f"  {series_label(model, step, variant)} passes that changed most at L={layers}: {top}")
     regressions = len(comparison.regressions)
     lines.append(f"{regressions} regression(s), {len(comparison.improvements)} improvement(s)")
     return "\n".join(lines)

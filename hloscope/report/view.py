@@ -16,6 +16,7 @@ from hloscope.results.judgement import (AS_EXPECTED, BORDERLINE, NO_EXPECTATION,
                                         judge)
 from hloscope.results.metrics import METRIC_NAMES, METRICS, metric as registered_metric
 from hloscope.results.units import fmt_exponent, fmt_seconds, fmt_value
+from hloscope.steps import series_name
 from hloscope.variants import CONSTRUCTIONS, SLICED_STACK
 
 # What a count's axis counts, by the metric's name.
@@ -30,7 +31,7 @@ TONES = {AS_EXPECTED: "expected", UNEXPECTED: "unexpected", BORDERLINE: "borderl
 def hover_label(point: Point, metric: str, value: float) -> str:
     """A point's figure for a chart's hover text, in its unit, with its repeats' spread when a timing."""
     title = registered_metric(metric).title if metric in METRIC_NAMES else metric
-    text = f"{point.variant}, L={point.layers}: {title} {fmt_value(metric, value)}"
+    text = f"{series_name(point.step, point.variant)}, L={point.layers}: {title} {fmt_value(metric, value)}"
     stats = point.stats(metric)
     if stats is not None and "samples" in stats:
         text += (f" (median of {len(stats['samples'])}; min {fmt_value(metric, stats['min'])}, "
@@ -100,6 +101,7 @@ def order_rule() -> str:
 @dataclass(frozen=True)
 class ModelView:
     name: str
+    step: str
     baseline: tuple[str, ...]
     charts: tuple[Chart, ...]
     growth: tuple[GrowthRow, ...]
@@ -225,6 +227,7 @@ def model_view(model: ModelAnalysis, analysis: RunAnalysis) -> ModelView:
     charts, dropped = model_charts(model)
     return ModelView(
         name=model.name,
+        step=model.step,
         baseline=baseline_lines(model, analysis.unroll_construction),
         charts=tuple(charts),
         growth=tuple(growth_row(g) for g in model.growth),

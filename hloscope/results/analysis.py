@@ -1,8 +1,9 @@
 """Everything derived from a run's points, computed once per command.
 
 ``analyze_run(results)`` fits growth, predicts, picks each model's
-comparison pair, derives per-layer costs, checks FLOPs and collects warnings;
-every renderer, ``compare`` and ``check`` take the RunAnalysis it returns.
+comparison pair, derives per-layer costs, checks FLOPs and collects warnings,
+once per (model, step): a forward pass and a training step grow apart.
+Every renderer, ``compare`` and ``check`` take the RunAnalysis it returns.
 Nothing derived is trusted from a results file: ``results.json`` carries it
 for outside readers only (``results_record``).
 """
@@ -19,18 +20,21 @@ from hloscope.results.headlines import Headline, model_headlines
 from hloscope.results.metrics import METRIC_NAMES, STORED_METRICS
 from hloscope.results.per_layer import model_per_layer
 from hloscope.results.phases import ModelPhases, model_phases
+from hloscope.steps import FORWARD, STEP_TITLES, series_label
 from hloscope.variants import comparison_pair, unroll_construction
 from hloscope.results.warnings import RunWarning, collect_warnings
 
 
 @dataclass(frozen=True)
 class ModelAnalysis:
-    """One model's points and what is derived from them.
+    """One model's points of one step and what is derived from them.
 
-    ``points`` are ordered by variant (as first measured), then L.
+    ``step`` is what the points lowered (hloscope.steps): the
+    forward pass or the training step. ``points`` are ordered by variant (as
+    first measured), then L.
     ``scanned``/``unrolled`` is the comparison pair every verdict uses
-    (None where the run has no such variant). ``headlines``: one per step the
-    model's points measured (hloscope.results.headlines). ``per_layer`` is
+    (None where the run has no such variant). ``headlines``: the step's
+    headline (hloscope.results.headlines), one. ``per_layer`` is
     None without two points of the unrolled variant; ``phases`` None without
     a point that recorded its compile phases.
     """
@@ -46,6 +50,12 @@ class ModelAnalysis:
     flops: dict
     phases: ModelPhases | None = None
     headlines: tuple[Headline, ...] = ()
+    step: str = FORWARD
+
+    @property
+    def label(self) -> str:
+        """How sentences name it: 'transformer', or 'transformer training step'."""
+        return self.name if self.step == FORWARD else f"{self.name} {STEP_TITLES[self.step]}"
 
     @property
     def largest_layers(self) -> int | None:
@@ -76,8 +86,13 @@ class RunAnalysis:
         """How the run built ``unroll`` (hloscope.variants)."""
         return unroll_construction(self.results.config)
 
-    def model(self, name: str) -> ModelAnalysis | None:
-        return next((m for m in self.models if m.name == name), None)
+    def model(self, name: str, step: str = FORWARD) -> ModelAnalysis | None:
+        """The analysis of model ``name``'s ``step``; None when the run has no such points."""
+        return next((m for m in self.models if m.name == name and m.step == step), None)
+
+    def steps(self, name: str) -> tuple[ModelAnalysis, ...]:
+        """Every step measured of model ``name``, in the run's order."""
+        return tuple(m for m in self.models if m.name == name)
 
     @property
     def headlines(self) -> tuple[Headline, ...]:
@@ -97,7 +112,7 @@ def predictions_at(growth: list[Growth], layers) -> tuple[list[Prediction], list
             try:
                 records.append(g.predict(int(L)))
             except (ValueError, OverflowError) as exc:
-                missing.setdefault((L, str(exc) or type(exc).__name__), []).append(f"{g.model} {g.variant} {g.metric}")
+                missing.setdefault((L, str(exc) or type(exc).__name__), []).append(series_label(g.model, g.step, g.variant, g.metric))
     warnings = [
         f"--predict-layers {L}: {len(names)} fit(s) not predicted ({reason}): {', '.join(names[:3])}"
         + (", ..." if len(names) > 3 else "")
@@ -112,25 +127,26 @@ def analyze_run(results: Results) -> RunAnalysis:
     predict_layers = [int(L) for L in results.config.get("predict_layers") or []]
     predictions, prediction_warnings = predictions_at(growth, predict_layers)
     models = []
-    for name in results.models:
-        points = [p for p in results.points if p.model == name]
+    for name, step in dict.fromkeys((p.model, p.step) for p in results.points):
+        points = [p for p in results.points if p.model == name and p.step == step]
         variants = tuple(dict.fromkeys(p.variant for p in points))
         order = {v: i for i, v in enumerate(variants)}
         scanned, unrolled = comparison_pair(v for v in variants if any(p.ok for p in points if p.variant == v))
         models.append(ModelAnalysis(
             name=name,
+            step=step,
             points=tuple(sorted(points, key=lambda p: (order[p.variant], p.layers))),
             variants=variants,
             scanned=scanned,
             unrolled=unrolled,
-            growth=tuple(g for g in growth if g.model == name),
-            predictions=tuple(q for q in predictions if q.model == name),
+            growth=tuple(g for g in growth if (g.model, g.step) == (name, step)),
+            predictions=tuple(q for q in predictions if (q.model, q.step) == (name, step)),
             per_layer=model_per_layer(points, scanned, unrolled),
             flops=flops_check(points, unrolled),
             phases=model_phases(name, points, scanned, unrolled),
             headlines=model_headlines(name, points),
         ))
-    flops = {m.name: m.flops for m in models}
+    flops = {(m.name, m.step): m.flops for m in models}
     headlines = [h for m in models for h in m.headlines]
     warnings = collect_warnings(results, growth, flops, headlines)
     stored = {str(w) for w in results.extra.get("warnings") or []}
@@ -149,7 +165,7 @@ def results_record(analysis: RunAnalysis) -> dict:
     derived = {
         "headlines": [h.to_json() for h in analysis.headlines],
         "growth": [g.to_json() for g in analysis.growth if g.metric in STORED_METRICS],
-        "per_layer": {m.name: m.per_layer for m in analysis.models if m.per_layer is not None},
+        "per_layer": {m.name: m.per_layer for m in analysis.models if m.per_layer is not None and m.step == FORWARD},
     }
     if analysis.results.config.get("predict_layers"):
         derived["predictions"] = [q.to_json() for q in analysis.predictions]

@@ -1,4 +1,4 @@
-"""Compare two runs: what changed per model, variant, L and metric, and whether
+"""Compare two runs: what changed per model, step, variant, L and metric, and whether
 any growth order got worse (a regression) or better (an improvement).
 
 Growth is recomputed from each run's points. Pure logic: no jax.
@@ -14,6 +14,7 @@ from hloscope.results.analysis import RunAnalysis, analyze_run
 from hloscope.results.growth import Growth
 from hloscope.results.metrics import METRIC_NAMES
 from hloscope.results.phases import PassChange, pass_changes
+from hloscope.steps import point_label, series_label
 from hloscope.results.units import fmt_exponent, fmt_value
 from hloscope.variants import CONSTRUCTIONS, unroll_construction
 
@@ -27,6 +28,7 @@ RECORDED_LATER = ("sizes",)
 @dataclass(frozen=True)
 class GrowthChange:
     model: str
+    step: str
     variant: str
     metric: str
     base: Growth | None
@@ -39,12 +41,13 @@ class GrowthChange:
         def one(g):
             return "n/a" if g is None else f"{g.order} (exponent {fmt_exponent(g)})"
 
-        return f"{self.model} {self.variant} {self.metric}: {one(self.base)} -> {one(self.new)}"
+        return f"{series_label(self.model, self.step, self.variant, self.metric)}: {one(self.base)} -> {one(self.new)}"
 
 
 @dataclass(frozen=True)
 class PointChange:
     model: str
+    step: str
     variant: str
     layers: int
     metric: str
@@ -66,6 +69,7 @@ class PointChange:
 @dataclass(frozen=True)
 class StatusChange:
     model: str
+    step: str
     variant: str
     layers: int
     base: str
@@ -78,7 +82,7 @@ class StatusChange:
 
     def describe(self) -> str:
         reason = f": {self.error}" if self.error else ""
-        return f"{self.model} {self.variant} L={self.layers}: {self.base} -> {self.new}{reason}"
+        return f"{point_label(self)}: {self.base} -> {self.new}{reason}"
 
 
 @dataclass(frozen=True)
@@ -147,8 +151,8 @@ def baseline_change(base: Results, new: Results) -> str | None:
     return text
 
 
-def _verdict_of(key: tuple[str, str, str], base: Growth | None, new: Growth | None, changed: bool) -> str:
-    if changed and key[1] == "unroll" and base is not None and new is not None:
+def _verdict_of(key: tuple[str, str, str, str], base: Growth | None, new: Growth | None, changed: bool) -> str:
+    if changed and key[2] == "unroll" and base is not None and new is not None:
         return "baseline changed"
     return _verdict(base, new)
 
@@ -162,8 +166,8 @@ def compare_results(base_analysis: RunAnalysis, new_analysis: RunAnalysis, base_
     ``baseline_change`` says why.
     """
     base, new = base_analysis.results, new_analysis.results
-    base_fits = {(g.model, g.variant, g.metric): g for g in base_analysis.growth}
-    new_fits = {(g.model, g.variant, g.metric): g for g in new_analysis.growth}
+    base_fits = {(*g.series, g.metric): g for g in base_analysis.growth}
+    new_fits = {(*g.series, g.metric): g for g in new_analysis.growth}
     change = baseline_change(base, new)
     growth = [
         GrowthChange(*key, base_fits.get(key), new_fits.get(key),

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from hloscope.results import Point
+from hloscope.steps import FORWARD
 from hloscope.variants import is_scan_family
 
 # How far apart (relative) XLA's FLOPs and hloscope's may be before a point is flagged.
@@ -51,7 +52,7 @@ def flops_check(points: Iterable[Point], unrolled_variant: str | None, tolerance
             agrees = abs(xla - ours) <= tolerance * max(ours, 1.0)
         accessed, arguments = p.value("cost.bytes_accessed"), p.value("memory.argument_bytes")
         below = None if accessed is None or arguments is None else accessed < arguments
-        rows.append({"model": p.model, "variant": p.variant, "layers": p.layers,
+        rows.append({"model": p.model, "step": p.step, "variant": p.variant, "layers": p.layers,
                      "hloscope_flops": ours, "xla_flops": xla, "agrees": agrees,
                      "xla_bytes_accessed": accessed, "argument_bytes": arguments, "bytes_below_arguments": below})
     unrolled = {(p.model, p.layers): p for p in points if p.variant == unrolled_variant}
@@ -64,35 +65,35 @@ def flops_check(points: Iterable[Point], unrolled_variant: str | None, tolerance
         theirs = [_hlo_flops(other, k) for k in ("dot_flops", "conv_flops")]
         if None in mine or None in theirs:
             continue
-        pairs.append({"model": p.model, "variant": p.variant, "layers": p.layers,
+        pairs.append({"model": p.model, "step": p.step, "variant": p.variant, "layers": p.layers,
                       "dot_flops": sum(mine), "unroll_dot_flops": sum(theirs), "equal": sum(mine) == sum(theirs)})
     return {"rows": rows, "scan_vs_unroll": pairs, "tolerance": tolerance}
 
 
 def flops_disagreements(check: dict) -> list[dict]:
-    """``flops_check`` rows that disagree, one group per (model, variant).
+    """``flops_check`` rows that disagree, one group per (model, step, variant).
 
     Each group gives how many of its compared points disagree and the
     figures at the largest such L. ``while_body_once`` says XLA's figure is
     what counting each while body once would give: it stays flat while
     hloscope's grows with the trip count.
     """
-    groups: dict[tuple[str, str], list[dict]] = {}
-    compared: dict[tuple[str, str], int] = {}
+    groups: dict[tuple[str, str, str], list[dict]] = {}
+    compared: dict[tuple[str, str, str], int] = {}
     for row in check.get("rows") or []:
-        key = (row["model"], row["variant"])
+        key = (row["model"], row.get("step", FORWARD), row["variant"])
         if row["agrees"] is not None:
             compared[key] = compared.get(key, 0) + 1
         if row["agrees"] is False:
             groups.setdefault(key, []).append(row)
     result = []
-    for (model, variant), rows in groups.items():
+    for (model, step, variant), rows in groups.items():
         worst = max(rows, key=lambda r: r["layers"])
         xla_values = {r["xla_flops"] for r in rows}
         result.append({
-            "model": model, "variant": variant, "layers": worst["layers"],
+            "model": model, "step": step, "variant": variant, "layers": worst["layers"],
             "xla_flops": worst["xla_flops"], "hloscope_flops": worst["hloscope_flops"],
-            "disagree": len(rows), "compared": compared[(model, variant)],
+            "disagree": len(rows), "compared": compared[(model, step, variant)],
             "while_body_once": is_scan_family(variant)
             and worst["xla_flops"] < worst["hloscope_flops"]
             and (len(rows) == 1 or max(xla_values) <= (1 + FLOPS_RELATIVE_TOLERANCE) * min(xla_values)),
@@ -101,23 +102,23 @@ def flops_disagreements(check: dict) -> list[dict]:
 
 
 def bytes_accessed_below_arguments(check: dict) -> list[dict]:
-    """``flops_check`` rows whose XLA bytes accessed is below the arguments, one group per (model, variant).
+    """``flops_check`` rows whose XLA bytes accessed is below the arguments, one group per (model, step, variant).
 
     Each group gives how many of its compared points are flagged and the
     figures at the largest such L.
     """
-    groups: dict[tuple[str, str], list[dict]] = {}
-    compared: dict[tuple[str, str], int] = {}
+    groups: dict[tuple[str, str, str], list[dict]] = {}
+    compared: dict[tuple[str, str, str], int] = {}
     for row in check.get("rows") or []:
-        key = (row["model"], row["variant"])
+        key = (row["model"], row.get("step", FORWARD), row["variant"])
         if row.get("bytes_below_arguments") is not None:
             compared[key] = compared.get(key, 0) + 1
         if row.get("bytes_below_arguments"):
             groups.setdefault(key, []).append(row)
     result = []
-    for (model, variant), rows in groups.items():
+    for (model, step, variant), rows in groups.items():
         worst = max(rows, key=lambda r: r["layers"])
-        result.append({"model": model, "variant": variant, "layers": worst["layers"],
+        result.append({"model": model, "step": step, "variant": variant, "layers": worst["layers"],
                        "xla_bytes_accessed": worst["xla_bytes_accessed"], "argument_bytes": worst["argument_bytes"],
-                       "flagged": len(rows), "compared": compared[(model, variant)]})
+                       "flagged": len(rows), "compared": compared[(model, step, variant)]})
     return result

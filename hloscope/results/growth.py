@@ -24,6 +24,7 @@ from typing import Any, Iterable
 
 from hloscope.results import Point
 from hloscope.results.metrics import METRIC_NAMES, is_timing
+from hloscope.steps import FORWARD
 from hloscope.results.stats import Line, least_squares, t95, theil_sen
 
 # Exponent bands; see README "How growth is classified".
@@ -35,7 +36,7 @@ MIN_FIT_LAYERS = 3
 
 @dataclass(frozen=True)
 class Growth:
-    """How one (model, variant, metric) grows with L."""
+    """How one (model, step, variant, metric) grows with L."""
 
     model: str
     variant: str
@@ -58,10 +59,17 @@ class Growth:
     # Mean and spread of log(value) over the fit layers: an O(1) metric is predicted as this level.
     level: float = 0.0
     level_sd: float = 0.0
+    step: str = FORWARD
+
+    @property
+    def series(self) -> tuple[str, str, str]:
+        """(model, step, variant), as ``Point.series``."""
+        return (self.model, self.step, self.variant)
 
     def to_json(self) -> dict:
         return {
             "model": self.model,
+            "step": self.step,
             "variant": self.variant,
             "metric": self.metric,
             "order": self.order,
@@ -129,7 +137,7 @@ class Growth:
         base = self.base_value if self.base_layers is not None else 0.0
         return Prediction(
             self.model, self.variant, self.metric, int(layers), base + math.exp(centre),
-            None if low is None else base + low, None if high is None else base + high, self.order,
+            None if low is None else base + low, None if high is None else base + high, self.order, self.step,
         )
 
     @cached_property
@@ -173,7 +181,7 @@ class Growth:
         """An O(1) metric does not grow: predict its level over the fit layers."""
         half = t95(self.samples - 1) * self.level_sd * math.sqrt(1 + 1 / self.samples)
         return Prediction(self.model, self.variant, self.metric, int(layers), math.exp(self.level),
-                          math.exp(self.level - half), math.exp(self.level + half), self.order)
+                          math.exp(self.level - half), math.exp(self.level + half), self.order, self.step)
 
 
 @dataclass(frozen=True)
@@ -188,10 +196,12 @@ class Prediction:
     low: float | None
     high: float | None
     order: str
+    step: str = FORWARD
 
     def to_json(self) -> dict:
         return {
             "model": self.model,
+            "step": self.step,
             "variant": self.variant,
             "metric": self.metric,
             "layers": self.layers,
@@ -397,18 +407,18 @@ def _growth_above(values: dict[int, float], base: int, layers: Iterable[int]) ->
 
 
 def fit_growth(points: Iterable[Point], metrics: Iterable[str] = METRIC_NAMES) -> list[Growth]:
-    """One Growth per (model, variant, metric) with at least two ok points; every registered metric by default."""
-    series: dict[tuple[str, str], list[Point]] = {}
+    """One Growth per (model, step, variant, metric) with at least two ok points; every registered metric by default."""
+    series: dict[tuple[str, str, str], list[Point]] = {}
     for point in points:
         if point.ok:
-            series.setdefault((point.model, point.variant), []).append(point)
+            series.setdefault(point.series, []).append(point)
     fits = []
     metrics = tuple(metrics)
-    for (model, variant), group in series.items():
+    for (model, step, variant), group in series.items():
         for metric in metrics:
             fit = fit_series(model, variant, metric, group)
             if fit is not None:
-                fits.append(fit)
+                fits.append(replace(fit, step=step))
     return fits
 
 

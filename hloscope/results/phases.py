@@ -13,6 +13,7 @@ from typing import Iterable
 from hloscope.results import Point
 from hloscope.results.growth import Growth, fit_values
 from hloscope.results.units import fmt_seconds
+from hloscope.steps import FORWARD
 
 HLO_PASSES = "compile_phases.hlo_passes_s"
 BACKEND = "compile_phases.backend_s"
@@ -166,6 +167,7 @@ class PassChange:
     name: str
     base: float | None
     new: float | None
+    step: str = FORWARD
 
     @property
     def delta_s(self) -> float:
@@ -182,19 +184,20 @@ class PassChange:
 def pass_changes(base: Iterable[Point], new: Iterable[Point]) -> list[PassChange]:
     """Every pass of every point that recorded phases in both runs, largest change first.
 
-    Only the largest layer count of each (model, variant) that both runs
-    measured: where a regression after an upgrade is largest and least noisy.
+    Only the largest layer count of each (model, step, variant) that both
+    runs measured: where a regression after an upgrade is largest and least
+    noisy.
     """
     base_points = {p.key: p for p in base if phases_of(p)}
     new_points = {p.key: p for p in new if phases_of(p)}
-    largest: dict[tuple[str, str], int] = {}
-    for model, variant, layers in base_points.keys() & new_points.keys():
-        largest[(model, variant)] = max(layers, largest.get((model, variant), 0))
+    largest: dict[tuple[str, str, str], int] = {}
+    for *series, layers in base_points.keys() & new_points.keys():
+        largest[tuple(series)] = max(layers, largest.get(tuple(series), 0))
     changes = []
-    for (model, variant), layers in largest.items():
-        before = pass_times(base_points[(model, variant, layers)])
-        after = pass_times(new_points[(model, variant, layers)])
+    for (model, step, variant), layers in largest.items():
+        before = pass_times(base_points[(model, step, variant, layers)])
+        after = pass_times(new_points[(model, step, variant, layers)])
         for name in dict.fromkeys([*before, *after]):
             changes.append(PassChange(model, variant, layers, name, before.get(name, (None, 0))[0],
-                                      after.get(name, (None, 0))[0]))
+                                      after.get(name, (None, 0))[0], step))
     return sorted(changes, key=lambda c: (-abs(c.delta_s), c.model, c.variant, c.name))

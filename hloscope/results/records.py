@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from hloscope.errors import OutputError, ResultsError
+from hloscope.steps import FORWARD
 
 FORMAT = "hloscope.results"
 VERSION = 1
@@ -46,13 +47,15 @@ class Stats:
 
 
 # The core keys of a point's record, in the order to_json() writes them.
-_RECORD_FIELDS = ("model", "variant", "layers", "status", "error", "timing", "hlo")
+_RECORD_FIELDS = ("model", "step", "variant", "layers", "status", "error", "timing", "hlo")
 
 
 @dataclass(frozen=True)
 class Point:
-    """One (model, variant, layers) measurement, as stored in results.json.
+    """One (model, step, variant, layers) measurement, as stored in results.json.
 
+    ``step`` is what was lowered: the forward pass or a whole training step
+    (hloscope.steps); a record without it measured the forward.
     ``timing`` and ``hlo`` hold plain JSON values; keys beyond the core ones
     (memory, cost, runtime_s, equivalence, warnings, ...) live in ``extra``.
     """
@@ -65,10 +68,17 @@ class Point:
     timing: dict[str, Any] = field(default_factory=dict)
     hlo: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    step: str = FORWARD
 
     @property
-    def key(self) -> tuple[str, str, int]:
-        return (self.model, self.variant, self.layers)
+    def key(self) -> tuple[str, str, str, int]:
+        """(model, step, variant, layers): what identifies a point in a run."""
+        return (self.model, self.step, self.variant, self.layers)
+
+    @property
+    def series(self) -> tuple[str, str, str]:
+        """(model, step, variant): the points one growth fit takes."""
+        return (self.model, self.step, self.variant)
 
     @property
     def ok(self) -> bool:
@@ -77,6 +87,7 @@ class Point:
     def to_json(self) -> dict:
         record = {
             "model": self.model,
+            "step": self.step,
             "variant": self.variant,
             "layers": self.layers,
             "status": self.status,
@@ -95,6 +106,7 @@ class Point:
                 "variant": str(record["variant"]),
                 "layers": int(record["layers"]),
                 "status": str(record["status"]),
+                "step": str(record.get("step", FORWARD)),
             }
         except (KeyError, TypeError, ValueError) as exc:
             raise ResultsError(f"a point lacks a valid {exc} field") from None

@@ -18,6 +18,7 @@ from hloscope.results.flops import FLOPS_RELATIVE_TOLERANCE, bytes_accessed_belo
 from hloscope.results.growth import Growth
 from hloscope.results.headlines import END_TO_END_STAGES, Headline, step_of
 from hloscope.results.metrics import HEADLINE_METRICS
+from hloscope.steps import point_label, series_label, series_name
 from hloscope.results.units import fmt_bytes, fmt_flops
 
 # A timing is noisy when its slowest sample is this much slower than its fastest.
@@ -109,7 +110,7 @@ def _noisy_warnings(points: list[Point], headlines: list[Headline]) -> list[RunW
             if hits:
                 ratio, worst = max(hits, key=lambda hit: hit[0])
                 parts.append(f"{name} at {len(hits)} of {len(measured)} points (worst {ratio:.1f}x, "
-                             f"{worst.variant} L={worst.layers})")
+                             f"{series_name(worst.step, worst.variant)} L={worst.layers})")
         if not parts:
             continue
         noisy, clean = _headline_noise(mine, [h for h in headlines if h.model == model])
@@ -141,12 +142,12 @@ def warning_kind(text: str) -> str:
     return next((kind for phrase, kind in WARNING_KINDS if phrase in text), "pitfall")
 
 
-def collect_warnings(results: Results, growth: list[Growth], flops_checks: dict[str, dict],
+def collect_warnings(results: Results, growth: list[Growth], flops_checks: dict[tuple, dict],
                      headlines: list[Headline] = ()) -> list[RunWarning]:
     """Pitfalls, failed points, mismatches, cost-analysis limits, noisy timings and weak fits, in that order."""
     found = [RunWarning(warning_kind(str(w)), str(w)) for w in results.extra.get("warnings") or []]
     for p in results.points:
-        where = f"{p.model} {p.variant} L={p.layers}"
+        where = point_label(p)
         for w in p.extra.get("warnings") or []:
             found.append(RunWarning(warning_kind(str(w)), f"{where}: {w}"))
         if not p.ok:
@@ -160,15 +161,15 @@ def collect_warnings(results: Results, growth: list[Growth], flops_checks: dict[
     found += _noisy_warnings(list(results.points), list(headlines))
     for g in growth:
         if g.metric in HEADLINE_METRICS and len(g.layers) < 3:
-            found.append(RunWarning("weak fit", f"{g.model} {g.variant} {g.metric}: fitted on {len(g.layers)} points only"))
+            found.append(RunWarning("weak fit", f"{series_label(g.model, g.step, g.variant, g.metric)}: fitted on {len(g.layers)} points only"))
     return found
 
 
 def flops_warnings(check: dict) -> list[str]:
-    """One sentence per (model, variant) of a flops_check whose XLA FLOPs disagree with hloscope's."""
+    """One sentence per (model, step, variant) of a flops_check whose XLA FLOPs disagree with hloscope's."""
     texts = []
     for g in flops_disagreements(check):
-        text = (f"{g['model']} {g['variant']}: XLA's cost analysis counts {fmt_flops(g['xla_flops'])} FLOPs at "
+        text = (f"{series_label(g['model'], g['step'], g['variant'])}: XLA's cost analysis counts {fmt_flops(g['xla_flops'])} FLOPs at "
                 f"L={g['layers']} where the HLO executes {fmt_flops(g['hloscope_flops'])} (trip-count weighted)")
         if g["while_body_once"]:
             text += ": it counts the while body once"
@@ -181,10 +182,10 @@ def flops_warnings(check: dict) -> list[str]:
 
 
 def bytes_accessed_warnings(check: dict) -> list[str]:
-    """One sentence per (model, variant) whose XLA bytes accessed is below the arguments one call reads."""
+    """One sentence per (model, step, variant) whose XLA bytes accessed is below the arguments one call reads."""
     texts = []
     for g in bytes_accessed_below_arguments(check):
-        text = (f"{g['model']} {g['variant']}: XLA's cost analysis reports {fmt_bytes(g['xla_bytes_accessed'])} "
+        text = (f"{series_label(g['model'], g['step'], g['variant'])}: XLA's cost analysis reports {fmt_bytes(g['xla_bytes_accessed'])} "
                 f"accessed at L={g['layers']}, less than the {fmt_bytes(g['argument_bytes'])} of arguments one call "
                 "reads: it counts a while body once, so its bytes accessed are not what the L layers touch")
         if g["compared"] > 1:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from hloscope.errors import UsageError
+from hloscope.steps import TRAIN, check_step
 from hloscope.run.config import SweepConfig
 
 
@@ -32,7 +33,7 @@ def resolve_model(config: SweepConfig, model: str):
 
 
 def check_options(config: SweepConfig) -> None:
-    """Refuse unknown variants, duplicate model names, a misplaced --name or --inputs (UsageError).
+    """Refuse unknown steps and variants, duplicate model names, a misplaced --name or --inputs (UsageError).
 
     Imports neither jax nor user code: ``--inputs`` is only parsed here, its
     file is imported in the worker.
@@ -40,6 +41,8 @@ def check_options(config: SweepConfig) -> None:
     from hloscope.sources import split_source
     from hloscope.variants import parse_variant
 
+    for step in config.steps:
+        check_step(step)
     for variant in config.variants:
         parse_variant(variant)
     names = config.model_names()
@@ -90,10 +93,14 @@ def model_sizes(spec) -> dict:
 def check_models(config: SweepConfig) -> CheckedModels:
     """Build and check every model of ``config``: its pitfall warnings and resolved sizes.
 
-    Raises ModelError or UsageError for a model that cannot be measured. Runs
-    where JAX may initialise its backend: the worker, or a test.
+    With ``--step train``, each model must also have a training step:
+    trainable parameters and a floating output. Raises ModelError or
+    UsageError for a model that cannot be measured. Runs where JAX may
+    initialise its backend: the worker, or a test.
     """
     from hloscope.models.checks import check_model
+    from hloscope.models.stacking import build_stack
+    from hloscope.models.train import check_trainable
 
     warnings, sizes = [], {}
     for source in config.models:
@@ -101,6 +108,8 @@ def check_models(config: SweepConfig) -> CheckedModels:
         spec = resolve_model(config, name)
         warnings += check_model(spec, config.seed)
         sizes[name] = model_sizes(spec)
+        if TRAIN in config.steps:
+            check_trainable(spec, build_stack(spec, 1, config.seed))
     return CheckedModels(tuple(warnings), sizes)
 
 

@@ -6,6 +6,7 @@ import shlex
 from dataclasses import asdict, dataclass
 
 from hloscope.sources import absolute_source
+from hloscope.steps import DEFAULT_STEPS
 from hloscope.variants import UNROLL_CONSTRUCTION
 
 DEFAULT_LAYERS = (1, 2, 4, 8, 16, 32, 64, 96)
@@ -15,7 +16,7 @@ DEFAULT_VARIANTS = ("scan", "unroll")
 
 @dataclass(frozen=True)
 class SweepConfig:
-    """Models, variants, layer counts, sizes and limits of one run.
+    """Models, steps, variants, layer counts, sizes and limits of one run.
 
     Stored in results.json as ``config``; ``--resume`` refuses a run whose
     stored config differs.
@@ -23,6 +24,7 @@ class SweepConfig:
 
     models: tuple[str, ...] = DEFAULT_MODELS
     variants: tuple[str, ...] = DEFAULT_VARIANTS
+    steps: tuple[str, ...] = DEFAULT_STEPS
     layers: tuple[int, ...] = DEFAULT_LAYERS
     features: int | None = None
     heads: int | None = None
@@ -67,9 +69,14 @@ class SweepConfig:
                 return source
         return name
 
-    def plan(self) -> list[tuple[str, str, int]]:
-        """Every point in the order it is measured, models by name."""
-        return [(m, v, L) for m in self.model_names() for L in self.layers for v in self.variants]
+    def plan(self) -> list[tuple[str, str, str, int]]:
+        """Every point's key (model, step, variant, layers), models by name.
+
+        The steps and variants of one layer count sit together: they share
+        the layer count's parameters.
+        """
+        return [(m, s, v, L) for m in self.model_names() for L in self.layers for s in self.steps
+                for v in self.variants]
 
 
 def reproduce_command(config: SweepConfig) -> str:
@@ -84,6 +91,7 @@ def reproduce_command(config: SweepConfig) -> str:
         words += ["--model", absolute_source(model)]
     words += ["--layers", ",".join(map(str, config.layers))]
     words += ["--variants", ",".join(config.variants)]
+    words += ["--step", ",".join(config.steps)]
     for option, value in (("--features", config.features), ("--heads", config.heads),
                           ("--seq-len", config.seq_len), ("--batch", config.batch),
                           ("--name", config.name), ("--platform", config.platform)):

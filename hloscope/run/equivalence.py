@@ -4,6 +4,9 @@ The tolerance scales with the output's magnitude and the dtype's precision:
 ``sqrt(eps(dtype)) * max|scan output|``. Reordered float arithmetic (another
 fusion, another loop structure) stays far inside it; a wrong layer order,
 a skipped layer or other weights do not.
+
+A training step is compared on its loss, gradients and updated parameters:
+hloscope.run.train_equivalence.
 """
 
 from __future__ import annotations
@@ -94,27 +97,43 @@ def compare_outputs(reference, output) -> dict:
     return record
 
 
-def check_equivalence(spec, variant: str, layers: int, seed: int = 0) -> dict:
+def compare_step(step: str, reference, result) -> dict:
+    """The ``equivalence`` record of one step's comparable result against scan's."""
+    from hloscope.steps import TRAIN
+    from hloscope.run.train_equivalence import compare_train_results
+
+    return compare_train_results(reference, result) if step == TRAIN else compare_outputs(reference, result)
+
+
+def check_equivalence(spec, variant: str, layers: int, seed: int = 0, step: str = "forward") -> dict:
     """Run ``variant`` and ``scan`` once on the same parameters and input; compare."""
     from hloscope.models.stacking import build_stack
 
     stack = build_stack(spec, layers, seed)
     inputs = spec.example_inputs()
-    return compare_outputs(_run(stack, "scan", inputs), _run(stack, variant, inputs))
+    return compare_step(step, _run(stack, step, "scan", inputs), _run(stack, step, variant, inputs))
 
 
-def _run(stack, variant: str, inputs):
-    """Compile and run ``variant``'s forward over ``stack`` once, on the example call ``inputs``."""
-    import jax
+def _run(stack, step: str, variant: str, inputs):
+    """Compile and run ``step`` of ``variant`` over ``stack`` once on the example call ``inputs``.
 
-    from hloscope.models.stacking import forward_of
+    Returns what equivalence compares of it, as host arrays.
+    """
+    from hloscope.models.state import host_tree
+    from hloscope.run.steps import comparable, step_forward
 
-    forward = forward_of(stack, variant, inputs)
-    return jax.jit(forward.fn)(*forward.args)
+    forward = step_forward(stack, step, variant, inputs)
+    return host_tree(comparable(forward.jit()(*forward.args), stack, step, variant))
 
 
-def mismatch_reason(variant: str, record: dict) -> str:
+def mismatch_reason(step: str, variant: str, record: dict) -> str:
     """One line for a failed equivalence check."""
+    from hloscope.steps import TRAIN
+    from hloscope.run.train_equivalence import train_mismatch
+
+    if step == TRAIN:
+        return (f"the training step of {variant} differs from scan's on the same parameters and input: "
+                f"{train_mismatch(record)}")
     head = f"{variant} output differs from scan on the same parameters and input"
     where = f" in output {record['output']}" if record.get("output") else ""
     if record.get("mismatch"):
@@ -122,7 +141,7 @@ def mismatch_reason(variant: str, record: dict) -> str:
     return f"{head}{where}: max |diff| {record['max_abs_diff']:.3g} > tolerance {record['tolerance']:.3g}"
 
 
-# The scanned output of the last few (model, layers, seed), kept when a scan
+# The scanned output of the last few (model, step, layers, seed), kept when a scan
 # point runs so that the other variants of that layer count compare against
 # it without compiling the scan again. Small: one forward output each.
 _SCAN_OUTPUTS_KEPT = 2
@@ -139,29 +158,33 @@ def remember_scan_output(key: tuple, output) -> None:
         _scan_outputs.pop(next(iter(_scan_outputs)))
 
 
-def point_checks(spec, variant: str, layers: int, seed: int = 0, output=None) -> tuple[dict | None, list[str]]:
+def point_checks(spec, step: str, variant: str, layers: int, seed: int = 0,
+                 output=None) -> tuple[dict | None, list[str]]:
     """Equivalence record (None for scan) and pitfall warnings for one point.
 
-    ``output``, when given, is the variant's output already computed on the
-    parameters ``build_stack(spec, layers, seed)`` builds and ``spec.example_inputs()``;
-    it saves a compile. A scan point's output is kept for the variants after
-    it; a variant that finds none (a fresh worker, a resumed run) runs the
-    scan itself on those same parameters.
+    ``output``, when given, is the output of the variant's ``step`` already
+    computed on the parameters ``build_stack(spec, layers, seed)`` builds
+    and ``spec.example_inputs()``; it saves a compile. A scan point's output
+    is kept for the variants after it; a variant that finds none (a fresh
+    worker, a resumed run) runs the scan itself on those same parameters.
     """
     from hloscope.models.checks import identical_layer_warnings
     from hloscope.models.stacking import cached_inputs, cached_stack, spec_key
+    from hloscope.models.state import host_tree
+    from hloscope.run.steps import comparable
 
     stack = cached_stack(spec, layers, seed)
     warnings = identical_layer_warnings(spec.name, stack.states[1], layers)
-    key = (spec_key(spec), int(layers), int(seed))
+    key = (spec_key(spec), step, int(layers), int(seed))
+    result = None if output is None else host_tree(comparable(output, stack, step, variant))
     if variant == "scan":
-        if output is not None:
-            remember_scan_output(key, output)
+        if result is not None:
+            remember_scan_output(key, result)
         return None, warnings
     reference = _scan_outputs.get(key)
     if reference is None:
-        remember_scan_output(key, _run(stack, "scan", cached_inputs(spec)))
-        reference = _scan_outputs[key]
-    if output is None:
-        output = _run(stack, variant, cached_inputs(spec))
-    return compare_outputs(reference, output), warnings
+        reference = _run(stack, step, "scan", cached_inputs(spec))
+        remember_scan_output(key, reference)
+    if result is None:
+        result = _run(stack, step, variant, cached_inputs(spec))
+    return compare_step(step, reference, result), warnings

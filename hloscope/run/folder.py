@@ -20,6 +20,7 @@ from pathlib import Path
 
 from hloscope.errors import OutputError, ResultsError, UsageError
 from hloscope.results import Point, write_atomic
+from hloscope.steps import record_steps
 from hloscope.variants import unroll_construction
 from hloscope.run.config import SweepConfig
 
@@ -93,7 +94,7 @@ def read_points(path: Path) -> RecordedPoints:
     valid_bytes = len(data) - len(tail)
     if tail.strip():
         warnings.append(f"{path.name}: ignored a torn last line ({len(tail)} bytes without a newline)")
-    by_key: dict[tuple[str, str, int], Point] = {}
+    by_key: dict[tuple[str, str, str, int], Point] = {}
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -185,10 +186,11 @@ def config_differences(stored: dict, config: SweepConfig) -> list[str]:
     """'field: stored X, given Y' for each measured setting that differs.
 
     A run stored before ``unroll_construction`` was recorded built ``unroll``
-    otherwise: its points cannot be finished with this version's.
+    otherwise: its points cannot be finished with this version's. A run
+    stored before steps were recorded measured the forward pass.
     """
     given = config.to_json()
-    stored = {**stored, "unroll_construction": unroll_construction(stored)}
+    stored = {**stored, "unroll_construction": unroll_construction(stored), "steps": list(record_steps(stored))}
     differences = []
     for key in sorted(set(stored) | set(given)):
         if key in RESUMABLE_CHANGES:

@@ -217,17 +217,30 @@ def cost_of(compiled) -> dict[str, Any]:
     return record or {"na": "the cost analysis has no flops or bytes"}
 
 
-def time_runtime(compiled, args) -> tuple[tuple[float, ...], Any]:
-    """Seconds per call of the compiled forward, after one warm-up call; and its output."""
+def time_runtime(compiled, forward: Forward) -> tuple[tuple[float, ...], Any]:
+    """Seconds per call of the compiled forward, after one warm-up call; and the warm-up's output.
+
+    A forward that consumes its arguments (``donate_argnums``) is called as
+    a training loop calls its step: each call takes the arguments
+    ``forward.next_args`` makes from the call before. Its warm-up output is
+    kept as host arrays, since the next call consumes it.
+    """
+    args = forward.args
     start = time.perf_counter()
     output = jax.block_until_ready(compiled(*args))
     runs = RUNTIME_RUNS_SLOW if time.perf_counter() - start > SLOW_STEP_S else RUNTIME_RUNS
+    first = output
+    if forward.next_args is not None:
+        first = jax.device_get(output)
+        args = forward.next_args(output, args)
     samples = []
     for _ in range(runs):
         start = time.perf_counter()
-        jax.block_until_ready(compiled(*args))
+        output = jax.block_until_ready(compiled(*args))
         samples.append(time.perf_counter() - start)
-    return tuple(samples), output
+        if forward.next_args is not None:
+            args = forward.next_args(output, args)
+    return tuple(samples), first
 
 
 def lower_cold(build: Callable[[], Forward], repeats: int, run: bool = True, phases: bool = True) -> Lowering:
@@ -251,7 +264,7 @@ def lower_cold(build: Callable[[], Forward], repeats: int, run: bool = True, pha
             fn = fresh_function(forward.fn)
             with cold_stage_durations() as events:
                 start = time.perf_counter()
-                lowered = jax.jit(fn).trace(*forward.args).lower()
+                lowered = forward.jit(fn).trace(*forward.args).lower()
                 compiled = lowered.compile()
                 wall_s.append(time.perf_counter() - start)
             if COMPILE_EVENT not in events:
@@ -274,7 +287,7 @@ def lower_cold(build: Callable[[], Forward], repeats: int, run: bool = True, pha
     runtime_error = output = None
     if run:
         try:
-            runtime_s, output = time_runtime(compiled, forward.args)
+            runtime_s, output = time_runtime(compiled, forward)
         except Exception as exc:  # an executable that cannot run still has compile figures
             runtime_error = f"running the compiled forward failed: {type(exc).__name__}: {exc}"
     return Lowering(
@@ -305,7 +318,7 @@ def compile_phases_of(forward: Forward) -> dict[str, Any]:
     fn = fresh_function(forward.fn)
     try:
         with cold_stage_durations() as events:
-            lowered = jax.jit(fn).trace(*forward.args).lower()
+            lowered = forward.jit(fn).trace(*forward.args).lower()
             module = str(lowered.compiler_ir("stablehlo").operation.attributes["sym_name"].value)
             with profiled() as profile:
                 lowered.compile()

@@ -7,20 +7,25 @@ from dataclasses import replace
 
 from hloscope.run.config import SweepConfig
 from hloscope.results import Point, Stats
+from hloscope.steps import FORWARD
 
 
-def measure_point(config: SweepConfig, model: str, variant: str, layers: int) -> Point:
-    """Lower, compile and analyse one (model, variant, layers) point.
+def measure_point(config: SweepConfig, model: str, variant: str, layers: int, step: str = FORWARD) -> Point:
+    """Lower, compile and analyse one (model, step, variant, layers) point.
 
-    For a platform this machine does not have, the forward is only traced and
-    lowered: the pre-optimization HLO and its timings, the rest n/a.
+    ``step`` "forward" lowers the variant's forward pass; "train" the
+    training step around it (hloscope.models.train), whose point also records
+    ``params`` and ``optimizer_state`` ({"leaves", "bytes"}). For a platform
+    this machine does not have, the function is only traced and lowered: the
+    pre-optimization HLO and its timings, the rest n/a.
     """
     from hloscope.hlo import summarize_hlo
     from hloscope.run.lowering import lower_cold
     from hloscope.run.checks import resolve_model
     from hloscope.run.platform import check_platform, local_platform, lower_for_platform
-    from hloscope.models.stacking import cached_inputs, cached_stack, forward_of, layer_arrays
+    from hloscope.models.stacking import cached_inputs, cached_stack, layer_arrays
     from hloscope.models.state import arrays_by_type
+    from hloscope.run.steps import step_extras, step_forward
 
     spec = resolve_model(config, model)
     inputs = cached_inputs(spec)
@@ -30,7 +35,7 @@ def measure_point(config: SweepConfig, model: str, variant: str, layers: int) ->
     # The parameters are built outside the timed window, once per layer count:
     # every variant of it applies the same stack (and the equivalence check too).
     def build():
-        return forward_of(cached_stack(spec, layers, config.seed), variant, inputs)
+        return step_forward(cached_stack(spec, layers, config.seed), step, variant, inputs)
 
     if local:
         lowering = lower_cold(build, config.repeats)
@@ -51,8 +56,10 @@ def measure_point(config: SweepConfig, model: str, variant: str, layers: int) ->
         compile_s, opt_record = dict(na), dict(na)
         extra = {"memory": dict(na), "cost": dict(na), "runtime_s": dict(na), "compile_phases": dict(na),
                  "warnings": []}
+    stack = cached_stack(spec, layers, config.seed)
     point = Point(
         model=model,
+        step=step,
         variant=variant,
         layers=layers,
         status="ok",
@@ -63,7 +70,7 @@ def measure_point(config: SweepConfig, model: str, variant: str, layers: int) ->
             "analysis_s": analysis_s,
         },
         hlo={"pre": pre_record, "opt": opt_record},
-        extra={**extra, "arrays_per_layer": layer_arrays(stack),
+        extra={**extra, **step_extras(stack, step, variant), "arrays_per_layer": layer_arrays(stack),
                "arrays_per_layer_by_type": arrays_by_type(stack.states[1])},
     )
     # The timed executable's own output: the equivalence check need not compile it again.
@@ -77,14 +84,15 @@ def _with_model_checks(point: Point, spec, config: SweepConfig, platform: str, l
     extra = dict(point.extra)
     extra["platform"] = platform
     if local:
-        equivalence, warnings = point_checks(spec, point.variant, point.layers, config.seed, output)
+        equivalence, warnings = point_checks(spec, point.step, point.variant, point.layers, config.seed, output)
     else:
-        warnings = point_checks(spec, "scan", point.layers, config.seed)[1]
+        warnings = point_checks(spec, point.step, "scan", point.layers, config.seed)[1]
         equivalence = None if point.variant == "scan" else {"na": f"the forward cannot run here: no {platform} device"}
     extra["equivalence"] = equivalence
     extra["warnings"] = list(extra.get("warnings", [])) + warnings
     if equivalence and equivalence.get("ok") is False:
-        return replace(point, status="failed", error=mismatch_reason(point.variant, equivalence), extra=extra)
+        return replace(point, status="failed", error=mismatch_reason(point.step, point.variant, equivalence),
+                       extra=extra)
     return replace(point, extra=extra)
 
 

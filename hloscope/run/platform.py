@@ -59,7 +59,7 @@ def lower_for_platform(build: Callable[[], Forward], repeats: int, platform: str
     for _ in range(repeats):
         fn = fresh_function(forward.fn)
         with cold_stage_durations() as events:
-            lowered = jax.jit(fn).trace(*forward.args).lower(lowering_platforms=(platform,))
+            lowered = forward.jit(fn).trace(*forward.args).lower(lowering_platforms=(platform,))
         trace_s.append(events.get(TRACE_EVENT, 0.0))
         lower_s.append(events.get(LOWER_EVENT, 0.0))
     # The dialect must be named: the default text is StableHLO.

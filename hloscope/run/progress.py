@@ -1,9 +1,9 @@
 """Show a sweep's progress on stderr: a live bar on a terminal, plain lines otherwise.
 
-The estimate of the remaining time models each (model, variant)'s point
-duration as a + b*L from the points already measured, since unrolled points
-grow with L and an average over the first (small) points would promise far
-too little. Points of a (model, variant) not yet started have no estimate:
+The estimate of the remaining time models each (model, step, variant)'s
+point duration as a + b*L from the points already measured, since unrolled
+points grow with L and an average over the first (small) points would
+promise far too little. Points of a series not yet started have no estimate:
 the remaining time is then shown as a lower bound ("≥").
 """
 
@@ -17,6 +17,7 @@ from typing import TextIO
 
 from hloscope.results import Point
 from hloscope.results.stats import least_squares
+from hloscope.steps import series_label
 
 BAR_WIDTH = 20
 TICK_S = 0.5
@@ -36,7 +37,7 @@ def format_duration(seconds: float | None) -> str:
 class Estimate:
     """Seconds the remaining points should take, and how many of them no estimate covers.
 
-    ``unknown`` counts remaining points of a (model, variant) with no
+    ``unknown`` counts remaining points of a (model, step, variant) with no
     finished point yet: nothing says how long they take, so ``seconds`` is a
     lower bound while it is not zero.
     """
@@ -45,24 +46,26 @@ class Estimate:
     unknown: int
 
 
-def estimate_remaining(done: list[tuple[str, str, int, float]], remaining: list[tuple[str, str, int]]) -> Estimate | None:
+def estimate_remaining(done: list[tuple[str, str, str, int, float]],
+                       remaining: list[tuple[str, str, str, int]]) -> Estimate | None:
     """How long the remaining points will take, from the measured durations.
 
-    ``done`` holds (model, variant, layers, seconds) of finished points. Each
-    (model, variant) is fitted as a + b*L (b >= 0) once two layer counts are
+    ``done`` holds (model, step, variant, layers, seconds) of finished
+    points; ``remaining`` the keys (model, step, variant, layers) to come.
+    Each (model, step, variant) is fitted as a + b*L (b >= 0) once two layer counts are
     in: points are measured from the outside in, so the first two are the
     smallest and largest L and the line interpolates. With one layer count
     the series' mean stands for it. None before any point finished.
     """
     if not done:
         return None
-    by_series: dict[tuple[str, str], list[tuple[int, float]]] = {}
-    for model, variant, layers, seconds in done:
-        by_series.setdefault((model, variant), []).append((layers, seconds))
+    by_series: dict[tuple[str, str, str], list[tuple[int, float]]] = {}
+    for *series, layers, seconds in done:
+        by_series.setdefault(tuple(series), []).append((layers, seconds))
     fits = {key: _line(pairs) for key, pairs in by_series.items()}
     total, unknown = 0.0, 0
-    for model, variant, layers in remaining:
-        fit = fits.get((model, variant))
+    for *series, layers in remaining:
+        fit = fits.get(tuple(series))
         if fit is None:
             unknown += 1
         else:
@@ -83,7 +86,7 @@ def _line(pairs: list[tuple[int, float]]) -> tuple[float, float]:
 class Progress:
     """Progress of one sweep; silent when disabled (``--quiet``)."""
 
-    def __init__(self, plan: list[tuple[str, str, int]], stream: TextIO | None = None,
+    def __init__(self, plan: list[tuple[str, str, str, int]], stream: TextIO | None = None,
                  enabled: bool = True, live: bool | None = None, shown_warnings: set | None = None):
         self.stream = stream if stream is not None else sys.stderr
         self.enabled = enabled
@@ -91,10 +94,10 @@ class Progress:
         self.plan = list(plan)
         # Each distinct point warning is printed once per run.
         self.shown_warnings = shown_warnings if shown_warnings is not None else set()
-        self.finished: set[tuple[str, str, int]] = set()
-        self.durations: list[tuple[str, str, int, float]] = []
+        self.finished: set[tuple[str, str, str, int]] = set()
+        self.durations: list[tuple[str, str, str, int, float]] = []
         self.started = time.monotonic()
-        self.current: tuple[str, str, int] | None = None
+        self.current: tuple[str, str, str, int] | None = None
         self.current_started = 0.0
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -104,9 +107,9 @@ class Progress:
         """Points already measured by an earlier run (``--resume``)."""
         self.finished.update(keys)
 
-    def begin(self, model: str, variant: str, layers: int) -> None:
+    def begin(self, model: str, step: str, variant: str, layers: int) -> None:
         with self._lock:
-            self.current = (model, variant, layers)
+            self.current = (model, step, variant, layers)
             self.current_started = time.monotonic()
         if self.live:
             self._draw()
@@ -124,7 +127,7 @@ class Progress:
             return
         status = point.status if point.ok else f"{point.status}: {point.error}"
         line = (
-            f"[{len(self.finished)}/{len(self.plan)}] {point.model} {point.variant} L={point.layers}: "
+            f"[{len(self.finished)}/{len(self.plan)}] {_label(*point.key)}: "
             f"{status} ({seconds:.1f} s; elapsed {format_duration(self.elapsed_s)}, "
             f"remaining {self.remaining_text()})"
         )
@@ -172,7 +175,7 @@ class Progress:
         return estimate
 
     def remaining_text(self) -> str:
-        """'~1:05', or '≥1:05' while some (model, variant) has no finished point; '?' before any."""
+        """'~1:05', or '≥1:05' while some series has no finished point; '?' before any."""
         estimate = self.remaining()
         if estimate is None:
             return "?"
@@ -188,7 +191,7 @@ class Progress:
         filled = BAR_WIDTH * done // total if total else BAR_WIDTH
         bar = "#" * filled + "-" * (BAR_WIDTH - filled)
         current = self.current
-        what = f"{current[0]} {current[1]} L={current[2]}" if current else ""
+        what = _label(*current) if current else ""
         self._write(
             f"\r\033[K[{bar}] {done}/{total} {what}  elapsed {format_duration(self.elapsed_s)}"
             f"  remaining {self.remaining_text()}"
@@ -201,3 +204,7 @@ class Progress:
                 self.stream.flush()
             except (OSError, ValueError):
                 pass
+
+
+def _label(model: str, step: str, variant: str, layers: int) -> str:
+    return f"{series_label(model, step, variant)} L={layers}"

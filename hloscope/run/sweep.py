@@ -1,4 +1,4 @@
-"""Plan and run a sweep: every (model, variant, layers) point, one at a time.
+"""Plan and run a sweep: every (model, step, variant, layers) point, one at a time.
 
 Points are measured in a worker process (hloscope.run.worker) that is reused
 across points and replaced after a crash or timeout. Each finished point is
@@ -20,25 +20,26 @@ from hloscope.run.progress import Progress
 from hloscope.run.worker import Worker
 
 
-def measure_order(plan: list[tuple[str, str, int]]) -> list[tuple[str, str, int]]:
-    """The plan's points in the order they are measured: per model, layer
-    counts from the outside in (smallest, largest, second smallest, ...),
-    the variants of one layer count together.
+def measure_order(plan: list[tuple[str, str, str, int]]) -> list[tuple[str, str, str, int]]:
+    """The plan's keys (model, step, variant, layers) in the order they are
+    measured: per model, layer counts from the outside in (smallest,
+    largest, second smallest, ...), the steps and variants of one layer
+    count together (they share its parameters).
 
     Load from other processes drifts over minutes; measured in ascending L,
     that drift would tilt every slope. Alternating ends turns it into noise,
     which the robust fits absorb. Results keep the plan's order.
     """
     order = []
-    for model in dict.fromkeys(m for m, _, _ in plan):
-        layers = sorted({L for m, _, L in plan if m == model})
+    for model in dict.fromkeys(key[0] for key in plan):
+        layers = sorted({key[-1] for key in plan if key[0] == model})
         outside_in = []
         while layers:
             outside_in.append(layers.pop(0))
             if layers:
                 outside_in.append(layers.pop())
         for L in outside_in:
-            order += [key for key in plan if key[0] == model and key[2] == L]
+            order += [key for key in plan if key[0] == model and key[-1] == L]
     return order
 
 

@@ -26,9 +26,11 @@ from hloscope.run.checks import CheckedModels
 from hloscope.run.config import SweepConfig
 from hloscope.errors import HloscopeError
 from hloscope.results import Point
+from hloscope.steps import FORWARD
 
 # For tests only: make the worker misbehave on chosen points. A comma-separated
-# list of ACTION:MODEL/VARIANT/LAYERS, ACTION one of "crash" (SIGSEGV), "exit"
+# list of ACTION:MODEL/VARIANT/LAYERS (a forward point) or
+# ACTION:MODEL/STEP/VARIANT/LAYERS, ACTION one of "crash" (SIGSEGV), "exit"
 # (exit status 3), "hang" (sleep for an hour) or "sleep=S" (sleep S seconds,
 # then measure). Never set it outside the test suite.
 TEST_FAULTS_ENV = "HLOSCOPE_TEST_FAULTS"
@@ -127,29 +129,31 @@ class Worker:
         self.kill()
         raise WorkerStartError(f"the measuring worker could not check the models: {reason}")
 
-    def measure(self, config: SweepConfig, model: str, variant: str, layers: int, timeout_s: float | None) -> Point:
+    def measure(self, config: SweepConfig, model: str, step: str, variant: str, layers: int,
+                timeout_s: float | None) -> Point:
         """Measure one point in the worker; a timeout or death gives a non-ok Point."""
+        key = (model, step, variant, layers)
         if not self.alive:
             try:
                 self.start()
             except WorkerStartError as exc:
-                return Point(model, variant, layers, status="failed", error=str(exc))
+                return _point(key, status="failed", error=str(exc))
         started = time.monotonic()
         try:
-            self._conn.send(("measure", config, model, variant, layers))
+            self._conn.send(("measure", config, *key))
         except (BrokenPipeError, OSError):
-            return self._died(model, variant, layers)
+            return self._died(key)
         message = self._receive(timeout_s)
         if message is None:
             self.kill()
             elapsed = time.monotonic() - started
-            return Point(
-                model, variant, layers, status="timeout",
+            return _point(
+                key, status="timeout",
                 error=f"over --timeout {timeout_s:g} s (stopped after {elapsed:.1f} s; worker killed)",
             )
         if message[0] == "point":
             return Point.from_json(message[1])
-        return self._died(model, variant, layers, message)
+        return self._died(key, message)
 
     def _receive(self, timeout_s: float | None):
         """The worker's next message; ("died", code) if it died; None on timeout."""
@@ -169,10 +173,10 @@ class Worker:
             if deadline is not None and time.monotonic() >= deadline:
                 return None
 
-    def _died(self, model, variant, layers, message=None) -> Point:
+    def _died(self, key: tuple, message=None) -> Point:
         reason = _message_reason(message) if message else death_reason(self._process.exitcode)
         self.kill()
-        return Point(model, variant, layers, status="failed", error=reason)
+        return _point(key, status="failed", error=reason)
 
     def kill(self) -> None:
         """Stop the worker now."""
@@ -193,6 +197,12 @@ class Worker:
             except (BrokenPipeError, OSError):
                 pass
         self.kill()
+
+
+def _point(key: tuple, status: str, error: str) -> Point:
+    """A point that was not measured, for its key (model, step, variant, layers)."""
+    model, step, variant, layers = key
+    return Point(model, variant, layers, status=status, error=error, step=step)
 
 
 def _message_reason(message) -> str:
@@ -227,9 +237,9 @@ def _worker_main(conn, parent_pid: int) -> None:
             continue
         if message[0] != "measure":
             return
-        _, config, model, variant, layers = message
-        _inject_fault(faults.get((model, variant, layers)))
-        conn.send(("point", measure_safely(config, model, variant, layers).to_json()))
+        _, config, *key = message
+        _inject_fault(faults.get(tuple(key)))
+        conn.send(("point", measure_safely(config, *key).to_json()))
 
 
 def _die_with_parent(parent_pid: int) -> None:
@@ -277,26 +287,29 @@ def check_safely(config: SweepConfig) -> tuple:
         return ("refused", HloscopeError(f"checking the models raised {type(exc).__name__}: {exc}"))
 
 
-def measure_safely(config: SweepConfig, model: str, variant: str, layers: int) -> Point:
+def measure_safely(config: SweepConfig, model: str, step: str, variant: str, layers: int) -> Point:
     """measure_point, with any exception turned into a failed Point."""
     from hloscope.run.measure import measure_point
 
+    key = (model, step, variant, layers)
     try:
-        return measure_point(config, model, variant, layers)
+        return measure_point(config, model, variant, layers, step=step)
     except HloscopeError as exc:
-        return Point(model, variant, layers, status="failed", error=str(exc))
+        return _point(key, status="failed", error=str(exc))
     except Exception as exc:  # a crash in JAX or a model is a failed point, not a lost sweep
         last = traceback.extract_tb(exc.__traceback__)[-1:]
         where = f" ({last[0].filename}:{last[0].lineno})" if last else ""
-        return Point(model, variant, layers, status="failed", error=f"{type(exc).__name__}: {exc}{where}")
+        return _point(key, status="failed", error=f"{type(exc).__name__}: {exc}{where}")
 
 
 def _parse_faults(text: str) -> dict:
+    """{(model, step, variant, layers): action}; MODEL/VARIANT/LAYERS names a forward point."""
     faults = {}
     for item in filter(None, (part.strip() for part in text.split(","))):
         action, _, target = item.partition(":")
-        model, variant, layers = target.split("/")
-        faults[(model, variant, int(layers))] = action
+        parts = target.split("/")
+        *head, variant, layers = parts if len(parts) == 4 else (parts[0], FORWARD, *parts[1:])
+        faults[(*head, variant, int(layers))] = action
     return faults
 
 
