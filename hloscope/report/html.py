@@ -8,10 +8,12 @@ from hloscope.report import costs, sections
 from hloscope.report.phases import phase_view
 from hloscope.report.headline import headline_rows, reproduce_lines, setup_line, sizes_text, summary_charts
 from hloscope.report.templating import render
+from hloscope.report.training import training_view
 from hloscope.report.view import model_view, order_rule
 from hloscope.results.analysis import RunAnalysis
 from hloscope.results.units import fmt_count, fmt_exponent, fmt_value, stats_lines
 from hloscope.results.warnings import NOISY_MAX_OVER_MIN
+from hloscope.steps import FORWARD, TRAIN
 
 
 def hloscope_version() -> str:
@@ -38,6 +40,7 @@ def render_html(analysis: RunAnalysis) -> str:
             "per_layer": costs.per_layer_view(model),
             "show_platform": any("platform" in p.extra for p in points),
             "show_equivalence": any("equivalence" in p.extra for p in points),
+            "training": training_view(model, analysis.model(model.name, FORWARD)) if model.step == TRAIN else None,
         })
     return render(
         "report.html.j2",

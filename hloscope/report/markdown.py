@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from hloscope.report.headline import HeadlineCell, headline_rows, reproduce_lines, setup_line
+from hloscope.report.training import memory_sentence, state_sentence
 from hloscope.report.view import baseline_lines, growth_row
 from hloscope.results.analysis import RunAnalysis
 from hloscope.results.metrics import HEADLINE_METRICS
-from hloscope.steps import series_name
+from hloscope.steps import TRAIN, series_name
 from hloscope.results.units import fmt_value
 
 
@@ -48,6 +49,9 @@ def render_markdown(analysis: RunAnalysis) -> str:
             lines.append(f"- {_cell(model.label)}: {_cell(line)}")
         if model.phases is not None and model.phases.sentence:
             lines.append(f"- {_cell(model.label)}: where compile time goes: {_cell(model.phases.sentence)}")
+        if model.step == TRAIN:
+            lines += [f"- {_cell(model.label)}: {_cell(memory_sentence(model))}",
+                      f"- {_cell(model.label)}: {_cell(state_sentence(model))}"]
     lines += ["", "Growth with L (L = 1 left out; the order is judged against what the variant should give):", "",
               "| model | variant | metric | order | exponent | 95% interval | fitted on L | judged | at largest L |",
               "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from hloscope.report.headline import headline_rows, headline_sentence, setup_line
+from hloscope.report.training import memory_sentence, state_sentence
 from hloscope.report.view import baseline_lines, growth_row
 from hloscope.results.analysis import RunAnalysis
 from hloscope.results.check import CheckOutcome
@@ -10,7 +11,7 @@ from hloscope.results.compare import Comparison, PointChange
 from hloscope.results.metrics import HEADLINE_METRICS
 from hloscope.results.phases import PHASE_METRICS
 from hloscope.results.units import fmt_seconds
-from hloscope.steps import series_label, series_name
+from hloscope.steps import TRAIN, series_label, series_name
 
 # Passes listed per model and variant in a comparison's summary.
 PASSES_SHOWN = 3
@@ -41,6 +42,8 @@ def summary_table(analysis: RunAnalysis) -> str:
         lines += [f"  {line}" for line in baseline_lines(model, analysis.unroll_construction)]
         if model.phases is not None and model.phases.sentence:
             lines.append(f"  Where compile time goes: {model.phases.sentence}")
+        if model.step == TRAIN:
+            lines += [f"  {memory_sentence(model)}", f"  {state_sentence(model)}"]
         for g in model.growth:
             if g.metric in HEADLINE_METRICS:
                 row = growth_row(g)

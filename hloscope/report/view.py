@@ -102,6 +102,7 @@ def order_rule() -> str:
 class ModelView:
     name: str
     step: str
+    title: str
     baseline: tuple[str, ...]
     charts: tuple[Chart, ...]
     growth: tuple[GrowthRow, ...]
@@ -228,6 +229,7 @@ def model_view(model: ModelAnalysis, analysis: RunAnalysis) -> ModelView:
     return ModelView(
         name=model.name,
         step=model.step,
+        title=model.label,
         baseline=baseline_lines(model, analysis.unroll_construction),
         charts=tuple(charts),
         growth=tuple(growth_row(g) for g in model.growth),

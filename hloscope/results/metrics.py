@@ -25,7 +25,8 @@ class Metric:
     ``expected``: the growth order a scan-family variant and an unrolled one
     should show (None: no expectation), which the report's colours judge.
     ``withheld``: why the report gives no order for this figure (None: it
-    gives one).
+    gives one). ``expected_train``: ``expected`` for a training step, where
+    it differs from the forward pass's (None: the same).
     """
 
     name: str
@@ -38,6 +39,7 @@ class Metric:
     own_chart: bool = True
     expected: tuple[str | None, str | None] = (None, None)
     withheld: str | None = None
+    expected_train: tuple[str | None, str | None] | None = None
 
 
 # What a stack should give: one block in a while loop does not grow with L,
@@ -55,14 +57,16 @@ METRICS: tuple[Metric, ...] = (
            "jax.monitoring /jax/core/compile/jaxpr_to_mlir_module_duration", expected=STACK_ORDERS),
     Metric("trace_s", "Tracing time", "s", True, True, False,
            "jax.monitoring /jax/core/compile/jaxpr_trace_duration", expected=STACK_ORDERS),
-    Metric("runtime_s", "Runtime of one forward call", "s", True, True, False,
+    Metric("runtime_s", "Runtime of one call (forward pass or training step)", "s", True, True, False,
            "wall time of the compiled call with block_until_ready", expected=("O(L)", "O(L)")),
     Metric("hlo.pre.bytes", "HLO text size before optimization", "bytes", False, True, False,
            "UTF-8 size of lowered.as_text(dialect='hlo')", expected=STACK_ORDERS),
     Metric("hlo.opt.bytes", "HLO text size after optimization", "bytes", False, False, False,
            "UTF-8 size of compiled.as_text()", expected=STACK_ORDERS),
     Metric("memory.temp_bytes", "Temporary buffer memory (XLA)", "bytes", False, True, False,
-           "compiled.memory_analysis().temp_size_in_bytes", expected=("O(1)", None)),
+           "compiled.memory_analysis().temp_size_in_bytes", expected=("O(1)", None),
+           # The backward pass reads every layer's residuals: a scanned step keeps them stacked, L of them.
+           expected_train=("O(L)", "O(L)")),
     Metric("memory.generated_code_bytes", "Generated code size (XLA)", "bytes", False, False, False,
            "compiled.memory_analysis().generated_code_size_in_bytes", expected=STACK_ORDERS),
     Metric("peak_rss_bytes", "Peak resident memory while compiling", "bytes", False, False, False,
@@ -76,6 +80,16 @@ METRICS: tuple[Metric, ...] = (
     Metric("compile_phases.backend_s", "Time in the backend (code generation)", "s", True, True, False,
            "jax.profiler: the backend's event less its pass pipelines, in one extra compile", own_chart=False,
            expected=STACK_ORDERS),
+    # Training steps only: what the step's pytrees hold (hloscope.models.train.train_sizes). Stacked or
+    # not, the same numbers; unrolled, one array per layer and parameter.
+    Metric("params.bytes", "Trainable parameters", "bytes", False, False, False,
+           "the step's nnx.Param leaves of a floating dtype: elements x itemsize", expected=("O(L)", "O(L)")),
+    Metric("params.leaves", "Trainable parameter arrays", "count", False, False, False,
+           "the step's nnx.Param leaves of a floating dtype: jax.tree.leaves", expected=STACK_ORDERS),
+    Metric("optimizer_state.bytes", "Optimizer state (optax.adamw)", "bytes", False, True, False,
+           "jax.eval_shape(optax.adamw(...).init, params): elements x itemsize", expected=("O(L)", "O(L)")),
+    Metric("optimizer_state.leaves", "Optimizer state arrays (optax.adamw)", "count", False, True, False,
+           "jax.eval_shape(optax.adamw(...).init, params): jax.tree.leaves", expected=STACK_ORDERS),
 )
 
 _BY_NAME = {m.name: m for m in METRICS}
