@@ -79,7 +79,7 @@ def test_the_kept_scan_output_is_that_of_the_same_parameters():
     measure_point(CONFIG, "linear", "scan", 3)
     stack = stacking.build_stack(spec, 3, 0)
     fresh = jax.jit(stacking.forward_fn(stack, "scan"))(stack.states, spec.make_input())
-    kept = equivalence._scan_outputs[(stacking.spec_key(spec), 3, 0)]
+    kept = equivalence._scan_outputs[(stacking.spec_key(spec), "forward", 3, 0)]
     np.testing.assert_array_equal(np.asarray(kept), np.asarray(fresh))
 
 

@@ -46,12 +46,19 @@ class Forward:
     donate_argnums=...)``. A call that consumed its arguments cannot be
     repeated with them: ``next_args(output, args)`` gives the arguments of
     the next call, as a training loop feeds one step's result to the next.
+    ``checked(output)`` is what the equivalence check reads of a call's
+    output, on the host (default: the whole output).
     """
 
     fn: Callable[..., Any]
     args: tuple
     donate_argnums: tuple[int, ...] = ()
     next_args: Callable[[Any, tuple], tuple] | None = None
+    checked: Callable[[Any], Any] | None = None
+
+    def check_result(self, output):
+        """What the equivalence check reads of ``output``: ``checked(output)``, or the output itself."""
+        return output if self.checked is None else self.checked(output)
 
     def jit(self, fn: Callable[..., Any] | None = None):
         """``jax.jit`` of ``fn`` (default: this forward's) with this forward's donated arguments."""

@@ -102,7 +102,19 @@ def train_step_of(forward: Forward) -> Forward:
         args=(jax.device_put(params, may_alias=False), opt_state, rest, *inputs),
         donate_argnums=DONATED,
         next_args=_next_args,
+        checked=checked_result,
     )
+
+
+def checked_result(output) -> dict[str, Any]:
+    """What the equivalence check reads of a step's output, as host arrays.
+
+    ``loss``, the updated ``params`` and Adam's ``first_moment`` (after one
+    step from zero it is (1 - b1) x the gradient); not the second moment.
+    """
+    params, opt_state, loss = output
+    return jax.device_get({"loss": loss, "params": params,
+                           "first_moment": optax.tree_utils.tree_get(opt_state, "mu")})
 
 
 def tree_size(tree) -> dict[str, int]:
@@ -136,17 +148,14 @@ def stacked_params(params: tuple, stack: Stack, variant: str) -> tuple:
     return (stem, jax.tree.map(lambda *leaves: np.stack(leaves), *layers), head)
 
 
-def comparable_result(output, stack: Stack, variant: str) -> dict[str, Any]:
-    """What the equivalence check compares of a first step's output, as host arrays.
+def comparable_result(checked: dict[str, Any], stack: Stack, variant: str) -> dict[str, Any]:
+    """What the equivalence check compares of a first step's ``checked_result``.
 
     ``loss``; ``params``, the updated parameters laid out as the stacked
-    trunk; ``gradients`` in the same layout, read from Adam's first moment
-    (after one step from zero it is (1 - b1) x the gradient).
+    trunk; ``gradients`` in the same layout, from Adam's first moment.
     """
-    params, opt_state, loss = jax.device_get(output)
-    first_moment = optax.tree_utils.tree_get(opt_state, "mu")
-    gradients = jax.tree.map(lambda m: np.asarray(m, np.float64) / (1.0 - ADAM_B1), first_moment)
-    return {"loss": loss, "params": stacked_params(params, stack, variant),
+    gradients = jax.tree.map(lambda m: np.asarray(m, np.float64) / (1.0 - ADAM_B1), checked["first_moment"])
+    return {"loss": checked["loss"], "params": stacked_params(checked["params"], stack, variant),
             "gradients": stacked_params(gradients, stack, variant)}
 
 

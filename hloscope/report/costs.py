@@ -53,7 +53,7 @@ def per_layer_view(model: ModelAnalysis) -> PerLayer | None:
         for r in per_layer_rows(record)
     )
     loops = tuple(while_loop_sentences([r for r in record.get("while_loops") or [] if isinstance(r, dict)]))
-    return PerLayer(per_layer_sentence(model.name, record), per_layer_source(record), PER_LAYER_COLUMNS, rows, loops)
+    return PerLayer(per_layer_sentence(model.label, record), per_layer_source(record), PER_LAYER_COLUMNS, rows, loops)
 
 
 def disagreement_title(row: dict) -> str:

@@ -123,7 +123,8 @@ def _run(stack, step: str, variant: str, inputs):
     from hloscope.run.steps import comparable, step_forward
 
     forward = step_forward(stack, step, variant, inputs)
-    return host_tree(comparable(forward.jit()(*forward.args), stack, step, variant))
+    output = forward.check_result(forward.jit()(*forward.args))
+    return host_tree(comparable(output, stack, step, variant))
 
 
 def mismatch_reason(step: str, variant: str, record: dict) -> str:
@@ -158,15 +159,16 @@ def remember_scan_output(key: tuple, output) -> None:
         _scan_outputs.pop(next(iter(_scan_outputs)))
 
 
-def point_checks(spec, step: str, variant: str, layers: int, seed: int = 0,
-                 output=None) -> tuple[dict | None, list[str]]:
+def point_checks(spec, variant: str, layers: int, seed: int = 0, output=None,
+                 step: str = "forward") -> tuple[dict | None, list[str]]:
     """Equivalence record (None for scan) and pitfall warnings for one point.
 
-    ``output``, when given, is the output of the variant's ``step`` already
-    computed on the parameters ``build_stack(spec, layers, seed)`` builds
-    and ``spec.example_inputs()``; it saves a compile. A scan point's output
-    is kept for the variants after it; a variant that finds none (a fresh
-    worker, a resumed run) runs the scan itself on those same parameters.
+    ``output``, when given, is what the equivalence check reads of the
+    variant's ``step`` (``Forward.check_result``), already computed on the
+    parameters ``build_stack(spec, layers, seed)`` builds and
+    ``spec.example_inputs()``; it saves a compile. A scan point's output is kept
+    for the variants after it; a variant that finds none (a fresh worker, a
+    resumed run) runs the scan itself on those same parameters.
     """
     from hloscope.models.checks import identical_layer_warnings
     from hloscope.models.stacking import cached_inputs, cached_stack, spec_key

@@ -84,9 +84,9 @@ def _with_model_checks(point: Point, spec, config: SweepConfig, platform: str, l
     extra = dict(point.extra)
     extra["platform"] = platform
     if local:
-        equivalence, warnings = point_checks(spec, point.step, point.variant, point.layers, config.seed, output)
+        equivalence, warnings = point_checks(spec, point.variant, point.layers, config.seed, output, step=point.step)
     else:
-        warnings = point_checks(spec, point.step, "scan", point.layers, config.seed)[1]
+        warnings = point_checks(spec, "scan", point.layers, config.seed, step=point.step)[1]
         equivalence = None if point.variant == "scan" else {"na": f"the forward cannot run here: no {platform} device"}
     extra["equivalence"] = equivalence
     extra["warnings"] = list(extra.get("warnings", [])) + warnings

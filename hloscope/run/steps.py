@@ -16,9 +16,13 @@ def step_forward(stack: Stack, step: str, variant: str, inputs) -> Forward:
     return train_step_of(forward) if step == TRAIN else forward
 
 
-def comparable(output, stack: Stack, step: str, variant: str):
-    """What the equivalence check compares of one call's output: y (or (y, aux)); a step's loss and parameters."""
-    return comparable_result(output, stack, variant) if step == TRAIN else output
+def comparable(checked, stack: Stack, step: str, variant: str):
+    """What the equivalence check compares of one call's ``Forward.check_result``.
+
+    A forward's y (or (y, aux)); a training step's loss, gradients and
+    updated parameters laid out as the stack.
+    """
+    return comparable_result(checked, stack, variant) if step == TRAIN else checked
 
 
 def step_extras(stack: Stack, step: str, variant: str) -> dict:
