@@ -3,7 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-ANALYZE_ARGS ?=
+# The default run: both built-in default models (linear, transformer), forward
+# pass and training step, L = 1..32 (README, Quickstart: about three minutes on
+# two cores). Pass your own to replace it.
+ANALYZE_ARGS ?= --step forward,train --layers 1,2,4,8,16,32
 
 .PHONY: analyze test install clean benchmarks browser
 
