@@ -82,8 +82,17 @@ class ModelSpec:
     inputs: str = ""
 
     def make_input(self):
-        """A deterministic x of the model's shape and dtype."""
-        return jax.random.normal(jax.random.key(0), self.input_shape, dtype=jnp.dtype(self.dtype))
+        """A deterministic x of the model's shape and dtype.
+
+        Floating and complex: standard normal; boolean: fair coin flips;
+        integer: small non-negative values (0 to 7), valid as indices.
+        """
+        dtype, key = jnp.dtype(self.dtype), jax.random.key(0)
+        if jnp.issubdtype(dtype, jnp.inexact):
+            return jax.random.normal(key, self.input_shape, dtype=dtype)
+        if dtype == jnp.bool_:
+            return jax.random.bernoulli(key, shape=self.input_shape)
+        return jax.random.randint(key, self.input_shape, 0, 8, dtype=dtype)
 
     def example_inputs(self) -> tuple:
         """The example call ``(x, *extras)``: ``make_inputs()``, or ``(make_input(),)``."""
