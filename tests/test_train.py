@@ -5,12 +5,16 @@ from __future__ import annotations
 import copy
 import json
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
 from click.testing import CliRunner
 
 from hloscope.cli import main
+from hloscope.models.stacking import build_stack
+from hloscope.models.state import arrays_by_type
+from hloscope.models.train import check_trainable, train_sizes
 from hloscope.results import Point, load_results, results_from_json
 from hloscope.results.analysis import analyze_run
 from hloscope.results.check import check_results, parse_expect
@@ -81,6 +85,28 @@ def test_a_gradient_zero_up_to_rounding_may_step_either_way():
     record = check_equivalence(spec, "unroll", 2, step="train")
     assert record["ok"], record
     assert record["zero_gradients"]["parameters"] > 0
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("block, options", [
+    ("tests/blocks/dropout_block.py", {"input_shape": (4, 32)}),
+    ("examples/decoder_block.py", {"inputs": "examples/decoder_block.py:make_inputs"}),
+    ("examples/aux_loss_block.py", {"input_shape": (8, 16)}),
+])
+def test_blocks_with_rng_state_extras_or_aux_train_as_scan_does(block, options):
+    # Dropout's RNG keys and counts are carried into the forward, not differentiated; the decoder's mask and
+    # positions reach every layer; the MoE block returns (y, aux), whose y alone makes the loss.
+    options = {k: str(ROOT / v) if k == "inputs" else v for k, v in options.items()}
+    spec = resolve_model(SweepConfig(models=(f"{ROOT / block}:make_block",), steps=("train",), **options), "make_block")
+    stack = build_stack(spec, 2)
+    check_trainable(spec, stack)
+    record = check_equivalence(spec, "unroll", 2, step="train")
+    assert record["ok"] and record["loss"]["ok"] and record["gradients"]["ok"], record
+    params = arrays_by_type(stack.states[1])["Param"]
+    assert train_sizes(stack, "scan")["params"]["leaves"] == params
+    assert train_sizes(stack, "unroll")["params"]["leaves"] == 2 * params
 
 
 def _result(loss=1.0, params=None, gradients=None):

@@ -70,7 +70,10 @@ def train_step_fn(forward_fn: Callable, optimizer: optax.GradientTransformation)
 
     def step(params, opt_state, rest, *inputs):
         def loss_fn(params):
-            return mean_square_loss(forward_fn(merge_trainable(params, rest), *inputs))
+            # The carried state is rebuilt in this trace: NNX refuses variables made in an outer one
+            # (a block's RNG counts, which scan advances, are such variables).
+            carried = jax.tree.map(lambda leaf: leaf, rest)
+            return mean_square_loss(forward_fn(merge_trainable(params, carried), *inputs))
 
         loss, grads = jax.value_and_grad(loss_fn)(params)
         updates, opt_state = optimizer.update(grads, opt_state, params)
@@ -165,9 +168,11 @@ def check_trainable(spec, stack: Stack) -> None:
     The block must hold trainable parameters (``nnx.Param`` of a floating
     dtype) and return a floating y: the step differentiates mean(y²) with
     respect to those parameters. ``stack`` is a small stack of the model.
-    Traces only (``jax.eval_shape``): nothing is computed.
+    Traces only (``jax.eval_shape``) on the example call: nothing is computed.
     """
-    name = f"model {spec.name}"
+    from hloscope.models.checks import model_label
+
+    name = model_label(spec)
     trunk_params, _ = split_trainable((stack.states[1],))
     if not jax.tree.leaves(trunk_params):
         kinds = sorted({type(v).__name__ for _, v in nnx.to_flat_state(stack.states[1])})
@@ -176,8 +181,7 @@ def check_trainable(spec, stack: Stack) -> None:
             f"{name}: --step train needs a block with trainable parameters (nnx.Param of a floating dtype); "
             f"{held}: give the block nnx.Param weights, or measure --step forward"
         )
-    x = jax.ShapeDtypeStruct(tuple(spec.input_shape), jnp.dtype(spec.dtype))
-    forward = forward_of(stack, "scan", x)
+    forward = forward_of(stack, "scan", spec.example_inputs())
     y = jax.eval_shape(forward.fn, *forward.args)
     y = y[0] if isinstance(y, tuple) else y
     if not jnp.issubdtype(y.dtype, jnp.inexact):

@@ -56,7 +56,6 @@ def measure_point(config: SweepConfig, model: str, variant: str, layers: int, st
         compile_s, opt_record = dict(na), dict(na)
         extra = {"memory": dict(na), "cost": dict(na), "runtime_s": dict(na), "compile_phases": dict(na),
                  "warnings": []}
-    stack = cached_stack(spec, layers, config.seed)
     point = Point(
         model=model,
         step=step,
