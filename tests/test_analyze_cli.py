@@ -154,7 +154,7 @@ def test_the_reproduce_command_names_a_user_block_by_its_absolute_path(tmp_path,
                          layers=(1, 2), timeout_s=30.0)
     command = reproduce_command(config)
     assert command == (f"hloscope analyze --model {tmp_path}/blocks/glu.py:make_block --model userpkg.blocks:make "
-                       "--model linear --layers 1,2 --variants scan,unroll --input-shape 2,8 --dtype float32 "
+                       "--model linear --layers 1,2 --variants scan,unroll --step forward --input-shape 2,8 --dtype float32 "
                        "--repeats 3 --timeout 30")
     # A function that builds the inputs is named by its file's absolute path too.
     with_inputs = SweepConfig(models=("blocks/glu.py:make_block",), inputs="blocks/glu.py:make_inputs", layers=(1, 2))

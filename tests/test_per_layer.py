@@ -83,7 +83,7 @@ def test_flops_check_flags_xla_undercounting_a_scan():
     assert rows["scan"]["agrees"] is False and rows["unroll"]["agrees"] is True
     assert rows["scan"]["hloscope_flops"] == 410
     assert check["scan_vs_unroll"] == [
-        {"model": "m", "variant": "scan", "layers": 4, "dot_flops": 400.0, "unroll_dot_flops": 400.0, "equal": True}
+        {"model": "m", "step": "forward", "variant": "scan", "layers": 4, "dot_flops": 400.0, "unroll_dot_flops": 400.0, "equal": True}
     ]
 
 
@@ -116,7 +116,7 @@ def test_flops_disagreements_group_per_variant():
     points = [point("scan", L, flops(100 * L), flops(100 * L), cost={"flops": 100.0}) for L in (1, 2, 4)]
     points += [point("unroll", L, flops(100 * L), flops(100 * L), cost={"flops": 100.0 * L}) for L in (1, 2, 4)]
     groups = flops_disagreements(flops_check(points, "unroll"))
-    assert groups == [{"model": "m", "variant": "scan", "layers": 4, "xla_flops": 100.0, "hloscope_flops": 400.0,
+    assert groups == [{"model": "m", "step": "forward", "variant": "scan", "layers": 4, "xla_flops": 100.0, "hloscope_flops": 400.0,
                        "disagree": 2, "compared": 3, "while_body_once": True}]
 
 

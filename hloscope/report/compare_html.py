@@ -5,7 +5,7 @@ from __future__ import annotations
 from hloscope.report.charts import PALETTE, Datum, SeriesData, fit_curve, loglog_chart
 from hloscope.report.html import hloscope_version
 from hloscope.report.templating import render
-from hloscope.report.view import COUNT_NAMES, hover_label
+from hloscope.report.view import count_name, hover_label
 from hloscope.results.metrics import metric as registered_metric
 from hloscope.steps import series_name
 from hloscope.results.units import fmt_exponent, fmt_seconds
@@ -41,7 +41,7 @@ def _charts(comparison, model: str) -> list:
                 line = fit_curve(fit) if fit is not None else ()
                 series.append(SeriesData(f"{name} {side}", tuple(data), legend, line, color=color, dashed=dashed))
         registered = registered_metric(metric)
-        unit_name = next((name for word, name in COUNT_NAMES.items() if word in metric), "count")
+        unit_name = count_name(metric)
         chart = loglog_chart(registered.title, registered.unit, series, unit_name=unit_name)
         if chart is not None:
             charts.append(chart)

@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hloscope.report.charts import PALETTE, Chart, SeriesData, fit_curve, loglog_chart
+from hloscope.report.view import count_name, point_datum
 from hloscope.results import Point
 from hloscope.results.analysis import ModelAnalysis
 from hloscope.results.metrics import metric as registered_metric
-from hloscope.report.view import AXIS_UNITS
 from hloscope.results.units import fmt_bytes, fmt_count, fmt_exponent, fmt_seconds
 from hloscope.steps import STEP_TITLES
 
@@ -58,7 +58,7 @@ def _series(model: ModelAnalysis, variant: str, metric: str, color: str, dashed:
     for p in model.points:
         value = p.value(metric) if p.ok and p.variant == variant else None
         if value is not None and value > 0:
-            data.append((p.layers, value, f"{variant} ({STEP_TITLES[model.step]}), L={p.layers}: {metric} = {value:.6g}"))
+            data.append(point_datum(p, metric, value))
     fit = model.fit(variant, metric)
     legend = f"{variant}, {STEP_TITLES[model.step]}"
     if fit is not None:
@@ -74,7 +74,8 @@ def _chart(metric: str, title: str, train: ModelAnalysis, forward: ModelAnalysis
         series.append(_series(train, variant, metric, color))
         if forward is not None and variant in forward.variants:
             series.append(_series(forward, variant, metric, color, dashed=True))
-    return loglog_chart(title, AXIS_UNITS[registered_metric(metric).unit], series)
+    unit_name = count_name(metric)
+    return loglog_chart(title, registered_metric(metric).unit, series, unit_name=unit_name)
 
 
 def _largest(model: ModelAnalysis, variants, metric: str) -> tuple[int, dict[str, float]] | None:

@@ -20,12 +20,17 @@ from hloscope.steps import series_name
 from hloscope.variants import CONSTRUCTIONS, SLICED_STACK
 
 # What a count's axis counts, by the metric's name.
-COUNT_NAMES = {"instructions": "instructions"}
+COUNT_NAMES = {"instructions": "instructions", "leaves": "arrays"}
 # The text-size chart of a stage, and the instruction-count chart it would repeat.
 TEXT_SIZE_OF = {"hlo.pre.bytes": "hlo.pre.instructions", "hlo.opt.bytes": "hlo.opt.instructions"}
 # How each verdict reads and which colour class it gets.
 TONES = {AS_EXPECTED: "expected", UNEXPECTED: "unexpected", BORDERLINE: "borderline", NO_EXPECTATION: "neutral",
          WITHHELD: "neutral"}
+
+
+def count_name(metric: str) -> str:
+    """What a count's axis counts ("instructions", or "count"), by the metric's name."""
+    return next((name for word, name in COUNT_NAMES.items() if word in metric), "count")
 
 
 def hover_label(point: Point, metric: str, value: float) -> str:
@@ -164,7 +169,8 @@ def _repeats_text_size(model: ModelAnalysis, metric: str) -> bool:
     return bool(pairs) and all(a is not None and b is not None and a.order == b.order for a, b in pairs)
 
 
-def _datum(p: Point, metric: str, value: float) -> Datum:
+def point_datum(p: Point, metric: str, value: float) -> Datum:
+    """A point's figure to draw: its value, hover text and, for a timing, its repeats' min and max."""
     stats = p.stats(metric)
     low = high = None
     if isinstance(stats, dict) and isinstance(stats.get("min"), (int, float)) and isinstance(stats.get("max"), (int, float)):
@@ -194,7 +200,7 @@ def model_charts(model: ModelAnalysis) -> tuple[list[Chart], list[str]]:
                 if p.ok and p.variant == variant:
                     value = p.value(metric.name)
                     if value is not None and value > 0:
-                        data.append(_datum(p, metric.name, value))
+                        data.append(point_datum(p, metric.name, value))
             fit = model.fit(variant, metric.name)
             predicted = tuple(
                 Datum(q.layers, q.value, _prediction_label(q))
@@ -209,7 +215,7 @@ def model_charts(model: ModelAnalysis) -> tuple[list[Chart], list[str]]:
             if predicted:
                 legend += "; hollow = predicted"
             series.append(SeriesData(variant, tuple(data), legend, line, predicted=predicted))
-        unit_name = next((name for word, name in COUNT_NAMES.items() if word in metric.name), "count")
+        unit_name = count_name(metric.name)
         chart = loglog_chart(metric.title, metric.unit, series, unit_name=unit_name)
         if chart is not None:
             if metric.withheld:

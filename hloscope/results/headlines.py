@@ -16,14 +16,11 @@ from hloscope.variants import comparison_pair
 
 # The stages JAX reports for one compile, summed into its end-to-end time.
 END_TO_END_STAGES = ("trace_s", "lower_s", "compile_s")
-# The step a point measured; points recorded before steps existed measured the forward.
-DEFAULT_STEP = "forward"
 
 
 def step_of(point: Point) -> str:
-    """The step a point measured (``"forward"``, ``"train"``, ...); ``forward`` when it records none."""
-    step = point.extra.get("step")
-    return step if isinstance(step, str) and step else DEFAULT_STEP
+    """The step a point measured (``"forward"`` or ``"train"``; a point recorded before steps existed: forward)."""
+    return point.step
 
 
 def end_to_end_s(point: Point) -> float | None:

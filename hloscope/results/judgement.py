@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from hloscope.results.growth import CONSTANT_BELOW, LINEAR_BELOW, STEEPER_ABOVE, Growth
 from hloscope.results.metrics import METRIC_NAMES, metric
+from hloscope.steps import FORWARD, TRAIN
 from hloscope.variants import is_scan_family
 
 AS_EXPECTED = "as expected"
@@ -36,11 +37,13 @@ class Judgement:
     withheld: str | None = None
 
 
-def expected_order(metric_name: str, variant: str) -> str | None:
-    """The order a variant's figure should grow with: O(1), O(L) or None (no expectation)."""
+def expected_order(metric_name: str, variant: str, step: str = FORWARD) -> str | None:
+    """The order a variant's figure of ``step`` should grow with: O(1), O(L) or None (no expectation)."""
     if metric_name not in METRIC_NAMES:
         return None
-    scanned, unrolled = metric(metric_name).expected
+    registered = metric(metric_name)
+    orders = registered.expected_train if step == TRAIN and registered.expected_train else registered.expected
+    scanned, unrolled = orders
     return scanned if is_scan_family(variant) else unrolled
 
 
@@ -87,7 +90,7 @@ def judge(g: Growth) -> Judgement:
     withheld = metric(g.metric).withheld if g.metric in METRIC_NAMES else None
     if withheld:
         return Judgement(WITHHELD, None, withheld=withheld)
-    expected = expected_order(g.metric, g.variant)
+    expected = expected_order(g.metric, g.variant, g.step)
     edge = borderline(g)
     if expected is None:
         return Judgement(NO_EXPECTATION, None, edge)

@@ -57,7 +57,7 @@ METRICS: tuple[Metric, ...] = (
            "jax.monitoring /jax/core/compile/jaxpr_to_mlir_module_duration", expected=STACK_ORDERS),
     Metric("trace_s", "Tracing time", "s", True, True, False,
            "jax.monitoring /jax/core/compile/jaxpr_trace_duration", expected=STACK_ORDERS),
-    Metric("runtime_s", "Runtime of one call (forward pass or training step)", "s", True, True, False,
+    Metric("runtime_s", "Runtime of one call", "s", True, True, False,
            "wall time of the compiled call with block_until_ready", expected=("O(L)", "O(L)")),
     Metric("hlo.pre.bytes", "HLO text size before optimization", "bytes", False, True, False,
            "UTF-8 size of lowered.as_text(dialect='hlo')", expected=STACK_ORDERS),
