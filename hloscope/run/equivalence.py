@@ -111,10 +111,10 @@ def check_equivalence(spec, variant: str, layers: int, seed: int = 0, step: str 
 
     stack = build_stack(spec, layers, seed)
     inputs = spec.example_inputs()
-    return compare_step(step, _run(stack, step, "scan", inputs), _run(stack, step, variant, inputs))
+    return compare_step(step, _run(stack, "scan", inputs, step), _run(stack, variant, inputs, step))
 
 
-def _run(stack, step: str, variant: str, inputs):
+def _run(stack, variant: str, inputs, step: str = "forward"):
     """Compile and run ``step`` of ``variant`` over ``stack`` once on the example call ``inputs``.
 
     Returns what equivalence compares of it, as host arrays.
@@ -127,7 +127,7 @@ def _run(stack, step: str, variant: str, inputs):
     return host_tree(comparable(output, stack, step, variant))
 
 
-def mismatch_reason(step: str, variant: str, record: dict) -> str:
+def mismatch_reason(variant: str, record: dict, step: str = "forward") -> str:
     """One line for a failed equivalence check."""
     from hloscope.steps import TRAIN
     from hloscope.run.train_equivalence import train_mismatch
@@ -185,8 +185,8 @@ def point_checks(spec, variant: str, layers: int, seed: int = 0, output=None,
         return None, warnings
     reference = _scan_outputs.get(key)
     if reference is None:
-        reference = _run(stack, step, "scan", cached_inputs(spec))
+        reference = _run(stack, "scan", cached_inputs(spec), step)
         remember_scan_output(key, reference)
     if result is None:
-        result = _run(stack, step, variant, cached_inputs(spec))
+        result = _run(stack, variant, cached_inputs(spec), step)
     return compare_step(step, reference, result), warnings

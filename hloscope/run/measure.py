@@ -90,7 +90,7 @@ def _with_model_checks(point: Point, spec, config: SweepConfig, platform: str, l
     extra["equivalence"] = equivalence
     extra["warnings"] = list(extra.get("warnings", [])) + warnings
     if equivalence and equivalence.get("ok") is False:
-        return replace(point, status="failed", error=mismatch_reason(point.step, point.variant, equivalence),
+        return replace(point, status="failed", error=mismatch_reason(point.variant, equivalence, point.step),
                        extra=extra)
     return replace(point, extra=extra)
 
