@@ -6,13 +6,15 @@ reader (``hloscope.hlo.lexer`` and ``hloscope.hlo.parser``) accepts and read
 it the same way; anything else (comments other than ``/*index=N*/``,
 wrapped lines, single quotes, deeper bracket nesting) fails to match and
 goes to the full reader. Quantifiers are possessive so that a failed match
-costs one pass over the line.
+costs one pass over the line; they are compiled as atomic groups
+(``hloscope.hlo.atomic``), which every Python 3.11 matches correctly.
 """
 
 from __future__ import annotations
 
 import re
 
+from hloscope.hlo.atomic import compile_atomic
 from hloscope.hlo.lexer import NAME
 from hloscope.hlo.grammar import CALL_KINDS, ENUM_ATTRIBUTE_NAMES
 
@@ -60,7 +62,7 @@ _EAGER = "|".join(EAGER_ATTRIBUTES)
 _NAMES = r"%?" + NAME + r"(?:, (?:" + _INDEX + r")?%?" + NAME + r")*+"
 _TYPED = r"(?:" + _SHAPE + r" )?%" + NAME + r"(?:, (?:" + _INDEX + r")?(?:" + _SHAPE + r" )?%" + NAME + r")*+"
 _FORM = _SHAPE + r" [a-z][a-z0-9\-]*"
-INSTR_RE = re.compile(
+INSTR_RE = compile_atomic(
     r"[ \t]*%?(" + NAME + r") = (" + _FORM + r")\(((?:" + _NAMES + r")?)\)"
     r"(?!, (?:kind|calls|to_apply)=)([^\n]*)(?:\n|\Z)"
     r"|[ \t]*(ROOT )?%?(" + NAME + r") = (" + _FORM + r")\("
@@ -83,16 +85,16 @@ ATTRIBUTES = 11
 CLOSE = 16
 ENTRY, SIGNATURE = 17, 19
 # Operand names in typed operands: ``%`` never appears in a shape.
-TYPED_NAME_RE = re.compile(r"%(" + NAME + ")", re.ASCII)
+TYPED_NAME_RE = compile_atomic(r"%(" + NAME + ")", re.ASCII)
 # The attributes after an instruction's leading ones, to the end of the
 # line; group 1 is set when an eager attribute is among them.
-TAIL_RE = re.compile(r"(?:, (?:(?:" + _EAGER + r")=()|" + NAME + "=)" + _VALUE + r")*+[ \t\r]*", re.ASCII)
-INDEX_RE = re.compile(_INDEX)
+TAIL_RE = compile_atomic(r"(?:, (?:(?:" + _EAGER + r")=()|" + NAME + "=)" + _VALUE + r")*+[ \t\r]*", re.ASCII)
+INDEX_RE = compile_atomic(_INDEX)
 # From the start of an attribute list: skip whole attributes up to the next
 # eager one, so a ``, calls=`` inside a string value is never taken for one.
-NEXT_EAGER_RE = re.compile(r"(?:, (?!(?:" + _EAGER + r")=)" + NAME + "=" + _VALUE + r")*+, (" + _EAGER + ")=(" + _VALUE + ")", re.ASCII)
+NEXT_EAGER_RE = compile_atomic(r"(?:, (?!(?:" + _EAGER + r")=)" + NAME + "=" + _VALUE + r")*+, (" + _EAGER + ")=(" + _VALUE + ")", re.ASCII)
 # One ``id "string"`` or ``id {fields}`` line of a FileNames/StackFrames/... section.
-SECTION_LINE_RE = re.compile(r"[ \t]*([0-9]{1,18}) (" + _STR + r"|\{[^{}\n\"]*\})[ \t\r]*\n")
+SECTION_LINE_RE = compile_atomic(r"[ \t]*([0-9]{1,18}) (" + _STR + r"|\{[^{}\n\"]*\})[ \t\r]*\n")
 
 # Balanced (), [] and {} groups, four deep, holding no strings or comments
 # other than /*index=N*/: the values of a module header's attributes as XLA
@@ -104,7 +106,7 @@ for _ in range(4):
     _NESTED = _ATOM + "|" + _GROUP
 _HEADER_VALUE = r"(?:" + _GROUP + r"|[^\s,(){}\[\]\"'/=]++)"
 # ``HloModule name, attribute=value, ...`` on one line (1 name, 2 the attributes).
-HEADER_RE = re.compile(
+HEADER_RE = compile_atomic(
     r"HloModule[ \t]+(" + NAME + r")((?:, " + NAME + "=" + _HEADER_VALUE + r")*+)[ \t\r]*(?:\n|\Z)", re.ASCII
 )
-HEADER_ATTRIBUTE_RE = re.compile(r", (" + NAME + ")=(" + _HEADER_VALUE + ")", re.ASCII)
+HEADER_ATTRIBUTE_RE = compile_atomic(r", (" + NAME + ")=(" + _HEADER_VALUE + ")", re.ASCII)
