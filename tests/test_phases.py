@@ -108,3 +108,18 @@ def test_phase_times_are_fitted_as_timings_and_each_pass_gets_a_fit():
     assert fusion.growth.order == "O(L)" and fusion.growth.exponent == pytest.approx(1.0)
     assert [s.name for s in phases.fastest_growing()] == ["fusion"]
     assert phases.sentence.startswith("99% of m unroll's compile at L=32 is code generation of 33 kernels")
+
+
+def test_when_one_phase_shrinks_the_sentence_gives_signed_changes_not_shares_over_100_percent():
+    from hloscope.results import Point
+    from hloscope.results.phases import model_phases
+
+    def point(layers, hlo_passes_s, backend_s):
+        phases = {"hlo_passes_s": hlo_passes_s, "backend_s": backend_s, "kernels": 5, "source": "test",
+                  "compile_s": hlo_passes_s + backend_s, "passes": [{"name": "fusion", "s": hlo_passes_s, "runs": 1}]}
+        return Point("m", "unroll", layers, "ok", extra={"compile_phases": phases})
+
+    # HLO passes +20 ms, backend -10 ms: 20 / 10 would read "200% is HLO passes".
+    sentence = model_phases("m", [point(2, 0.010, 0.100), point(8, 0.030, 0.090)], None, "unroll").sentence
+    assert "%" not in sentence.split(";")[-1]
+    assert "from L=2 HLO passes changed by +20.0 ms and the backend by -10.0 ms" in sentence

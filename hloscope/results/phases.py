@@ -105,6 +105,10 @@ def _share(part: float, whole: float) -> str:
     return f"{100 * part / whole:.0f}%"
 
 
+def _signed(seconds: float) -> str:
+    return ("+" if seconds >= 0 else "-") + fmt_seconds(abs(seconds))
+
+
 def where_growth_is(model: str, points: list[Point], scanned: str | None, unrolled: str | None,
                     passes: list[PassSeries]) -> str | None:
     """One sentence: what share of the unrolled compile at its largest L is code generation
@@ -134,7 +138,12 @@ def where_growth_is(model: str, points: list[Point], scanned: str | None, unroll
         start = phases_of(first)
         added = {name: phases[name] - start[name] for name in ("hlo_passes_s", "backend_s")}
         total = added["hlo_passes_s"] + added["backend_s"]
-        if total > 0:
+        if min(added.values()) < 0:
+            # One phase shrank (noise in a single sample, or a real saving): a share of the
+            # sum would read over 100%, so give each change with its sign.
+            sentence += (f"; from L={first.layers} HLO passes changed by {_signed(added['hlo_passes_s'])} "
+                         f"and the backend by {_signed(added['backend_s'])}")
+        elif total > 0:
             where = "code generation" if added["backend_s"] >= added["hlo_passes_s"] else "HLO passes"
             part = max(added.values())
             sentence += (f"; of the {fmt_seconds(total)} it gains from L={first.layers}, "
