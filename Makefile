@@ -31,8 +31,10 @@ browser:
 		($(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null) || \
 		(echo "make: could not install chromium, which the report's browser tests need; install it and rerun" >&2; exit 1)
 
+# One test process per core, each test file kept in one process so that its
+# module fixtures (compiled programs, analysed runs) are built once.
 test: $(STAMP) browser
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist loadfile
 
 benchmarks: $(STAMP)
 	for script in benchmarks/[!_]*.py; do $(BIN)/python $$script || exit 1; done
