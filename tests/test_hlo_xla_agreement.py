@@ -14,7 +14,7 @@ Where they differ it is by design, and the comparison says exactly how:
   computation holding it; hloscope keeps the text's opcode and adds nothing.
 
 Opcodes are compared in the spelling of HLO text (``get-tuple-element``)
-against XLA's enum names (``kGetTupleElement``) through OPCODE_ALIASES.
+against XLA's enum names (``kGetTupleElement``) through ``xla_reference.OPCODE_ALIASES``.
 """
 
 from __future__ import annotations
@@ -30,33 +30,9 @@ from jaxlib import _hlo
 
 from hloscope.hlo import op_counts, parse_hlo, while_loops
 from hloscope.hlo.grammar import async_wrapped_opcode
+from xla_reference import expected_xla_opcode, xla_opcode
 
 CASES = Path(__file__).parent / "hlo_cases"
-# XLA enum name (lower case, no "k") -> HLO spelling without dashes, where they differ.
-OPCODE_ALIASES = {
-    "exp": "exponential",
-    "expm1": "exponentialminusone",
-    "sin": "sine",
-    "cos": "cosine",
-    "log1p": "logplusone",
-    "rem": "remainder",
-    "optimizationbarrier": "optbarrier",
-    "populationcount": "popcnt",
-    "clz": "countleadingzeros",
-}
-ASYNC_KINDS = {"-start": "asyncstart", "-update": "asyncupdate", "-done": "asyncdone"}
-
-
-def xla_opcode(opcode) -> str:
-    name = opcode.name[1:].lower()
-    return OPCODE_ALIASES.get(name, name)
-
-
-def expected_xla_opcode(opcode: str) -> str:
-    """Our opcode as XLA names it: the async sugar forms become async-start/-update/-done."""
-    if async_wrapped_opcode(opcode) is not None:
-        return next(kind for suffix, kind in ASYNC_KINDS.items() if opcode.endswith(suffix))
-    return opcode.replace("-", "")
 
 
 def assert_agrees_with_xla(text: str) -> None:
@@ -75,14 +51,14 @@ def assert_agrees_with_xla(text: str) -> None:
         if wrapped_opcode is not None:
             assert xla_computation.name.startswith("async_wrapped")
             assert len(xla_instructions) == wrapped_operands + 1
-            assert xla_opcode(xla_instructions[-1].opcode) == wrapped_opcode.replace("-", "")
+            assert xla_opcode(xla_instructions[-1].opcode.name) == wrapped_opcode.replace("-", "")
             continue
         assert xla_computation.name == name
         assert len(instructions) == len(xla_instructions), name
         our_index = {inst.name: i for i, inst in enumerate(instructions)}
         xla_index = {inst.name: i for i, inst in enumerate(xla_instructions)}
         for inst, xla_inst in zip(instructions, xla_instructions):
-            assert expected_xla_opcode(inst.opcode) == xla_opcode(xla_inst.opcode), (name, inst.name)
+            assert expected_xla_opcode(inst.opcode) == xla_opcode(xla_inst.opcode.name), (name, inst.name)
             assert [our_index[o] for o in inst.operands] == [xla_index[o.name] for o in xla_inst.operands()], (
                 name,
                 inst.name,
