@@ -76,12 +76,7 @@ def raising_inputs(): raise RuntimeError("no data here")
 '''
 
 
-@pytest.fixture(autouse=True)
-def cold_caches(monkeypatch):
-    monkeypatch.setattr(stacking, "_last_stack", None)
-    monkeypatch.setattr(stacking, "_last_layers", None)
-    monkeypatch.setattr(stacking, "_last_inputs", None)
-    monkeypatch.setattr(equivalence, "_scan_outputs", {})
+pytestmark = pytest.mark.usefixtures("cold_caches")
 
 
 @pytest.fixture

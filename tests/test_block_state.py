@@ -102,12 +102,7 @@ def make_block(rngs):
 '''
 
 
-@pytest.fixture(autouse=True)
-def cold_caches(monkeypatch):
-    monkeypatch.setattr(stacking, "_last_stack", None)
-    monkeypatch.setattr(stacking, "_last_layers", None)
-    monkeypatch.setattr(stacking, "_last_inputs", None)
-    monkeypatch.setattr(equivalence, "_scan_outputs", {})
+pytestmark = pytest.mark.usefixtures("cold_caches")
 
 
 def spec_of(tmp_path, text, name="block.py", shape=(4, 16)):

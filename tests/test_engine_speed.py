@@ -12,12 +12,7 @@ from hloscope.models import builtin_model, stacking
 CONFIG = SweepConfig(models=("linear",), features=16, repeats=1)
 
 
-@pytest.fixture(autouse=True)
-def cold_caches(monkeypatch):
-    monkeypatch.setattr(stacking, "_last_stack", None)
-    monkeypatch.setattr(stacking, "_last_layers", None)
-    monkeypatch.setattr(stacking, "_last_inputs", None)
-    monkeypatch.setattr(equivalence, "_scan_outputs", {})
+pytestmark = pytest.mark.usefixtures("cold_caches")
 
 
 @pytest.fixture

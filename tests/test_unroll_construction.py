@@ -14,12 +14,7 @@ from hloscope.run.measure import measure_point
 TINY = {"features": 16, "heads": 2, "seq_len": 4, "batch": 2}
 
 
-@pytest.fixture(autouse=True)
-def cold_caches(monkeypatch):
-    monkeypatch.setattr(stacking, "_last_stack", None)
-    monkeypatch.setattr(stacking, "_last_layers", None)
-    monkeypatch.setattr(stacking, "_last_inputs", None)
-    monkeypatch.setattr(equivalence, "_scan_outputs", {})
+pytestmark = pytest.mark.usefixtures("cold_caches")
 
 
 def _entry_parameters(spec, variant, layers):
