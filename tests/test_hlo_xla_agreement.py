@@ -19,10 +19,6 @@ against XLA's enum names (``kGetTupleElement``) through ``xla_reference.OPCODE_A
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -67,17 +63,6 @@ def assert_agrees_with_xla(text: str) -> None:
 
 def hlo_module_computations(text: str):
     return _hlo.hlo_module_from_text(text).computations()
-
-
-@pytest.fixture(scope="session")
-def jax_texts() -> dict[str, str]:
-    """Pre- and post-optimization HLO of small JAX programs, made in a 4-device process."""
-    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=4", JAX_PLATFORMS="cpu")
-    done = subprocess.run(
-        [sys.executable, str(CASES / "jax_programs.py")], capture_output=True, text=True, env=env, timeout=600
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    return json.loads(done.stdout)
 
 
 PROGRAMS = [
