@@ -11,10 +11,10 @@ only changes speed.
 
 from __future__ import annotations
 
-import gc
 import re
 
 from hloscope.hlo import lexer
+from hloscope.hlo.collection import collection_paused
 from hloscope.hlo.errors import HloParseError
 from hloscope.hlo.fastpath import (
     ATTRIBUTES,
@@ -58,17 +58,11 @@ def parse_hlo(text: str) -> HloModule:
     """Parse HLO text into an HloModule; raise HloParseError (line, column) on bad text."""
     if not isinstance(text, str):
         raise TypeError(f"parse_hlo expects str, not {type(text).__name__}")
-    # The parser allocates many small objects and frees none; collection
-    # passes during parsing only cost time.
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
     try:
-        return ModuleReader(text).read_module()
+        with collection_paused():
+            return ModuleReader(text).read_module()
     except RecursionError:
         raise HloParseError("nesting too deep", text, 0) from None
-    finally:
-        if gc_was_enabled:
-            gc.enable()
 
 
 class ModuleReader(Reader):

@@ -38,11 +38,11 @@ parsing, worst cases included).
 
 from __future__ import annotations
 
-import gc
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from hloscope.hlo.collection import collection_paused
 from hloscope.hlo.structure import COMPUTED, ComputationStructure, StructuralKeys, same_cone
 
 if TYPE_CHECKING:
@@ -130,14 +130,8 @@ class RepeatedBlock:
 
 def find_repeated_blocks(module: HloModule) -> tuple[RepeatedBlock, ...]:
     """Repeated blocks of every computation except fused ones, in text order."""
-    # Many small tuples, none freed until the end: collection passes only cost time.
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with collection_paused():
         return _find(module)
-    finally:
-        if gc_was_enabled:
-            gc.enable()
 
 
 def _find(module: HloModule) -> tuple[RepeatedBlock, ...]:

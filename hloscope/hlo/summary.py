@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from hloscope.hlo.attributes import unquote
+from hloscope.hlo.collection import collection_paused
 from hloscope.hlo.flops import module_flops
 from hloscope.hlo.loops import while_loops
 from hloscope.hlo.metrics import computation_op_counts, op_counts, while_body_op_counts
@@ -88,7 +89,8 @@ class HloSummary:
 
 def summarize_hlo(text: str) -> HloSummary:
     """Parse HLO text and summarize it; raise HloParseError on bad text."""
-    return summarize_module(parse_hlo(text))
+    with collection_paused():
+        return summarize_module(parse_hlo(text))
 
 
 def summarize_module(module: HloModule) -> HloSummary:
