@@ -145,8 +145,18 @@ class HloComputation:
             if self._positions is None:
                 self._positions = {each.name: index for index, each in enumerate(self.instructions)}
             offset = self.attribute_offsets[self._positions[inst.name]]
-            # The parser has already checked this text.
-            attrs = {} if offset < 0 else read_attributes(self.module.text, offset, strict=False)[1]
+            if offset < 0:
+                attrs = {}
+            else:
+                # Only the one-line fast path leaves an offset: the attributes end
+                # the line. Lines repeat layer after layer: one decoding per text.
+                src = self.module.text
+                end = src.find("\n", offset)
+                line = src[offset : len(src) if end < 0 else end]
+                attrs = self.module.attribute_texts.get(line)
+                if attrs is None:
+                    # The parser has already checked this text.
+                    attrs = self.module.attribute_texts[line] = read_attributes(line, 0, strict=False)[1]
             decoded[inst] = attrs
         return attrs
 
@@ -177,6 +187,9 @@ class HloModule:
         self.calls_of: dict[HloInstruction, tuple[tuple[str, str], ...]] = {}
         self.payloads: dict[HloInstruction, str] = {}
         self.decoded_attributes: dict[HloInstruction, dict[str, str]] = {}
+        # Attribute text of a line -> its decoded attributes, shared by every line
+        # that reads the same (treat as read-only).
+        self.attribute_texts: dict[str, dict[str, str]] = {}
 
     @property
     def instruction_count(self) -> int:
