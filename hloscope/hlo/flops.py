@@ -51,6 +51,7 @@ ELEMENTWISE_OPCODES = frozenset(
 UNCOUNTED_OPCODES = frozenset({"custom-call", "ragged-dot", "scaled-dot", "scan", "ragged-all-to-all"})
 _RULED_BY_SHAPE = ELEMENTWISE_OPCODES | TRANSCENDENTAL_OPCODES | UNCOUNTED_OPCODES | {"rng", "rng-bit-generator"}
 _FMA_FLOPS = 2
+_OPCODE_OF, _SHAPE_OF = HloInstruction.opcode.fget, HloInstruction.shape.fget
 # Counting a convolution's valid kernel positions walks kernel x output
 # positions; no real convolution comes near this.
 _MAX_WINDOW_STEPS = 10_000_000
@@ -116,10 +117,30 @@ class _Analysis:
     def computation(self, computation: HloComputation) -> _Cost:
         cost = self.costs.get(computation.name)
         if cost is None:
-            cost = _Cost()
-            for inst in computation.instructions:
-                cost.add(self.instruction(inst))
-            self.costs[computation.name] = cost
+            cost = self.costs[computation.name] = _Cost()
+            insts = computation.instructions
+            # Most instructions' rules read their opcode and shape alone: one
+            # rule per distinct pair, times how often it occurs (an unrolled
+            # stack repeats each pair once per layer).
+            forms = Counter(zip(map(_OPCODE_OF, insts), map(_SHAPE_OF, insts)))
+            flops = cost.flops
+            one_by_one = set()
+            for form, times in forms.items():
+                opcode, shape = form
+                if opcode in _BY_INSTRUCTION or async_wrapped_opcode(opcode) is not None:
+                    one_by_one.add(form)
+                elif opcode in _RULED_BY_SHAPE:
+                    shared = self.per_element_cost(opcode, shape)
+                    if shared is None:
+                        one_by_one.add(form)  # unreadable shape: each instruction is listed
+                    else:
+                        for key, value in shared.flops.items():
+                            flops[key] += value * times
+                        cost.transcendentals += shared.transcendentals * times
+            if one_by_one:
+                for inst in insts:
+                    if (inst.opcode, inst.shape) in one_by_one:
+                        cost.add(self.instruction(inst))
         return cost
 
     def called(self, name: str) -> _Cost:
@@ -146,18 +167,14 @@ class _Analysis:
                 shared = self.per_element_cost(opcode, shape)
                 if shared is not None:
                     return shared
-        cost = _Cost()
-        if opcode in UNCOUNTED_OPCODES:
-            cost.uncounted.add(inst)
-        elif handler is None:
-            cost.unreadable.add(inst)  # a per-element opcode whose shape cannot be read
-        else:
+        if handler is not None and opcode not in UNCOUNTED_OPCODES:
             try:
                 return handler(self, inst, shape)
             except _Unreadable:
-                cost.unreadable.add(inst)
-                cost.uncounted.add(inst)
-        return cost
+                return _Cost(uncounted={inst}, unreadable={inst})
+        if opcode in UNCOUNTED_OPCODES:
+            return _Cost(uncounted={inst})
+        return _Cost(unreadable={inst})  # a per-element opcode whose shape cannot be read
 
     def per_element_cost(self, opcode: str, shape: str) -> _Cost | None:
         """One per output element, one shared cost per kind and shape (fused layers repeat them); None: unreadable."""
@@ -333,8 +350,11 @@ def _fft(analysis: _Analysis, inst: HloInstruction, shape: str) -> _Cost:
 
 
 def _sub(analysis: _Analysis, inst: HloInstruction, kind: str = "to_apply") -> _Cost:
+    names = analysis.calls(inst, kind)
+    if len(names) == 1:
+        return analysis.called(names[0])  # shared: instruction costs are never changed
     cost = _Cost()
-    for name in analysis.calls(inst, kind):
+    for name in names:
         cost.add(analysis.called(name))
     return cost
 
@@ -447,3 +467,5 @@ _HANDLERS = {
     "while": _while,
     "conditional": _conditional,
 }
+# Opcodes whose cost needs the instruction itself (operands, attributes, calls), not only its opcode and shape.
+_BY_INSTRUCTION = frozenset(_HANDLERS) | UNCOUNTED_OPCODES
