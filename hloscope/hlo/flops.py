@@ -35,6 +35,7 @@ from hloscope.hlo.grammar import async_wrapped_opcode
 from hloscope.hlo.loops import while_loops
 from hloscope.hlo.module import HloComputation, HloInstruction, HloModule
 from hloscope.hlo.shapes import array_dims, element_count, leaf_arrays, tuple_elements
+from hloscope.hlo.windows import Unreadable, valid_positions, window_dims
 
 CATEGORIES = ("dot_flops", "conv_flops", "fft_flops", "elementwise_flops", "reduce_flops", "other_flops")
 TRANSCENDENTAL_OPCODES = frozenset(
@@ -52,31 +53,30 @@ UNCOUNTED_OPCODES = frozenset({"custom-call", "ragged-dot", "scaled-dot", "scan"
 _RULED_BY_SHAPE = ELEMENTWISE_OPCODES | TRANSCENDENTAL_OPCODES | UNCOUNTED_OPCODES | {"rng", "rng-bit-generator"}
 _FMA_FLOPS = 2
 _OPCODE_OF, _SHAPE_OF = HloInstruction.opcode.fget, HloInstruction.shape.fget
-# Counting a convolution's valid kernel positions walks kernel x output
-# positions; no real convolution comes near this.
-_MAX_WINDOW_STEPS = 10_000_000
 
 
 @dataclass
 class _Cost:
     """What one run of a computation (or one instruction) costs."""
 
-    flops: Counter = field(default_factory=Counter)
+    # FLOPs per category (a plain dict: thousands of these are made per module).
+    flops: dict = field(default_factory=dict)
     transcendentals: int = 0
     # Instructions whose FLOPs are not counted (each listed once).
     uncounted: set = field(default_factory=set)
     unreadable: set = field(default_factory=set)
 
     def add(self, other: _Cost, times: int = 1) -> None:
+        flops = self.flops
         for key, value in other.flops.items():
-            self.flops[key] += value * times
+            flops[key] = flops.get(key, 0) + value * times
         self.transcendentals += other.transcendentals * times
         self.uncounted |= other.uncounted
         self.unreadable |= other.unreadable
 
     def scaled_into(self, category: str, times: int) -> _Cost:
         """This cost x ``times``, all FLOPs booked under ``category``."""
-        cost = _Cost(Counter({category: sum(self.flops.values()) * times}), self.transcendentals * times)
+        cost = _Cost({category: sum(self.flops.values()) * times}, self.transcendentals * times)
         cost.uncounted, cost.unreadable = set(self.uncounted), set(self.unreadable)
         return cost
 
@@ -122,7 +122,9 @@ class _Analysis:
             # Most instructions' rules read their opcode and shape alone: one
             # rule per distinct pair, times how often it occurs (an unrolled
             # stack repeats each pair once per layer).
-            forms = Counter(zip(map(_OPCODE_OF, insts), map(_SHAPE_OF, insts)))
+            forms: dict[tuple[str, str], int] = {}
+            for form in zip(map(_OPCODE_OF, insts), map(_SHAPE_OF, insts)):
+                forms[form] = forms.get(form, 0) + 1
             flops = cost.flops
             one_by_one = set()
             for form, times in forms.items():
@@ -135,7 +137,7 @@ class _Analysis:
                         one_by_one.add(form)  # unreadable shape: each instruction is listed
                     else:
                         for key, value in shared.flops.items():
-                            flops[key] += value * times
+                            flops[key] = flops.get(key, 0) + value * times
                         cost.transcendentals += shared.transcendentals * times
             if one_by_one:
                 for inst in insts:
@@ -170,7 +172,7 @@ class _Analysis:
         if handler is not None and opcode not in UNCOUNTED_OPCODES:
             try:
                 return handler(self, inst, shape)
-            except _Unreadable:
+            except Unreadable:
                 return _Cost(uncounted={inst}, unreadable={inst})
         if opcode in UNCOUNTED_OPCODES:
             return _Cost(uncounted={inst})
@@ -181,7 +183,7 @@ class _Analysis:
         key = (opcode in ELEMENTWISE_OPCODES, opcode == "rng-bit-generator", shape)
         if key not in self.per_element:
             elements = element_count(shape) if not key[1] else _leaf_elements(shape)
-            counted = Counter({"elementwise_flops": elements}) if key[0] else Counter()
+            counted = {"elementwise_flops": elements} if key[0] else {}
             self.per_element[key] = None if elements is None else _Cost(counted, 0 if key[0] else elements)
         return self.per_element[key]
 
@@ -193,13 +195,9 @@ class _Analysis:
 _NOTHING = _Cost()
 
 
-class _Unreadable(Exception):
-    """An instruction's shapes or attributes cannot be read."""
-
-
 def _need(value):
     if value is None:
-        raise _Unreadable()
+        raise Unreadable()
     return value
 
 
@@ -214,7 +212,7 @@ def _leaf_elements(shape: str) -> int | None:
 
 def _operand_shape(inst: HloInstruction, index: int) -> str:
     if index >= len(inst.operands):
-        raise _Unreadable()
+        raise Unreadable()
     operand = inst.computation.instruction_map.get(inst.operands[index])
     return _need(operand).shape
 
@@ -222,7 +220,7 @@ def _operand_shape(inst: HloInstruction, index: int) -> str:
 def _operand_dims(inst: HloInstruction, index: int) -> tuple[int, ...]:
     dims = _need(array_dims(_operand_shape(inst, index)))
     if any(d is None for d in dims):
-        raise _Unreadable()
+        raise Unreadable()
     return dims  # type: ignore[return-value]
 
 
@@ -236,106 +234,43 @@ def _dot(analysis: _Analysis, inst: HloInstruction, shape: str) -> _Cost:
     width = 1
     for dim in int_list(inst.attributes.get("lhs_contracting_dims")):
         if dim >= len(lhs):
-            raise _Unreadable()
+            raise Unreadable()
         width *= lhs[dim]
-    return _Cost(Counter({"dot_flops": _FMA_FLOPS * _need(element_count(shape)) * width}))
-
-
-def _window(raw: str | None) -> list[dict[str, int]]:
-    """``{size=3x3 stride=2x2 pad=1_1x0_0 lhs_dilate=.. rhs_dilate=..}`` -> one dict per dimension."""
-    fields: dict[str, list] = {}
-    try:
-        for item in (raw or "").strip("{} ").split():
-            key, _, value = item.partition("=")
-            if key == "pad":
-                fields[key] = [[int(x) for x in part.split("_")][:2] for part in value.split("x")]
-            else:
-                fields[key] = [int(x) for x in value.split("x")]
-    except ValueError:
-        raise _Unreadable() from None
-    if any(len(values) != len(fields.get("size", [])) for values in fields.values()):
-        raise _Unreadable()
-    dims = []
-    for i, size in enumerate(fields.get("size", [])):
-        pad = fields.get("pad", [[0, 0]] * (i + 1))[i]
-        dims.append(
-            {
-                "size": size,
-                "stride": fields.get("stride", [1] * (i + 1))[i],
-                "pad_low": pad[0],
-                "pad_high": pad[1],
-                "base_dilation": fields.get("lhs_dilate", [1] * (i + 1))[i],
-                "window_dilation": fields.get("rhs_dilate", [1] * (i + 1))[i],
-            }
-        )
-    return dims
-
-
-def _valid_positions(window: dict[str, int], kernel: int, output: int, inputs: int) -> int:
-    """Kernel positions that meet the input along one spatial dimension (XLA's GetConvolutionFlops)."""
-    if kernel * max(output, 1) > _MAX_WINDOW_STEPS or min(window["stride"], window["base_dilation"], window["window_dilation"]) < 1:
-        raise _Unreadable()
-    if (
-        inputs == output == kernel == window["base_dilation"]
-        and window["window_dilation"] == 1
-        and max(1, inputs - 1) == window["stride"]
-        and window["pad_low"] == window["pad_high"] == 0
-    ):
-        return inputs
-    if (
-        inputs == 1
-        and kernel == output
-        and window["window_dilation"] == window["base_dilation"] == window["stride"] == 1
-        and window["pad_high"] == window["pad_low"] == output - 1
-    ):
-        return output
-    count = 0
-    for kernel_index in range(kernel):
-        if window["stride"] == 1 and window["base_dilation"] == 1:
-            base = window["pad_low"] - kernel_index * window["window_dilation"]
-            count += max(min(inputs + base, output) - max(base, 0), 0)
-            continue
-        for output_index in range(output):
-            undilated = output_index * window["stride"] - window["pad_low"] + kernel_index * window["window_dilation"]
-            lhs_index = undilated // window["base_dilation"] if window["base_dilation"] > 1 else undilated
-            if undilated != lhs_index * window["base_dilation"] or not 0 <= lhs_index < inputs:
-                continue
-            count += 1
-    return count
+    return _Cost({"dot_flops": _FMA_FLOPS * _need(element_count(shape)) * width})
 
 
 def _conv(analysis: _Analysis, inst: HloInstruction, shape: str) -> _Cost:
     lhs, rhs = _operand_dims(inst, 0), _operand_dims(inst, 1)
     out = _need(array_dims(shape))
     if any(d is None for d in out):
-        raise _Unreadable()
+        raise Unreadable()
     labels = inst.attributes.get("dim_labels", "").strip()
     if "_" not in labels or "->" not in labels:
-        raise _Unreadable()
+        raise Unreadable()
     lhs_labels, rest = labels.split("_", 1)
     rhs_labels, out_labels = rest.split("->", 1)
     if (len(lhs_labels), len(rhs_labels), len(out_labels)) != (len(lhs), len(rhs), len(out)):
-        raise _Unreadable()
+        raise Unreadable()
     if "b" not in lhs_labels or "f" not in lhs_labels or "f" not in out_labels:
-        raise _Unreadable()
+        raise Unreadable()
 
     def spatial(labels: str) -> list[int]:
         return [labels.index(str(k)) for k in range(sum(ch.isdigit() for ch in labels))]
 
-    window = _window(inst.attributes.get("window"))
+    window = window_dims(inst.attributes.get("window"))
     if window:
         limits = list(zip(spatial(rhs_labels), spatial(out_labels), spatial(lhs_labels)))
         if len(limits) != len(window):
-            raise _Unreadable()
+            raise Unreadable()
         sizes = [(rhs[k], out[o], lhs[i]) for k, o, i in limits]
     else:
-        window = _window("{size=1}")
+        window = window_dims("{size=1}")
         sizes = [(1, 1, 1)]
-    positions = math.prod(_valid_positions(w, *s) for w, s in zip(window, sizes))
+    positions = math.prod(valid_positions(w, *s) for w, s in zip(window, sizes))
     features = lhs[lhs_labels.index("f")] // (to_int(inst.attributes.get("feature_group_count")) or 1)
     batch = lhs[lhs_labels.index("b")] // (to_int(inst.attributes.get("batch_group_count")) or 1)
     fma = features * out[out_labels.index("f")] * batch * positions
-    return _Cost(Counter({"conv_flops": _FMA_FLOPS * fma}))
+    return _Cost({"conv_flops": _FMA_FLOPS * fma})
 
 
 def _fft(analysis: _Analysis, inst: HloInstruction, shape: str) -> _Cost:
@@ -346,7 +281,7 @@ def _fft(analysis: _Analysis, inst: HloInstruction, shape: str) -> _Cost:
         log_factors *= max(length, 1).bit_length() - 1
     complex_mul_fmas = 4
     flops = _FMA_FLOPS * complex_mul_fmas * log_factors * _need(element_count(elements[0] if elements else operand))
-    return _Cost(Counter({"fft_flops": flops}))
+    return _Cost({"fft_flops": flops})
 
 
 def _sub(analysis: _Analysis, inst: HloInstruction, kind: str = "to_apply") -> _Cost:
@@ -365,7 +300,7 @@ def _reduce(analysis: _Analysis, inst: HloInstruction, shape: str) -> _Cost:
 
 
 def _reduce_window(analysis: _Analysis, inst: HloInstruction, shape: str) -> _Cost:
-    window = _window(inst.attributes.get("window"))
+    window = window_dims(inst.attributes.get("window"))
     window_elements = math.prod(w["size"] for w in window)
     output_elements = _first_array_elements(shape)
     count = (window_elements - 1) * output_elements
@@ -384,7 +319,7 @@ def _reduce_window(analysis: _Analysis, inst: HloInstruction, shape: str) -> _Co
 
 def _select_and_scatter(analysis: _Analysis, inst: HloInstruction, shape: str) -> _Cost:
     source = _need(element_count(_operand_shape(inst, 1)))
-    window_elements = math.prod(w["size"] for w in _window(inst.attributes.get("window")))
+    window_elements = math.prod(w["size"] for w in window_dims(inst.attributes.get("window")))
     cost = _sub(analysis, inst, "select").scaled_into("reduce_flops", source * (window_elements - 1))
     cost.add(_sub(analysis, inst, "scatter").scaled_into("reduce_flops", source))
     return cost
@@ -401,22 +336,22 @@ def _scatter(analysis: _Analysis, inst: HloInstruction, shape: str) -> _Cost:
 
 def _sort(analysis: _Analysis, inst: HloInstruction, shape: str) -> _Cost:
     n = _need(element_count(_operand_shape(inst, 0)))
-    return _Cost(Counter({"other_flops": n * (max(n, 1) - 1).bit_length()}))
+    return _Cost({"other_flops": n * (max(n, 1) - 1).bit_length()})
 
 
 def _triangular_solve(analysis: _Analysis, inst: HloInstruction, shape: str) -> _Cost:
     a = _operand_dims(inst, 0)
     b = _need(element_count(_operand_shape(inst, 1)))
-    return _Cost(Counter({"other_flops": _FMA_FLOPS * (a[-1] if a else 1) * b}))
+    return _Cost({"other_flops": _FMA_FLOPS * (a[-1] if a else 1) * b})
 
 
 def _cholesky(analysis: _Analysis, inst: HloInstruction, shape: str) -> _Cost:
     a = _operand_dims(inst, 0)
-    return _Cost(Counter({"other_flops": (a[-1] if a else 1) * math.prod(a) // 3}))
+    return _Cost({"other_flops": (a[-1] if a else 1) * math.prod(a) // 3})
 
 
 def _all_reduce(analysis: _Analysis, inst: HloInstruction, shape: str) -> _Cost:
-    return _Cost(Counter({"reduce_flops": _need(_leaf_elements(shape))}))
+    return _Cost({"reduce_flops": _need(_leaf_elements(shape))})
 
 
 def _calls_kind(kind: str):
@@ -440,7 +375,7 @@ def _conditional(analysis: _Analysis, inst: HloInstruction, shape: str) -> _Cost
     for name in analysis.calls(inst, "branch"):
         branch = analysis.called(name)
         for key in set(branch.flops) | set(cost.flops):
-            cost.flops[key] = max(cost.flops[key], branch.flops[key])
+            cost.flops[key] = max(cost.flops.get(key, 0), branch.flops.get(key, 0))
         cost.transcendentals = max(cost.transcendentals, branch.transcendentals)
         cost.uncounted |= branch.uncounted
         cost.unreadable |= branch.unreadable
