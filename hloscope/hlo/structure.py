@@ -20,6 +20,7 @@ import re
 from typing import TYPE_CHECKING
 
 from hloscope.hlo.grammar import CALL_KINDS
+from hloscope.hlo.module import HloInstruction
 
 if TYPE_CHECKING:
     from hloscope.hlo.module import HloComputation, HloModule
@@ -66,6 +67,7 @@ COMPUTED, PARAMETER, CONSTANT = 0, 1, 2
 # of positions involving one equals a distance between two computed ones.
 LEAF_POSITION = -(1 << 40)
 _NO_OPERANDS: list[int] = []
+_OPCODE_OF = HloInstruction.opcode.fget
 
 
 class StructuralKeys:
@@ -76,6 +78,8 @@ class StructuralKeys:
         self.ids: dict = {}
         self.structures: dict[str, ComputationStructure] = {}
         self.fingerprints: dict[str, int] = {}
+        # (opcode, shape, attribute text as written) -> interned key, for instructions that call nothing.
+        self.written: dict[tuple, int] = {}
 
     def intern(self, key) -> int:
         ids = self.ids
@@ -83,6 +87,43 @@ class StructuralKeys:
         if found is None:
             found = ids[key] = len(ids)
         return found
+
+    def keyed(self, computation: HloComputation) -> tuple[list[int], list[list[int]]]:
+        """Per instruction of ``computation``: its interned key and its operands' positions."""
+        insts = computation.instructions
+        n = len(insts)
+        index = {inst.name: i for i, inst in enumerate(insts)}
+        position_of = index.__getitem__
+        ids = self.ids
+        key = [0] * n
+        operands = [_NO_OPERANDS] * n
+        attribute_text = _attribute_texts(computation)
+        # inst.calls, read straight from the table behind it: most instructions call nothing.
+        calls_of = computation.module.calls_of
+        # (opcode, shape, attribute text as written) -> key: unrolled layers
+        # repeat their lines, so each text is cleaned of names once.
+        written = self.written
+        for i, inst in enumerate(insts):
+            names = inst.operands
+            if names:
+                try:
+                    operands[i] = list(map(position_of, names))
+                except KeyError:
+                    operands[i] = [index[name] for name in names if name in index]
+            opcode = inst.opcode
+            calls = calls_of.get(inst)
+            if calls:
+                k = (opcode, inst.shape, _structural_attributes(attribute_text(i), opcode, calls, self))
+                found = ids.get(k)
+                if found is None:
+                    found = ids[k] = len(ids)
+            else:
+                k = (opcode, inst.shape, attribute_text(i))
+                found = written.get(k)
+                if found is None:
+                    found = written[k] = self.intern((opcode, inst.shape, _structural_attributes(k[2], opcode)))
+            key[i] = found
+        return key, operands
 
     def structure(self, computation: HloComputation) -> ComputationStructure:
         """The computation's structure, built once."""
@@ -99,11 +140,13 @@ class StructuralKeys:
         computation = self.module.computations.get(name)
         if computation is None:
             return self.intern(("unknown computation", name))
-        structure = self.structure(computation)
+        # A fused computation needs no more than its keys and wiring.
+        structure = self.structures.get(name)
+        keys, operands = (structure.key, structure.operands) if structure is not None else self.keyed(computation)
         insts = computation.instructions
         numbers = tuple(inst.payload for inst in insts if inst.opcode == "parameter")
         root = insts.index(computation.root) if computation.root is not None else -1
-        key = (tuple(structure.key), tuple(map(tuple, structure.operands)), numbers, root)
+        key = (tuple(keys), tuple(map(tuple, operands)), numbers, root)
         found = self.fingerprints[name] = self.intern(key)
         return found
 
@@ -124,59 +167,43 @@ class ComputationStructure:
     def __init__(self, computation: HloComputation, keys: StructuralKeys):
         insts = computation.instructions
         n = len(insts)
-        index = {inst.name: i for i, inst in enumerate(insts)}
-        position_of = index.__getitem__
-        ids = keys.ids
         self.instructions = insts
-        self.key = key = [0] * n
-        self.operands = operands = [_NO_OPERANDS] * n
+        self.key, self.operands = key, operands = keys.keyed(computation)
         self.kind = kind = bytearray(n)
         self.leaf = leaf = [-1] * n
         self.seq = seq = []
         self.seqpos = seqpos = [LEAF_POSITION] * n
         constant = bytearray(n)
         is_constant = constant.__getitem__
-        attribute_text = _attribute_texts(computation)
-        # inst.calls, read straight from the table behind it: most instructions call nothing.
-        calls_of = computation.module.calls_of
-        for i, inst in enumerate(insts):
-            names = inst.operands
-            ops = _NO_OPERANDS
-            if names:
-                try:
-                    ops = operands[i] = list(map(position_of, names))
-                except KeyError:
-                    ops = operands[i] = [index[name] for name in names if name in index]
-            opcode = inst.opcode
-            attrs = attribute_text(i)
-            if attrs:
-                if ", metadata=" in attrs:
-                    attrs = _METADATA_RE.sub("", attrs)
-                calls = calls_of.get(inst)
-                if calls or "channel_id=" in attrs or "control-predecessors=" in attrs:
-                    attrs = _IGNORED_RE.sub("", attrs)
-                if calls:
-                    attrs = (attrs, tuple(keys.fingerprint(callee) for _, callee in calls))
-                elif opcode == "slice":
-                    attrs = _SLICE_START_RE.sub("[", attrs)
-            k = (opcode, inst.shape, attrs)
-            found = ids.get(k)
-            if found is None:
-                found = ids[k] = len(ids)
-            key[i] = found
+        for i, opcode in enumerate(map(_OPCODE_OF, insts)):
+            ops = operands[i]
             if opcode == "parameter":
                 kind[i] = PARAMETER
-                leaf[i] = found
+                leaf[i] = key[i]
             elif opcode == "constant" or opcode == "iota":
                 kind[i] = constant[i] = CONSTANT
-                leaf[i] = found
+                leaf[i] = key[i]
             elif ops and opcode not in _NOT_FOLDABLE and all(map(is_constant, ops)):
                 # Computed from constants alone: XLA may print it once for all copies.
                 kind[i] = constant[i] = CONSTANT
-                leaf[i] = keys.intern((found, tuple(map(leaf.__getitem__, ops))))
+                leaf[i] = keys.intern((key[i], tuple(map(leaf.__getitem__, ops))))
             else:
                 seqpos[i] = len(seq)
                 seq.append(i)
+
+
+def _structural_attributes(attrs: str, opcode: str, calls=None, keys: StructuralKeys | None = None):
+    """The attribute text without names and metadata; with calls, the callees' fingerprints too."""
+    if attrs:
+        if ", metadata=" in attrs:
+            attrs = _METADATA_RE.sub("", attrs)
+        if calls or "channel_id=" in attrs or "control-predecessors=" in attrs:
+            attrs = _IGNORED_RE.sub("", attrs)
+        if opcode == "slice" and not calls:
+            attrs = _SLICE_START_RE.sub("[", attrs)
+    if calls:
+        return (attrs, tuple(keys.fingerprint(callee) for _, callee in calls))  # type: ignore[union-attr]
+    return attrs
 
 
 def _attribute_texts(computation: HloComputation):
