@@ -16,9 +16,10 @@ import sys
 
 _CHILD = r"""
 import json, os, re, sys
+# Imported once, before the forks: each child parses one text, and may abort.
+from jaxlib import _hlo
 
 def one(text):
-    from jaxlib import _hlo
     try:
         module = _hlo.hlo_module_from_text(text)
     except Exception as exc:
