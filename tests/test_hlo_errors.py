@@ -128,7 +128,7 @@ def test_every_truncation_parses_or_fails_cleanly():
 @pytest.mark.parametrize(
     "text, message",
     [
-        ("ENTRY e {\n  %x = f32[] parameter(0), a={\n", "unclosed '{'"),
+        ("ENTRY e {\n  %x = f32[] parameter(0), backend_config={\n", "unclosed '{'"),
         (GOOD.replace("dimensions={0}", "dimensions={0"), "expects '}' to end computation main"),
         (GOOD.replace("ROOT %s", "/* open comment ROOT %s"), "unterminated /* comment"),
         (GOOD.replace("HloModule m", 'HloModule m, frontend_attributes={a="x}'), "unterminated string"),
@@ -152,9 +152,9 @@ def test_specific_errors(text, message):
 def test_deep_nesting_never_exhausts_the_stack():
     for opener, closer in ("()", "{}", "[]"):
         deep = opener * 100_000 + closer * 100_000
-        parse_hlo(f"ENTRY e {{\n  %x = f32[] parameter(0), a={deep}\n}}\n")
+        parse_hlo(f"ENTRY e {{\n  %x = f32[] parameter(0), backend_config={deep}\n}}\n")
         parse_error(f"ENTRY e {{\n  %x = f32[] parameter(0)\n  ROOT %y = f32[] negate{deep}\n}}\n")
-        parse_error(f"ENTRY e {{\n  %x = f32[] parameter(0), a={opener * 100_000}\n}}\n")
+        parse_error(f"ENTRY e {{\n  %x = f32[] parameter(0), backend_config={opener * 100_000}\n}}\n")
     # A deeply nested empty tuple is a valid shape.
     assert parse_hlo("ENTRY e {\n  %x = " + "(" * 50_000 + ")" * 50_000 + " parameter(0)\n}\n")
     nested_ops = "negate(" * 5000 + "%x" + ")" * 5000
@@ -162,7 +162,7 @@ def test_deep_nesting_never_exhausts_the_stack():
 
 
 def test_long_lines_are_shown_as_a_window():
-    text = "ENTRY e {\n  %x = f32[] parameter(0), " + "".join(f"a{i}=1, " for i in range(5000)) + "b=)\n}\n"
+    text = "ENTRY e {\n  %x = f32[] parameter(0), backend_config=\"" + "a" * 40_000 + "\", sharding=)\n}\n"
     error = parse_error(text)
     shown = str(error).splitlines()[1]
     assert len(shown) < 200

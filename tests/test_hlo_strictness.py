@@ -231,7 +231,7 @@ cmp {
 }
 ENTRY e {
   p = f32[2] parameter(0)
-  ROOT x = f32[2] %s(%s)%s
+  ROOT x = %s %s(%s)%s
 }
 """
 
@@ -244,8 +244,10 @@ def test_required_attributes_are_checked_as_xla_does():
         operands = 2 if opcode in ("reduce", "reduce-window", "dynamic-slice") else max(OPERAND_COUNTS.get(opcode, 1), 0)
         for left_out in required:
             attrs = "".join(f", {name}={REQUIRED_VALUES[name]}" for name in required if name != left_out)
-            texts.append(REQUIRED_MODULE % (opcode, ", ".join(["p"] * operands), attrs))
-            texts.append(REQUIRED_MODULE % (opcode, ",\n  ".join(["p"] * operands), attrs.replace(", ", ",\n    ")))
+            shape = "((f32[2]), f32[2], u32[])" if opcode == "async-start" else "f32[2]"
+            texts.append(REQUIRED_MODULE % (shape, opcode, ", ".join(["p"] * operands), attrs))
+            wrapped = (shape, opcode, ",\n  ".join(["p"] * operands), attrs.replace(", ", ",\n    "))
+            texts.append(REQUIRED_MODULE % wrapped)
     for text, theirs in zip(texts, xla_parse(texts)):
         assert not theirs["ok"] and "is expected but not seen" in theirs["message"], text
         with pytest.raises(HloParseError, match=theirs["message"]) as info:

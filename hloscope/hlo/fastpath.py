@@ -48,7 +48,7 @@ _EAGER = "|".join(EAGER_ATTRIBUTES)
 # One line of a module, by alternative (``lastindex`` tells which):
 # - a plain instruction (lastindex PLAIN_TAIL), the common case: name,
 #   ``shape opcode`` (one key for both: ``f32[2]{0} add``), operand names,
-#   and the rest of the line, attributes that TAIL_RE checks (once per
+#   and the rest of the line, attributes that attribute_names reads (once per
 #   distinct text: lines repeat layer after layer);
 # - any other one-line instruction (lastindex TAIL): ROOT, typed operands
 #   (``f32[] %a, f32[] %b``), other operand text (constant literals,
@@ -86,9 +86,25 @@ CLOSE = 16
 ENTRY, SIGNATURE = 17, 19
 # Operand names in typed operands: ``%`` never appears in a shape.
 TYPED_NAME_RE = compile_atomic(r"%(" + NAME + ")", re.ASCII)
-# The attributes after an instruction's leading ones, to the end of the
-# line; group 1 is set when an eager attribute is among them.
-TAIL_RE = compile_atomic(r"(?:, (?:(?:" + _EAGER + r")=()|" + NAME + "=)" + _VALUE + r")*+[ \t\r]*", re.ASCII)
+# One attribute ``, name=value`` (1 its name): the attributes after an instruction's leading
+# ones are a run of these to the end of the line, then blanks.
+ATTRIBUTE_RE = compile_atomic(r", (" + NAME + ")=" + _VALUE, re.ASCII)
+EAGER_NAMES = frozenset(EAGER_ATTRIBUTES)
+
+
+def attribute_names(tail: str) -> list[str] | None:
+    """The names of the attributes ``tail`` holds, in order; None unless it is ATTRIBUTE_RE's run, then blanks.
+
+    ``split`` leaves the text between attributes (taken one after another
+    from the start): it must all be empty but for blanks at the end.
+    """
+    parts = ATTRIBUTE_RE.split(tail)
+    gaps = parts[::2]
+    if gaps.pop().strip(" \t\r") or any(gaps):
+        return None
+    return parts[1::2]
+
+
 INDEX_RE = compile_atomic(_INDEX)
 # From the start of an attribute list: skip whole attributes up to the next
 # eager one, so a ``, calls=`` inside a string value is never taken for one.

@@ -7,6 +7,7 @@ at the commit of jaxlib 0.10.2, checked against ``jaxlib._hlo``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 # HloOpcodeString of every HloOpcode jaxlib 0.10.2 knows.
 OPCODES = frozenset(
@@ -90,6 +91,7 @@ REQUIRED_ATTRIBUTES = {
     "slice": ("slice",),
     "topk": ("k",),
     "while": ("body", "condition"),
+    "async-start": ("calls",),
 }
 
 # XLA also reads ``OP-start``, ``OP-update`` and ``OP-done`` for any opcode OP
@@ -252,3 +254,169 @@ HEADER_ATTRIBUTES = frozenset(
     "input_output_alias is_scheduled num_partitions origin_recovery_table replica_count".split()
 )
 HEADER_BOOL_ATTRIBUTES = frozenset({"is_scheduled", "alias_passthrough_params"})
+
+# Attributes every instruction takes (XLA's ParseInstructionRhs); XLA refuses
+# any attribute an opcode does not take: 'unexpected attribute "NAME"', at the name.
+COMMON_ATTRIBUTES = frozenset(
+    "backend_config control-predecessors frontend_attributes metadata origin parameter_replication sharding "
+    "statistics".split()
+)
+_COLLECTIVE = "channel_id replica_groups"
+_ALL_REDUCE = _COLLECTIVE + " constrain_layout mode to_apply use_global_device_ids"
+_DOT = "lhs_batch_dims lhs_contracting_dims operand_precision rhs_batch_dims rhs_contracting_dims"
+_ASYNC = "async_execution_thread"
+# The attributes each opcode takes besides COMMON_ATTRIBUTES (XLA's
+# CreateInstruction; cholesky and triangular-solve: their options' proto
+# fields). An opcode missing here takes only the common ones.
+_OPCODE_ATTRIBUTES: dict[str, str] = {
+    **dict.fromkeys(
+        """
+        acos acosh asin asinh atanh cbrt cosh cosine erf exponential exponential-minus-one log log-plus-one logistic
+        rsqrt sine sinh sqrt tan tanh
+        """.split(),
+        "result_accuracy",
+    ),
+    **dict.fromkeys(
+        ("all-gather", "all-gather-start"), _COLLECTIVE + " constrain_layout dimensions use_global_device_ids"
+    ),
+    **dict.fromkeys(("all-reduce", "all-reduce-start"), _ALL_REDUCE),
+    "reduce-scatter": _ALL_REDUCE + " dimensions",
+    "all-to-all": _COLLECTIVE + " constrain_layout dimensions",
+    "ragged-all-to-all": _COLLECTIVE + " dimensions",
+    "collective-broadcast": _COLLECTIVE,
+    **dict.fromkeys(("collective-permute", "collective-permute-start"), "channel_id slice_sizes source_target_pairs"),
+    **dict.fromkeys(("recv", "recv-done", "send", "send-done"), "channel_id is_host_transfer"),
+    "async-start": _ASYNC + " calls output_to_operand_aliasing",
+    **dict.fromkeys(("async-update", "async-done"), _ASYNC + " calls"),
+    **dict.fromkeys(("batch-norm-grad", "batch-norm-inference", "batch-norm-training"), "epsilon feature_index"),
+    **dict.fromkeys(
+        "broadcast concatenate get-dimension-size reverse set-dimension-size transpose".split(), "dimensions"
+    ),
+    "call": "is_composite to_apply",
+    "cholesky": "lower",
+    "triangular-solve": "left_side lower transpose_a unit_diagonal",
+    "compare": "direction type",
+    "convolution": (
+        "batch_group_count convolution_kind dim_labels feature_group_count operand_precision sparsity_config window"
+    ),
+    "copy-start": "cross_program_prefetch_index",
+    "custom-call": (
+        "api_version batch_group_count called_computations custom_call_has_side_effect custom_call_target dim_labels "
+        "feature_group_count literal operand_layout_constraints operand_precision output_to_operand_aliasing "
+        "padding_type schedule to_apply window"
+    ),
+    "domain": "domain",
+    **dict.fromkeys(("dot", "scaled-dot"), _DOT + " algorithm"),
+    "ragged-dot": _DOT + " lhs_ragged_dims rhs_group_dims",
+    "dynamic-slice": "dynamic_slice_sizes",
+    "fft": "fft_length fft_type",
+    "fusion": "calls kind output_to_operand_aliasing",
+    "gather": (
+        "collapsed_slice_dims index_vector_dim indices_are_sorted offset_dims operand_batching_dims slice_sizes "
+        "start_index_map start_indices_batching_dims"
+    ),
+    "get-tuple-element": "index",
+    "infeed": "infeed_config",
+    "outfeed": "outfeed_config outfeed_shape",
+    "iota": "iota_dimension",
+    **dict.fromkeys(("map", "reduce"), "dimensions to_apply"),
+    "pad": "padding",
+    "reduce-precision": "exponent_bits mantissa_bits",
+    "reduce-window": "to_apply window",
+    "reshape": "inferred_dimension",
+    "rng": "distribution",
+    "rng-bit-generator": "algorithm",
+    "rng-get-and-update-state": "delta",
+    "scan": "dimensions is_associative is_reverse num_carries to_apply",
+    "scatter": (
+        "index_vector_dim indices_are_sorted input_batching_dims inserted_window_dims scatter_dims_to_operand_dims "
+        "scatter_indices_batching_dims to_apply unique_indices update_window_dims"
+    ),
+    "select-and-scatter": "scatter select window",
+    "slice": "slice",
+    "sort": "dimensions is_stable to_apply",
+    "topk": "k largest",
+    "while": "body condition",
+}
+# A conditional's attributes follow its first operand's type: a pred picks
+# one of two computations, an s32 indexes a list.
+_CONDITIONAL_PRED = "false_computation true_computation"
+_CONDITIONAL_INDEX = "branch_computations"
+# Opcodes whose attributes depend on their first operand's shape: a conditional's (above), and
+# a broadcast of a scalar needs no dimensions.
+FIRST_OPERAND_OPCODES = frozenset({"conditional", "broadcast"})
+
+
+def _attribute_set(extra: str) -> frozenset[str]:
+    return COMMON_ATTRIBUTES | frozenset(extra.split())
+
+
+_ALLOWED = {op: _attribute_set(_OPCODE_ATTRIBUTES.get(op, "")) for op in OPCODES}
+_ALLOWED_CONDITIONAL = {True: _attribute_set(_CONDITIONAL_PRED), False: _attribute_set(_CONDITIONAL_INDEX)}
+
+
+@cache
+def allowed_attributes(opcode: str, first_operand_shape: str | None = None) -> frozenset[str]:
+    """The attribute names XLA's parser takes on ``opcode`` (any async sugar form included).
+
+    ``first_operand_shape`` (``pred[]``) matters to ``conditional`` alone;
+    None (not known yet) gives the attributes of both its forms.
+    ``OP-start`` takes OP's attributes and the async-start ones (not
+    ``calls``: XLA builds the wrapped computation itself); ``OP-update`` and
+    ``OP-done`` take the async-done ones (not ``calls`` either).
+    """
+    wrapped = async_wrapped_opcode(opcode)
+    base = opcode if wrapped is None else wrapped
+    if base == "conditional" and first_operand_shape is None:
+        allowed = _ALLOWED_CONDITIONAL[True] | _ALLOWED_CONDITIONAL[False]
+    elif base == "conditional":
+        allowed = _ALLOWED_CONDITIONAL[first_operand_shape.startswith("pred[")]
+    else:
+        allowed = _ALLOWED.get(base, COMMON_ATTRIBUTES)
+    if wrapped is None:
+        return allowed
+    if opcode.endswith("-start"):
+        return allowed | {_ASYNC, "output_to_operand_aliasing"}
+    return COMMON_ATTRIBUTES | {_ASYNC}
+
+
+@cache
+def required_attributes(opcode: str, first_operand_shape: str | None = None) -> tuple[str, ...]:
+    """The attributes XLA requires on ``opcode``, in the order it names a missing one.
+
+    ``first_operand_shape`` as for ``allowed_attributes``: with None, a
+    conditional requires nothing here (its callers check its computations)
+    and a broadcast its dimensions. ``OP-start`` requires OP's attributes,
+    ``OP-update`` and ``OP-done`` none.
+    """
+    wrapped = async_wrapped_opcode(opcode)
+    if wrapped is not None:
+        return required_attributes(wrapped, first_operand_shape) if opcode.endswith("-start") else ()
+    if opcode == "conditional":
+        if first_operand_shape is None:
+            return ()
+        names = _CONDITIONAL_PRED if first_operand_shape.startswith("pred[") else _CONDITIONAL_INDEX
+        return tuple(sorted(names.split()))
+    if opcode == "broadcast" and first_operand_shape is not None and is_scalar(first_operand_shape):
+        return ()
+    return REQUIRED_ATTRIBUTES.get(opcode, ())
+
+
+def is_scalar(shape: str) -> bool:
+    """Whether a shape's text (``pred[]``, ``f32[]{:T(128)}``) is an array of rank 0."""
+    bracket = shape.find("[")
+    return bracket > 0 and shape.startswith("[]", bracket) and shape[0] != "(" and not shape.startswith("token")
+
+
+def conditional_operand_error(first_operand_shape: str) -> str | None:
+    """XLA's complaint about a conditional's first operand (a scalar pred or s32), or None."""
+    if not is_scalar(first_operand_shape):
+        return "The first operand must be a scalar"
+    if not first_operand_shape.startswith(("pred[", "s32[")):
+        return "The first operand must be a scalar of PRED or S32"
+    return None
+
+
+def unexpected_attribute_message(name: str, allowed: frozenset[str]) -> str:
+    """XLA's message for attribute ``name`` on an instruction that takes ``allowed``."""
+    return f'unexpected attribute "{name}". Allowed attributes: {", ".join(sorted(allowed))}'

@@ -18,6 +18,7 @@ from hloscope.hlo.collection import collection_paused
 from hloscope.hlo.errors import HloParseError
 from hloscope.hlo.fastpath import (
     ATTRIBUTES,
+    EAGER_NAMES,
     CLOSE,
     ENTRY,
     HEADER_ATTRIBUTE_RE,
@@ -29,8 +30,8 @@ from hloscope.hlo.fastpath import (
     SECTION_LINE_RE,
     SIGNATURE,
     TAIL,
-    TAIL_RE,
     TYPED_NAME_RE,
+    attribute_names,
 )
 from hloscope.hlo.grammar import CALL_KINDS, HEADER_ATTRIBUTES, HEADER_BOOL_ATTRIBUTES
 from hloscope.hlo.lexer import error, skip_ws
@@ -49,8 +50,8 @@ from hloscope.hlo.reader import (
 )
 
 SECTION_NAMES = ("FileNames", "FunctionNames", "FileLocations", "StackFrames")
-# What TAIL_RE found in an attribute text: nothing but blanks, attributes,
-# attributes with an eager one, or text only the full reader can judge.
+# What an attribute text holds: nothing but blanks, attributes, attributes
+# with an eager one, or text only the full reader can judge.
 _BLANK, _PLAIN, _EAGER, _BAD = 0, 1, 2, 3
 
 
@@ -190,7 +191,6 @@ class ModuleReader(Reader):
         names = self.names
         forms_get = self.forms.get
         comp = last = None
-        tails_get = self.tails.get
         if inline is not None:
             comp = inline
             instructions, append, offsets_append, payloads, calls_of, seen = _body_state(comp)
@@ -219,7 +219,7 @@ class ModuleReader(Reader):
                         if form is None:
                             bad = m  # the full reader says what is wrong
                             break
-                    opcode, shape, form_kind, count, required = form
+                    opcode, shape, form_kind, count, required, allowed, tails_get = form
                     payload = None
                     if form_kind == FORM_PLAIN:
                         if ops:
@@ -255,7 +255,7 @@ class ModuleReader(Reader):
                     if tail:
                         found = tails_get(tail)
                         if found is None:
-                            found = self._check_tail(tail)
+                            found = self._check_tail(tail, opcode, allowed)
                         if found == _BAD:
                             bad = m
                             break
@@ -266,15 +266,19 @@ class ModuleReader(Reader):
                         if not all(marker in present for marker in required):
                             bad = m  # the full reader names the missing attribute
                             break
+                    if kind is not None and "kind" not in allowed:
+                        bad = m  # the full reader refuses the attribute
+                        break
                     calls = None
                     if call_target is not None:
-                        if call_target not in names:
-                            bad = m  # the full reader reports the missing computation
+                        if call_target not in names or call_kind not in allowed:
+                            bad = m  # the full reader reports the missing computation or refuses the attribute
                             break
                         calls = [(CALL_KINDS[call_kind], call_target)]
                     if found == _EAGER:
                         tail_start = m.start(which)
-                        calls = self._read_eager(tail, tail_start, opcode, tail_start + len(tail), calls)
+                        tail_end = tail_start + len(tail)
+                        calls = self._read_eager(tail, tail_start, opcode, tail_end, calls, comp, operands)
                         if calls is False:
                             bad = m
                             break
@@ -342,13 +346,17 @@ class ModuleReader(Reader):
                     raise error("one computation should have only one ROOT", src, p)
                 comp.root = inst
 
-    def _check_tail(self, tail: str) -> int:
-        """What an instruction line's remaining attribute text holds (see _BLANK ... _BAD), remembered."""
-        m = TAIL_RE.fullmatch(tail)
-        found = _BAD if m is None else _EAGER if m.group(1) is not None else _PLAIN if tail.strip() else _BLANK
-        if len(self.tails) >= MEMO_LIMIT:
-            self.tails.clear()
-        self.tails[tail] = found
+    def _check_tail(self, tail: str, opcode: str, allowed: frozenset[str]) -> int:
+        """What an instruction line's remaining attribute text holds (see _BLANK ... _BAD), remembered per opcode."""
+        names = attribute_names(tail)
+        if names is None or not allowed.issuperset(names):
+            found = _BAD  # the full reader refuses what XLA refuses, an attribute ``opcode`` does not take too
+        else:
+            found = _BLANK if not names else _PLAIN if EAGER_NAMES.isdisjoint(names) else _EAGER
+        tails = self.tails[opcode]
+        if len(tails) >= MEMO_LIMIT:
+            tails.clear()
+        tails[tail] = found
         return found
 
     def _open(self, name: str, is_entry: bool, signature: tuple[int, int] | None, name_pos: int, start: int) -> HloComputation:

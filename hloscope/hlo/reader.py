@@ -13,16 +13,20 @@ from __future__ import annotations
 import re
 
 from hloscope.hlo import lexer
+from hloscope.hlo.attribute_checks import branches_fit, check_enum, refuse_unspecified_api, shape_of
 from hloscope.hlo.fastpath import INDEX_RE, NEXT_EAGER_RE
 from hloscope.hlo.grammar import (
     ASYNC_START_OPCODES,
-    OPERAND_COUNTS,
-    REQUIRED_ATTRIBUTES,
     CALL_KINDS,
     CALL_LIST_ATTRIBUTES,
-    UNSPECIFIED_API_VERSION,
-    enum_attribute,
+    FIRST_OPERAND_OPCODES,
+    OPERAND_COUNTS,
+    allowed_attributes,
+    async_wrapped_opcode,
+    conditional_operand_error,
     opcode_spellings,
+    required_attributes,
+    unexpected_attribute_message,
 )
 from hloscope.hlo.lexer import NAME, NAME_CHARS, error, skip_ws
 from hloscope.hlo.module import HloComputation, HloInstruction, HloModule
@@ -48,11 +52,13 @@ FORM_PLAIN, FORM_PAYLOAD = 0, 1
 MEMO_LIMIT = 4096
 # Shape text -> one shared string for it, comments dropped.
 SHAPES: dict[str, str] = {}
-# Attribute text after an instruction's leading attributes -> what it holds (parser._BLANK ... _BAD).
-TAILS: dict[str, int] = {}
+# Opcode -> {attribute text after an instruction's leading attributes -> what it holds (parser._BLANK
+# ... _BAD)}: per opcode, as the attributes an opcode takes differ.
+TAILS: dict[str, dict[str, int]] = {}
 # "shape opcode" text as the fast path matches it -> (opcode, shared shape, kind), kind one of
-# FORM_PLAIN, FORM_PAYLOAD (constant, parameter), the operand count XLA requires (-1: any), and
-# ``, name=`` of each attribute it requires (or None); None: an opcode the fast path leaves alone.
+# FORM_PLAIN, FORM_PAYLOAD (constant, parameter), the operand count XLA requires (-1: any),
+# ``, name=`` of each attribute it requires (or None), the attribute names it takes and the ``get``
+# of its TAILS memo; None: an opcode the fast path leaves alone.
 FORMS: dict[str, tuple | None] = {}
 
 
@@ -60,6 +66,20 @@ def clear_memos() -> None:
     """Forget what earlier parses learnt: the next parse starts from scratch (for timing it fairly)."""
     for memo in (SHAPES, TAILS, FORMS):
         memo.clear()
+
+
+# Opcode -> what the fast path checks of it: (operand count XLA requires or -1, ``, name=`` of
+# each attribute it requires or None, the attribute names it takes). Grammar, not text: never emptied.
+_OPCODE_RULES: dict[str, tuple] = {}
+
+
+def _opcode_rules(opcode: str) -> tuple:
+    markers = tuple(f", {name}=" for name in required_attributes(opcode)) or None
+    if opcode == "conditional":
+        # Either form's computations; _read_eager checks them against the first operand's type.
+        markers = ("_computation",)
+    rules = _OPCODE_RULES[opcode] = (OPERAND_COUNTS.get(opcode, -1), markers, allowed_attributes(opcode))
+    return rules
 
 
 def keyword_at(src: str, pos: int, word: str) -> bool:
@@ -107,9 +127,8 @@ class Reader:
         form = None
         if opcode is not None:
             kind = FORM_PAYLOAD if opcode in PAYLOAD_OPCODES else FORM_PLAIN
-            required = REQUIRED_ATTRIBUTES.get(opcode)
-            markers = None if required is None else tuple(f", {name}=" for name in required)
-            form = (opcode, self._share_shape(shape), kind, OPERAND_COUNTS.get(opcode, -1), markers)
+            rules = _OPCODE_RULES.get(opcode) or _opcode_rules(opcode)
+            form = (opcode, self._share_shape(shape), kind, *rules, TAILS.setdefault(opcode, {}).get)
         if len(FORMS) >= MEMO_LIMIT:
             FORMS.clear()
         FORMS[key] = form
@@ -124,14 +143,18 @@ class Reader:
         SHAPES[shape] = clean
         return clean
 
-    def _read_eager(self, rest: str, rest_pos: int, opcode: str, end: int, calls: list | None):
+    def _read_eager(
+        self, rest: str, rest_pos: int, opcode: str, end: int, calls: list | None, comp: HloComputation, operands
+    ):
         """Read the called computations and check the enum values among a fast-path instruction's attributes.
 
         ``calls`` holds calls read already; returns them with the new ones,
-        or False to leave the instruction to the full reader (an inline computation).
+        or False to leave the instruction to the full reader (an inline
+        computation, or branches the first operand's type rules out).
         """
         calls = list(calls or ())
         unspecified_api = False
+        branches: list[str] = []
         pos = 0
         while True:
             m = NEXT_EAGER_RE.match(rest, pos)
@@ -141,9 +164,11 @@ class Reader:
             value_pos = rest_pos + m.start(2)
             kind = CALL_KINDS.get(key)
             if kind is None:
-                unspecified_api |= self._check_enum(opcode, key, value, value_pos)
+                unspecified_api |= check_enum(self.src, opcode, key, value, value_pos)
             elif value.startswith("{") and (key not in CALL_LIST_ATTRIBUTES or "{" in value[1:]):
                 return False  # an inline computation
+            elif kind == "branch" and not branches_fit(opcode, comp, operands, branches, key):
+                return False  # the full reader refuses the conditional as XLA does
             else:
                 targets = _computation_names(value) if value.startswith("{") else [value.removeprefix("%")]
                 if targets is None:
@@ -153,41 +178,11 @@ class Reader:
                         raise error(f"computation does not exist: {target}", self.src, value_pos + value.find(target))
                     calls.append((kind, target))
             pos = m.end()
+        if branches and not branches_fit(opcode, comp, operands, branches, None):
+            return False
         if unspecified_api:
-            self._refuse_unspecified_api(end)
+            refuse_unspecified_api(self.src, end)
         return calls
-
-    def _check_enum(self, opcode: str, key: str, value: str, value_pos: int) -> bool:
-        """Raise XLA's error for an enum value it refuses; True for the API version it refuses later."""
-        rule = enum_attribute(opcode, key)
-        if rule is None:
-            return False
-        if rule.items or rule.field:
-            if not value.startswith("{"):
-                raise error(f"expects '{{' to start {key}, found {value[:20]!r}", self.src, value_pos)
-            inner = value[1 : value.rfind("}")] if "}" in value else value[1:]
-            offset = 1
-            if rule.field:
-                if not inner.startswith(rule.field + "="):
-                    return False  # another field (result_accuracy={tolerance=...}) names nothing to check
-                offset += len(rule.field) + 1
-                inner = inner[len(rule.field) + 1 :]
-            items = inner.split(",") if rule.items else [inner]
-            for item in items:
-                word = item.strip()
-                if word and (message := rule.message(word)):
-                    raise error(message, self.src, value_pos + offset + item.find(word))
-                offset += len(item) + 1
-            return False
-        message = rule.message(value)
-        if message:
-            raise error(message, self.src, value_pos)
-        return key == "api_version" and value == UNSPECIFIED_API_VERSION
-
-    def _refuse_unspecified_api(self, end: int) -> None:
-        # XLA reads the name, then refuses it where the instruction ends.
-        at = skip_ws(self.src, end)
-        raise error(f"Invalid API version: {UNSPECIFIED_API_VERSION}", self.src, at)
 
     # The full reader.
 
@@ -243,13 +238,21 @@ class Reader:
                 src,
                 skip_ws(src, pos),
             )
+        first = None
+        base = async_wrapped_opcode(opcode) or opcode
+        if base in FIRST_OPERAND_OPCODES and (base == opcode or opcode.endswith("-start")):
+            first = shape_of(computation, operands[0]) if operands else ""
+            message = conditional_operand_error(first) if base == "conditional" else None
+            if message:
+                raise error(message, src, skip_ws(src, pos))
         if name is None:
             # A nested instruction takes no attributes: a comma would be ambiguous.
             attrs: dict[str, str] = {}
             calls: list[tuple[str, str]] = []
             name = _anonymous_name(opcode, seen)
         else:
-            pos, attrs, calls = self._read_attributes(pos, opcode)
+            allowed, required = allowed_attributes(opcode, first), required_attributes(opcode, first)
+            pos, attrs, calls = self._read_attributes(pos, opcode, allowed, required)
         inst = NEW_RECORD(HloInstruction, (name, opcode, self._share_shape(shape), computation, *operands))
         computation.instructions.append(inst)
         computation.attribute_offsets.append(-1)
@@ -295,8 +298,14 @@ class Reader:
             if closed:
                 return pos
 
-    def _read_attributes(self, pos: int, opcode: str) -> tuple[int, dict[str, str], list[tuple[str, str]]]:
-        """Read an instruction's attributes: raw text of each, and the computations called."""
+    def _read_attributes(
+        self, pos: int, opcode: str, allowed: frozenset[str], required: tuple[str, ...]
+    ) -> tuple[int, dict[str, str], list[tuple[str, str]]]:
+        """Read an instruction's attributes: raw text of each, and the computations called.
+
+        XLA refuses a name not in ``allowed`` where the name stands, before
+        its value, and names the first of ``required`` missing where the list starts.
+        """
         src = self.src
         attrs: dict[str, str] = {}
         calls: list[tuple[str, str]] = []
@@ -305,14 +314,16 @@ class Reader:
         while True:
             found = lexer.next_attribute(src, pos)
             if found is None:
-                missing = [name for name in REQUIRED_ATTRIBUTES.get(opcode, ()) if name not in attrs]
+                missing = [name for name in required if name not in attrs]
                 # A module ending here lacks its closing brace: that is the error to report.
                 if missing and (self.single is not None or skip_ws(src, pos) < len(src)):
                     raise error(f"attribute {missing[0]} is expected but not seen", src, first)
                 if unspecified_api:
-                    self._refuse_unspecified_api(pos)
+                    refuse_unspecified_api(src, pos)
                 return pos, attrs, calls
             name_pos, key, start = found
+            if key not in allowed:
+                raise error(unexpected_attribute_message(key, allowed), src, name_pos)
             if key in attrs:
                 raise error(f"attribute {key} already exists", src, name_pos)
             kind = CALL_KINDS.get(key)
@@ -322,7 +333,7 @@ class Reader:
                 pos = lexer.skip_literal_value(src, start)
             else:
                 pos = lexer.skip_value(src, start, f"value of attribute {key!r}")
-                unspecified_api |= self._check_enum(opcode, key, src[start:pos], start)
+                unspecified_api |= check_enum(src, opcode, key, src[start:pos], start)
             attrs[key] = src[start:pos]
 
     def _read_called(self, pos: int, key: str, kind: str, calls: list[tuple[str, str]]) -> int:

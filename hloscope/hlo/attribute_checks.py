@@ -1,0 +1,74 @@
+"""XLA's checks on attribute values that both readers apply.
+
+Enum values XLA checks (``direction=LT``, ``api_version=...``) and a
+conditional's branch computations, which follow its first operand's type.
+Each check raises HloParseError at XLA's place, or says whether the text passes.
+"""
+
+from __future__ import annotations
+
+from hloscope.hlo.grammar import (
+    UNSPECIFIED_API_VERSION,
+    allowed_attributes,
+    conditional_operand_error,
+    enum_attribute,
+    required_attributes,
+)
+from hloscope.hlo.lexer import error, skip_ws
+from hloscope.hlo.module import HloComputation
+
+
+def check_enum(src: str, opcode: str, key: str, value: str, value_pos: int) -> bool:
+    """Raise XLA's error for an enum value it refuses; True for the API version it refuses later."""
+    rule = enum_attribute(opcode, key)
+    if rule is None:
+        return False
+    if rule.items or rule.field:
+        if not value.startswith("{"):
+            raise error(f"expects '{{' to start {key}, found {value[:20]!r}", src, value_pos)
+        inner = value[1 : value.rfind("}")] if "}" in value else value[1:]
+        offset = 1
+        if rule.field:
+            if not inner.startswith(rule.field + "="):
+                return False  # another field (result_accuracy={tolerance=...}) names nothing to check
+            offset += len(rule.field) + 1
+            inner = inner[len(rule.field) + 1 :]
+        items = inner.split(",") if rule.items else [inner]
+        for item in items:
+            word = item.strip()
+            if word and (message := rule.message(word)):
+                raise error(message, src, value_pos + offset + item.find(word))
+            offset += len(item) + 1
+        return False
+    message = rule.message(value)
+    if message:
+        raise error(message, src, value_pos)
+    return key == "api_version" and value == UNSPECIFIED_API_VERSION
+
+
+def refuse_unspecified_api(src: str, end: int) -> None:
+    """XLA reads the unspecified API version, then refuses it where the instruction ends."""
+    at = skip_ws(src, end)
+    raise error(f"Invalid API version: {UNSPECIFIED_API_VERSION}", src, at)
+
+
+def shape_of(computation: HloComputation, name: str) -> str:
+    """The shape of instruction ``name``, defined earlier in ``computation`` ("" if none is)."""
+    for inst in reversed(computation.instructions):
+        if inst.name == name:
+            return inst.shape
+    return ""
+
+
+def branches_fit(opcode: str, comp: HloComputation, operands, branches: list[str], key: str | None) -> bool:
+    """Whether a conditional's branch attribute ``key`` fits its first operand, adding it to ``branches``.
+
+    With ``key`` None: whether ``branches`` holds every computation XLA
+    requires for that operand's type. False leaves the instruction to the
+    full reader, which raises XLA's error.
+    """
+    shape = shape_of(comp, operands[0]) if operands else ""
+    if key is None:
+        return set(required_attributes(opcode, shape)) <= set(branches)
+    branches.append(key)
+    return conditional_operand_error(shape) is None and key in allowed_attributes(opcode, shape)
