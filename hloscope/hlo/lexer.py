@@ -175,7 +175,13 @@ def skip_value(src: str, pos: int, what: str = "attribute value") -> int:
 
 
 def skip_literal_value(src: str, pos: int) -> int:
-    """Skip ``shape literal`` as in ``literal=s32[] 1`` or ``literal=f32[2] {1, 2}``."""
+    """Skip ``shape literal`` as in ``literal=s32[] 1`` or ``literal=f32[2] {1, 2}``, or a tuple of them.
+
+    A tuple literal is ``( s32[4] {4, 128, 128, 3}, pred[4] {1, 0, 0, 0} )``: one bracketed group.
+    """
+    start = skip_ws(src, pos)
+    if src.startswith("(", start):
+        return skip_group(src, start)
     pos, _ = parse_shape(src, pos)
     pos = skip_ws(src, pos)
     if pos < len(src) and src[pos] in OPENERS:
