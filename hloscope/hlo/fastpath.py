@@ -47,7 +47,9 @@ _EAGER = "|".join(EAGER_ATTRIBUTES)
 
 # One line of a module, by alternative (``lastindex`` tells which):
 # - a plain instruction (lastindex PLAIN_TAIL), the common case: name,
-#   ``shape opcode`` (one key for both: ``f32[2]{0} add``), operand names,
+#   ``shape opcode`` (one key for both: ``f32[2]{0} add``), operand names
+#   or a plain number (a parameter's, an integer constant's: a quarter of
+#   an optimized module's lines, which would otherwise be matched twice),
 #   and the rest of the line, attributes that attribute_names reads (once per
 #   distinct text: lines repeat layer after layer);
 # - any other one-line instruction (lastindex TAIL): ROOT, typed operands
@@ -63,7 +65,7 @@ _NAMES = r"%?" + NAME + r"(?:, (?:" + _INDEX + r")?%?" + NAME + r")*+"
 _TYPED = r"(?:" + _SHAPE + r" )?%" + NAME + r"(?:, (?:" + _INDEX + r")?(?:" + _SHAPE + r" )?%" + NAME + r")*+"
 _FORM = _SHAPE + r" [a-z][a-z0-9\-]*"
 INSTR_RE = compile_atomic(
-    r"[ \t]*%?(" + NAME + r") = (" + _FORM + r")\(((?:" + _NAMES + r")?)\)"
+    r"[ \t]*%?(" + NAME + r") = (" + _FORM + r")\(((?:" + _NAMES + r")?|[0-9]++)\)"
     r"(?!, (?:kind|calls|to_apply)=)([^\n]*)(?:\n|\Z)"
     r"|[ \t]*(ROOT )?%?(" + NAME + r") = (" + _FORM + r")\("
     r"(?:((?:" + _NAMES + r")?)|(" + _TYPED + r")|((?:[^()\n]++|\([^()\n]*+\))*+))\)()"
