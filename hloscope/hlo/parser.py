@@ -111,6 +111,7 @@ class ModuleReader(Reader):
         computation = module.entry = HloComputation(INLINE_COMPUTATION_NAME, module, True, None)
         seen: dict[str, str] = {}
         self.single = computation
+        self.names.add(INLINE_COMPUTATION_NAME)  # inline computations in it are _.1, _.2, ...
         if lexer.can_be_shape(src, pos):
             pos, inst = self._read_rhs(pos, INLINE_COMPUTATION_NAME, computation, seen)
         else:
@@ -119,7 +120,8 @@ class ModuleReader(Reader):
         if end < len(src):
             raise error("expects the end of the text after a single instruction (no HloModule header)", src, end)
         computation.root = inst
-        self._add_computation(computation)
+        # XLA lists the instruction's computation first, then the inline ones it holds.
+        module.computations = {computation.name: computation, **module.computations}
         return module
 
     def _read_module_header(self, pos: int) -> int:

@@ -365,18 +365,21 @@ class Reader:
         return pos, target
 
     def _read_inline_computation(self, pos: int) -> tuple[int, str]:
-        """Read an unnamed computation's body after ``{``; XLA names it ``_``, ``_.1``, ..."""
+        """Read an unnamed computation's body after ``{``; XLA names it ``_``, ``_.1``, ...
+
+        As XLA, once it is read: one nested in it is named (and listed) first.
+        """
         self.depth += 1
         if self.depth > MAX_NESTING:
             raise error("inline computations nested too deep", self.src, pos)
+        computation = HloComputation(INLINE_COMPUTATION_NAME, self.module, False, None)
+        pos = self._read_computations(pos, inline=computation)
         name = INLINE_COMPUTATION_NAME
         suffix = 0
         while name in self.names:
             suffix += 1
             name = f"{INLINE_COMPUTATION_NAME}.{suffix}"
-        computation = HloComputation(name, self.module, False, None)
-        self.names.add(name)
-        pos = self._read_computations(pos, inline=computation)
+        computation.name = name
         self._add_computation(computation)
         self.depth -= 1
         return pos, name
