@@ -62,13 +62,13 @@ def test_caret_follows_tabs():
 
 def test_undefined_operand():
     error = parse_error(GOOD.replace("add(%a, %b)", "add(%a, %c)"))
-    assert "instruction does not exist: c" in str(error)
+    assert "cannot parse as an instruction name or as a nested instruction: c is not defined" in str(error)
     assert (error.line, error.column) == (6, 27)
 
 
 def test_operand_defined_later_is_undefined():
     text = "ENTRY e {\n  %y = f32[] negate(%x)\n  %x = f32[] parameter(0)\n}\n"
-    assert "instruction does not exist: x" in str(parse_error(text))
+    assert "x is not defined" in str(parse_error(text))
 
 
 def test_undefined_computation():

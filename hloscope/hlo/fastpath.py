@@ -41,8 +41,8 @@ _SHAPE = r"(?:[a-z][a-z0-9]*\[[0-9,?<=]*+\](?:\{[0-9:][^{}\n]*+\})?|" + _TUPLE +
 _SIGNATURE = _TUPLE + r" -> (?:[^\n=%\"/{ ]++|" + _INDEX + r"|\{[0-9:][^{}\n]*+\}| (?!\{))*+"
 
 # Attributes the parser reads at once (the rest stay raw text): called
-# computations, and enum values XLA checks.
-EAGER_ATTRIBUTES = (*CALL_KINDS, *ENUM_ATTRIBUTE_NAMES)
+# computations, enum values XLA checks, and control predecessors (defined before?).
+EAGER_ATTRIBUTES = (*CALL_KINDS, *ENUM_ATTRIBUTE_NAMES, "control-predecessors")
 _EAGER = "|".join(EAGER_ATTRIBUTES)
 
 # One line of a module, by alternative (``lastindex`` tells which):
@@ -50,7 +50,7 @@ _EAGER = "|".join(EAGER_ATTRIBUTES)
 #   ``shape opcode`` (one key for both: ``f32[2]{0} add``), operand names
 #   or a plain number (a parameter's, an integer constant's: a quarter of
 #   an optimized module's lines, which would otherwise be matched twice),
-#   and the rest of the line, attributes that attribute_names reads (once per
+#   and the rest of the line, attributes that tail_re checks (once per
 #   distinct text: lines repeat layer after layer);
 # - any other one-line instruction (lastindex TAIL): ROOT, typed operands
 #   (``f32[] %a, f32[] %b``), other operand text (constant literals,
@@ -88,23 +88,23 @@ CLOSE = 16
 ENTRY, SIGNATURE = 17, 19
 # Operand names in typed operands: ``%`` never appears in a shape.
 TYPED_NAME_RE = compile_atomic(r"%(" + NAME + ")", re.ASCII)
-# One attribute ``, name=value`` (1 its name): the attributes after an instruction's leading
-# ones are a run of these to the end of the line, then blanks.
-ATTRIBUTE_RE = compile_atomic(r", (" + NAME + ")=" + _VALUE, re.ASCII)
-EAGER_NAMES = frozenset(EAGER_ATTRIBUTES)
+# The attributes after an instruction's leading ones, to the end of the line, each one an
+# opcode takes (``allowed``); group 1 is set when an eager attribute is among them. One pattern
+# per set of names (XLA's opcodes have some 50), made on first use: so one match per distinct
+# attribute text checks its form and its names at once.
+_TAIL_RES: dict[frozenset[str], re.Pattern] = {}
 
 
-def attribute_names(tail: str) -> list[str] | None:
-    """The names of the attributes ``tail`` holds, in order; None unless it is ATTRIBUTE_RE's run, then blanks.
-
-    ``split`` leaves the text between attributes (taken one after another
-    from the start): it must all be empty but for blanks at the end.
-    """
-    parts = ATTRIBUTE_RE.split(tail)
-    gaps = parts[::2]
-    if gaps.pop().strip(" \t\r") or any(gaps):
-        return None
-    return parts[1::2]
+def tail_re(allowed: frozenset[str]) -> re.Pattern:
+    """The pattern of attribute texts whose names are all in ``allowed`` (see above)."""
+    pattern = _TAIL_RES.get(allowed)
+    if pattern is None:
+        eager = [name for name in EAGER_ATTRIBUTES if name in allowed]
+        other = sorted(allowed.difference(eager), key=len, reverse=True)
+        eager_names = "|".join(map(re.escape, eager)) or "(?!)"
+        names = "(?:(?:" + eager_names + ")=()|(?:" + "|".join(map(re.escape, other)) + ")=)"
+        pattern = _TAIL_RES[allowed] = compile_atomic(r"(?:, " + names + _VALUE + r")*+[ \t\r]*", re.ASCII)
+    return pattern
 
 
 INDEX_RE = compile_atomic(_INDEX)

@@ -94,6 +94,22 @@ REQUIRED_ATTRIBUTES = {
     "async-start": ("calls",),
 }
 
+# Element types XLA's lexer reads in a shape (``f32[2]``): PrimitiveType names in lower case
+# (OPAQUE_TYPE as ``opaque``), and the 1- and 2-bit integers.
+PRIMITIVE_TYPES = frozenset(
+    """
+    pred s1 s2 s4 s8 s16 s32 s64 u1 u2 u4 u8 u16 u32 u64 f16 f32 bf16 f64 c64 c128 f4e2m1fn f8e3m4 f8e4m3
+    f8e4m3b11fnuz f8e4m3fn f8e4m3fnuz f8e5m2 f8e5m2fnuz f8e8m0fnu opaque token
+    """.split()
+)
+# Words XLA's lexer reads as keywords, never as a name written without ``%``.
+NAME_KEYWORDS = PRIMITIVE_TYPES | frozenset(
+    """
+    true false inf nan HloModule ENTRY ROOT maximal replicated manual last_tile_dim_replicate unknown
+    shard_as shard_like unreduced FileNames FunctionNames FileLocations StackFrames
+    """.split()
+)
+
 # XLA also reads ``OP-start``, ``OP-update`` and ``OP-done`` for any opcode OP
 # as async-start, async-update and async-done wrapping OP.
 ASYNC_SUFFIXES = ("-start", "-update", "-done")

@@ -11,6 +11,7 @@ import re
 import string
 
 from hloscope.hlo.errors import HloParseError
+from hloscope.hlo.grammar import PRIMITIVE_TYPES
 
 # A name as XLA's lexer reads it; the fast path and the full reader share it.
 NAME = r"[A-Za-z_][\w.\-]*"
@@ -263,7 +264,22 @@ def skip_dims(src: str, pos: int) -> int:
             return pos
 
 
-_PRIMITIVE_RE = re.compile(r"[a-z][a-z0-9]*(?=\[)")
+# An element type and its ``[``: only the types XLA's lexer knows start a shape.
+_PRIMITIVE_RE = re.compile(r"(?:" + "|".join(sorted(PRIMITIVE_TYPES, key=len, reverse=True)) + r")(?=\[)")
+_WORD_TYPE_RE = re.compile(r"[a-z][a-z0-9_]*(?=\[)")
+
+
+def unknown_type_at(text: str) -> int:
+    """Where the first element type XLA does not know stands in shape text (``g32[2]``), else -1."""
+    bracket = text.find("[")
+    if bracket > 0 and text.count("[") == 1 and text[:bracket] in PRIMITIVE_TYPES:
+        return -1  # the common case, one array shape
+    if PRIMITIVE_TYPES.issuperset(_WORD_TYPE_RE.findall(text)):
+        return -1
+    for m in _WORD_TYPE_RE.finditer(text):
+        if m.group(0) not in PRIMITIVE_TYPES:
+            return m.start()
+    return -1
 
 
 def can_be_shape(src: str, pos: int) -> bool:
@@ -297,6 +313,8 @@ def parse_shape(src: str, pos: int) -> tuple[int, str]:
         else:
             m = _PRIMITIVE_RE.match(src, pos)
             if m is None:
+                if _WORD_TYPE_RE.match(src, pos):
+                    raise error("expected primitive type, saw kIdent", src, pos)
                 raise error(f"expects a shape, found {describe(src, pos)}", src, pos)
             pos = skip_dims(src, m.end())
             after = skip_ws(src, pos)

@@ -14,11 +14,11 @@ from __future__ import annotations
 import re
 
 from hloscope.hlo import lexer
+from hloscope.hlo.checks import report_duplicate
 from hloscope.hlo.collection import collection_paused
 from hloscope.hlo.errors import HloParseError
 from hloscope.hlo.fastpath import (
     ATTRIBUTES,
-    EAGER_NAMES,
     CLOSE,
     ENTRY,
     HEADER_ATTRIBUTE_RE,
@@ -31,9 +31,9 @@ from hloscope.hlo.fastpath import (
     SIGNATURE,
     TAIL,
     TYPED_NAME_RE,
-    attribute_names,
+    tail_re,
 )
-from hloscope.hlo.grammar import CALL_KINDS, HEADER_ATTRIBUTES, HEADER_BOOL_ATTRIBUTES
+from hloscope.hlo.grammar import CALL_KINDS, HEADER_ATTRIBUTES, HEADER_BOOL_ATTRIBUTES, NAME_KEYWORDS
 from hloscope.hlo.lexer import error, skip_ws
 from hloscope.hlo.module import HloComputation, HloInstruction, HloModule
 from hloscope.hlo.reader import (
@@ -233,6 +233,9 @@ class ModuleReader(Reader):
                                 bad = m  # the full reader reports the undefined operand
                                 break
                         elif typed is not None:
+                            if lexer.unknown_type_at(typed) >= 0:
+                                bad = m  # the full reader refuses the type as XLA does
+                                break
                             try:
                                 operands = tuple(map(lookup, TYPED_NAME_RE.findall(typed)))
                             except KeyError:
@@ -257,7 +260,7 @@ class ModuleReader(Reader):
                     if tail:
                         found = tails_get(tail)
                         if found is None:
-                            found = self._check_tail(tail, opcode, allowed)
+                            found = self._check_tail(tail, allowed)
                         if found == _BAD:
                             bad = m
                             break
@@ -280,7 +283,7 @@ class ModuleReader(Reader):
                     if found == _EAGER:
                         tail_start = m.start(which)
                         tail_end = tail_start + len(tail)
-                        calls = self._read_eager(tail, tail_start, opcode, tail_end, calls, comp, operands)
+                        calls = self._read_eager(tail, tail_start, opcode, tail_end, calls, comp, operands, seen)
                         if calls is False:
                             bad = m
                             break
@@ -315,7 +318,7 @@ class ModuleReader(Reader):
                     instructions, append, offsets_append, payloads, calls_of, seen = _body_state(comp)
                     lookup = seen.__getitem__
             if comp is not None and len(seen) != len(instructions):
-                self._report_duplicate(comp)
+                report_duplicate(self.src, comp)
             if bad is not None:
                 pos = bad.start()
             elif m is not None:
@@ -348,14 +351,14 @@ class ModuleReader(Reader):
                     raise error("one computation should have only one ROOT", src, p)
                 comp.root = inst
 
-    def _check_tail(self, tail: str, opcode: str, allowed: frozenset[str]) -> int:
-        """What an instruction line's remaining attribute text holds (see _BLANK ... _BAD), remembered per opcode."""
-        names = attribute_names(tail)
-        if names is None or not allowed.issuperset(names):
-            found = _BAD  # the full reader refuses what XLA refuses, an attribute ``opcode`` does not take too
-        else:
-            found = _BLANK if not names else _PLAIN if EAGER_NAMES.isdisjoint(names) else _EAGER
-        tails = self.tails[opcode]
+    def _check_tail(self, tail: str, allowed: frozenset[str]) -> int:
+        """What an instruction line's remaining attribute text holds (see _BLANK ... _BAD), remembered.
+
+        A name not ``allowed`` makes it _BAD: the full reader refuses it as XLA does.
+        """
+        m = tail_re(allowed).fullmatch(tail)
+        found = _BAD if m is None else _EAGER if m.group(1) is not None else _PLAIN if tail.strip() else _BLANK
+        tails = self.tails[allowed]
         if len(tails) >= MEMO_LIMIT:
             tails.clear()
         tails[tail] = found
@@ -365,6 +368,8 @@ class ModuleReader(Reader):
         """A new computation; its name must be new and only one may be the ENTRY."""
         if name in self.names:
             raise error(f"computation {name} is defined twice", self.src, name_pos)
+        if name in NAME_KEYWORDS and self.src[name_pos] != "%":
+            raise error("expects name", self.src, name_pos)
         if is_entry:
             if self.module.entry is not None:
                 raise error("expects only one ENTRY computation", self.src, start)
@@ -397,7 +402,7 @@ class ModuleReader(Reader):
         if not instructions:
             raise error(f"computation {computation.name} has no instructions", self.src, pos)
         if len(seen) != len(instructions):
-            self._report_duplicate(computation)
+            report_duplicate(self.src, computation)
         if computation.root is None:
             computation.root = instructions[-1]
 
@@ -413,18 +418,6 @@ class ModuleReader(Reader):
             computation.execution_thread = src[value_pos:pos].strip("\"'")
             found = lexer.next_attribute(src, pos)
         return pos
-
-    def _report_duplicate(self, computation: HloComputation) -> None:
-        """Raise for the first instruction name defined twice in ``computation``."""
-        names: set[str] = set()
-        for inst in computation.instructions:
-            if inst.name in names:
-                break
-            names.add(inst.name)
-        definition = re.compile(r"(?<![\w.%-])%?" + re.escape(inst.name) + r"\s*=(?!=)")
-        at = [m.start() for m in definition.finditer(self.src)]
-        place = at[1] if len(at) > 1 else 0
-        raise error(f"instruction {inst.name} is defined twice in computation {computation.name}", self.src, place)
 
 def _body_state(computation: HloComputation):
     """What the fast path appends to while reading ``computation``'s body."""

@@ -13,13 +13,14 @@ from __future__ import annotations
 import re
 
 from hloscope.hlo import lexer
-from hloscope.hlo.attribute_checks import branches_fit, check_enum, refuse_unspecified_api, shape_of
+from hloscope.hlo.checks import branches_fit, braced_names, check_enum, read_predecessors, refuse_unspecified_api, shape_of
 from hloscope.hlo.fastpath import INDEX_RE, NEXT_EAGER_RE
 from hloscope.hlo.grammar import (
     ASYNC_START_OPCODES,
     CALL_KINDS,
     CALL_LIST_ATTRIBUTES,
     FIRST_OPERAND_OPCODES,
+    NAME_KEYWORDS,
     OPERAND_COUNTS,
     allowed_attributes,
     async_wrapped_opcode,
@@ -36,6 +37,8 @@ from hloscope.hlo.shapes import is_async_start_shape
 PAYLOAD_OPCODES = frozenset({"constant", "parameter"})
 # Nested instructions and inline computations deeper than this are refused.
 MAX_NESTING = 200
+# XLA's error for operand text that is neither a defined name nor a nested instruction.
+CANNOT_PARSE_OPERAND = "cannot parse as an instruction name or as a nested instruction:"
 # XLA names an inline computation ``_`` (then ``_.1``, ...).
 INLINE_COMPUTATION_NAME = "_"
 
@@ -52,9 +55,9 @@ FORM_PLAIN, FORM_PAYLOAD = 0, 1
 MEMO_LIMIT = 4096
 # Shape text -> one shared string for it, comments dropped.
 SHAPES: dict[str, str] = {}
-# Opcode -> {attribute text after an instruction's leading attributes -> what it holds (parser._BLANK
-# ... _BAD)}: per opcode, as the attributes an opcode takes differ.
-TAILS: dict[str, dict[str, int]] = {}
+# Attribute names an opcode takes -> {attribute text after an instruction's leading attributes -> what
+# it holds (parser._BLANK ... _BAD)}: opcodes that take the same names share one memo.
+TAILS: dict[frozenset[str], dict[str, int]] = {}
 # "shape opcode" text as the fast path matches it -> (opcode, shared shape, kind), kind one of
 # FORM_PLAIN, FORM_PAYLOAD (constant, parameter), the operand count XLA requires (-1: any),
 # ``, name=`` of each attribute it requires (or None), the attribute names it takes and the ``get``
@@ -125,10 +128,16 @@ class Reader:
         shape, _, opcode_text = key.rpartition(" ")
         opcode = FAST_OPCODES.get(opcode_text)
         form = None
+        # The full reader refuses an element type XLA does not know, and an infeed whose shape is no tuple.
+        # (A shape in SHAPES has been read before, so its types are known.)
+        if (shape not in SHAPES and lexer.unknown_type_at(shape) >= 0) or (
+            opcode == "infeed" and not shape.startswith("(")
+        ):
+            opcode = None
         if opcode is not None:
             kind = FORM_PAYLOAD if opcode in PAYLOAD_OPCODES else FORM_PLAIN
             rules = _OPCODE_RULES.get(opcode) or _opcode_rules(opcode)
-            form = (opcode, self._share_shape(shape), kind, *rules, TAILS.setdefault(opcode, {}).get)
+            form = (opcode, self._share_shape(shape), kind, *rules, TAILS.setdefault(rules[2], {}).get)
         if len(FORMS) >= MEMO_LIMIT:
             FORMS.clear()
         FORMS[key] = form
@@ -144,7 +153,7 @@ class Reader:
         return clean
 
     def _read_eager(
-        self, rest: str, rest_pos: int, opcode: str, end: int, calls: list | None, comp: HloComputation, operands
+        self, rest: str, rest_pos: int, opcode: str, end: int, calls: list | None, comp: HloComputation, operands, seen
     ):
         """Read the called computations and check the enum values among a fast-path instruction's attributes.
 
@@ -163,14 +172,18 @@ class Reader:
             key, value = m.group(1), m.group(2)
             value_pos = rest_pos + m.start(2)
             kind = CALL_KINDS.get(key)
-            if kind is None:
+            if key == "control-predecessors":
+                names = braced_names(value)
+                if not names or any(name not in seen for name in names):
+                    return False  # the full reader says which is not defined, as XLA does
+            elif kind is None:
                 unspecified_api |= check_enum(self.src, opcode, key, value, value_pos)
             elif value.startswith("{") and (key not in CALL_LIST_ATTRIBUTES or "{" in value[1:]):
                 return False  # an inline computation
             elif kind == "branch" and not branches_fit(opcode, comp, operands, branches, key):
                 return False  # the full reader refuses the conditional as XLA does
             else:
-                targets = _computation_names(value) if value.startswith("{") else [value.removeprefix("%")]
+                targets = braced_names(value) if value.startswith("{") else [value.removeprefix("%")]
                 if targets is None:
                     return False
                 for target in targets:
@@ -194,6 +207,8 @@ class Reader:
             pos += len("ROOT")
         name_pos = skip_ws(src, pos)
         pos, name = lexer.parse_name(src, pos, "instruction name")
+        if name in NAME_KEYWORDS and src[name_pos] != "%":
+            raise error("expects name", src, name_pos)  # a keyword or a shape (``f32[] add(...)``) to XLA
         pos = lexer.expect(src, pos, "=", "'=' after the instruction name")
         if name in seen:
             raise error(f"instruction {name} is defined twice in computation {computation.name}", src, name_pos)
@@ -252,7 +267,9 @@ class Reader:
             name = _anonymous_name(opcode, seen)
         else:
             allowed, required = allowed_attributes(opcode, first), required_attributes(opcode, first)
-            pos, attrs, calls = self._read_attributes(pos, opcode, allowed, required)
+            pos, attrs, calls = self._read_attributes(pos, opcode, allowed, required, seen)
+        if opcode == "infeed" and not shape.startswith("("):
+            raise error("infeed must have a non-empty tuple shape", src, skip_ws(src, pos))
         inst = NEW_RECORD(HloInstruction, (name, opcode, self._share_shape(shape), computation, *operands))
         computation.instructions.append(inst)
         computation.attribute_offsets.append(-1)
@@ -283,6 +300,8 @@ class Reader:
                 operands.append(self._missing_operand(None, shape, seen))
                 pos = word_pos
             else:
+                if shape is not None and lexer.NAME_TOKEN_RE.match(src, word_pos) is None:
+                    raise error(f"{CANNOT_PARSE_OPERAND} a shape needs a name after it", src, item_pos)
                 pos, word = lexer.parse_name(src, word_pos, "operand name")
                 if not src.startswith("%", word_pos) and src.startswith("(", skip_ws(src, pos)):
                     # ``opcode(...)``: a nested instruction, added before its user.
@@ -293,13 +312,14 @@ class Reader:
                 elif shape is not None and self.single is computation:
                     operands.append(self._missing_operand(word, shape, seen))
                 else:
-                    raise error(f"instruction does not exist: {word}", src, word_pos)
+                    # XLA tries the text as a nested instruction too, and says so where the operand starts.
+                    raise error(f"{CANNOT_PARSE_OPERAND} {word} is not defined", src, item_pos)
             pos, closed = lexer.end_of_item(src, pos, ")", "operands")
             if closed:
                 return pos
 
     def _read_attributes(
-        self, pos: int, opcode: str, allowed: frozenset[str], required: tuple[str, ...]
+        self, pos: int, opcode: str, allowed: frozenset[str], required: tuple[str, ...], seen: dict[str, str]
     ) -> tuple[int, dict[str, str], list[tuple[str, str]]]:
         """Read an instruction's attributes: raw text of each, and the computations called.
 
@@ -331,6 +351,8 @@ class Reader:
                 pos = self._read_called(start, key, kind, calls)
             elif key == "literal":
                 pos = lexer.skip_literal_value(src, start)
+            elif key == "control-predecessors":
+                pos = read_predecessors(src, start, seen)
             else:
                 pos = lexer.skip_value(src, start, f"value of attribute {key!r}")
                 unspecified_api |= check_enum(src, opcode, key, src[start:pos], start)
@@ -419,15 +441,3 @@ def _anonymous_name(opcode: str, seen: dict[str, str]) -> str:
     return name
 
 
-_NAME_ITEM_RE = re.compile(r"\s*%?(" + NAME + r")\s*", re.ASCII)
-
-
-def _computation_names(value: str) -> list[str] | None:
-    """Names in a braced list ``{a, %b}``; None when it holds anything else."""
-    names = []
-    for item in value[1:-1].split(","):
-        m = _NAME_ITEM_RE.fullmatch(item)
-        if m is None:
-            return [] if not value[1:-1].strip() else None
-        names.append(m.group(1))
-    return names

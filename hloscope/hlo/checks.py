@@ -1,12 +1,16 @@
-"""XLA's checks on attribute values that both readers apply.
+"""XLA's checks that both readers apply, beyond the grammar itself.
 
-Enum values XLA checks (``direction=LT``, ``api_version=...``) and a
-conditional's branch computations, which follow its first operand's type.
-Each check raises HloParseError at XLA's place, or says whether the text passes.
+Enum values XLA checks (``direction=LT``, ``api_version=...``), a
+conditional's branch computations (they follow its first operand's type),
+control predecessors and instruction names. Each check raises HloParseError
+at XLA's place, or says whether the text passes.
 """
 
 from __future__ import annotations
 
+import re
+
+from hloscope.hlo import lexer
 from hloscope.hlo.grammar import (
     UNSPECIFIED_API_VERSION,
     allowed_attributes,
@@ -14,7 +18,7 @@ from hloscope.hlo.grammar import (
     enum_attribute,
     required_attributes,
 )
-from hloscope.hlo.lexer import error, skip_ws
+from hloscope.hlo.lexer import NAME, error, skip_ws
 from hloscope.hlo.module import HloComputation
 
 
@@ -72,3 +76,44 @@ def branches_fit(opcode: str, comp: HloComputation, operands, branches: list[str
         return set(required_attributes(opcode, shape)) <= set(branches)
     branches.append(key)
     return conditional_operand_error(shape) is None and key in allowed_attributes(opcode, shape)
+
+
+def read_predecessors(src: str, pos: int, seen: dict[str, str]) -> int:
+    """``{a, %b}``: instructions defined before this one, as XLA requires, each placed after its name."""
+    pos = lexer.expect(src, pos, "{", "'{' to start control-predecessors")
+    if src.startswith("}", skip_ws(src, pos)):
+        raise error("expects name", src, skip_ws(src, pos))
+    while True:
+        pos, name = lexer.parse_name(src, pos, "name")
+        if name not in seen:
+            raise error(f"instruction '{name}' is not defined", src, skip_ws(src, pos))
+        pos, closed = lexer.end_of_item(src, pos, "}", "control-predecessors")
+        if closed:
+            return pos
+
+
+_NAME_ITEM_RE = re.compile(r"\s*%?(" + NAME + r")\s*", re.ASCII)
+
+
+def braced_names(value: str) -> list[str] | None:
+    """Names in a braced list ``{a, %b}``; None when it holds anything else."""
+    names = []
+    for item in value[1:-1].split(","):
+        m = _NAME_ITEM_RE.fullmatch(item)
+        if m is None:
+            return [] if not value[1:-1].strip() else None
+        names.append(m.group(1))
+    return names
+
+
+def report_duplicate(src: str, computation: HloComputation) -> None:
+    """Raise for the first instruction name defined twice in ``computation``."""
+    names: set[str] = set()
+    for inst in computation.instructions:
+        if inst.name in names:
+            break
+        names.add(inst.name)
+    definition = re.compile(r"(?<![\w.%-])%?" + re.escape(inst.name) + r"\s*=(?!=)")
+    at = [m.start() for m in definition.finditer(src)]
+    place = at[1] if len(at) > 1 else 0
+    raise error(f"instruction {inst.name} is defined twice in computation {computation.name}", src, place)

@@ -1,0 +1,92 @@
+"""Text XLA's parser refuses for reasons beyond its grammar is refused as XLA refuses it.
+
+Each case is a kind of disagreement found by reading XLA's own test and
+benchmark modules with both parsers (``python tests/xla_reference.py DIR``),
+reduced to a few lines: element types XLA does not know, names XLA reads as
+keywords, operands that are neither defined names nor nested instructions,
+control predecessors defined later or not at all, a non-tuple infeed. XLA
+(run out of process by ``xla_reference``) is the reference: the same verdict,
+line and column, and XLA's message first. Each text runs as written (the
+fast path where it can) and with its instructions wrapped over lines (the
+full reader).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from hloscope.hlo import HloParseError, parse_hlo
+from xla_reference import xla_parse, xla_place
+
+
+def _module(*lines: str) -> str:
+    return "HloModule m\n\nENTRY e {\n" + "".join(f"  {line}\n" for line in lines) + "}\n"
+
+
+CASES = {
+    # Element types: only those XLA's lexer knows start a shape.
+    "unknown type in an instruction's shape": _module("x = g32[] parameter(0)"),
+    "unknown type in a tuple shape": _module("x = (f32[], q8[]) parameter(0)"),
+    "unknown type on an operand": _module("x = f32[] parameter(0)", "ROOT a = f32[] negate(g32[] x)"),
+    "every type XLA knows": _module(
+        "a = (pred[], s1[], s2[], s4[], u1[], u2[], u4[], f4e2m1fn[], f8e3m4[], f8e4m3[], f8e8m0fnu[]) parameter(0)",
+        "b = (f8e4m3b11fnuz[], f8e4m3fn[], f8e4m3fnuz[], f8e5m2[], f8e5m2fnuz[], bf16[], c128[], opaque[]) parameter(1)",
+        "ROOT t = token[] after-all()",
+    ),
+    # Names: XLA's lexer reads keywords and element types as no name; %f32 is a name XLA refuses.
+    "a shape where the name goes": _module("x = f32[] parameter(0)", "f32[] add(x, x)"),
+    "a keyword as a computation name": (
+        "HloModule m\n\nf32 {\n  x = f32[] parameter(0)\n}\n\nENTRY e {\n  ROOT y = f32[] parameter(0)\n}\n"
+    ),
+    "a keyword after % is a name": _module("%true = f32[] parameter(0)"),
+    "a keyword as a parameter name in a signature": (
+        "HloModule m\n\nENTRY e (true: f32[]) -> f32[] {\n  ROOT x = f32[] parameter(0)\n}\n"
+    ),
+    # Operands: text that is neither a defined name nor a nested instruction.
+    "a typed operand not defined": _module("x = f32[] parameter(0)", "ROOT a = f32[] add(f32[] x, f32[] y)"),
+    "a typed operand without a name": _module("x = f32[] parameter(0)", "ROOT a = f32[] add(f32[] x, f32[])"),
+    "an operand not defined": _module("x = f32[] parameter(0)", "ROOT a = f32[] add(x, y)"),
+    "an operand not defined in a single instruction's inline computation": (
+        "r = f32[] reduce(f32[10], f32[]), dimensions={0}, to_apply=\n{\n  s = f32[] add(f32[] x, f32[] y)\n}"
+    ),
+    # Control predecessors: each defined before the instruction that names it.
+    "a control predecessor not defined": _module("x = f32[] parameter(0)", "ROOT a = f32[] negate(x), control-predecessors={y}"),
+    "a control predecessor defined later": _module(
+        "x = f32[] parameter(0)", "a = f32[] negate(x), control-predecessors={b}", "ROOT b = f32[] negate(x)"
+    ),
+    "no control predecessor in the braces": _module("x = f32[] parameter(0)", "ROOT a = f32[] negate(x), control-predecessors={}"),
+    "control predecessors defined before": _module(
+        "x = f32[] parameter(0)", "a = f32[] negate(x)", "b = f32[] abs(x)", "ROOT c = f32[] negate(x), control-predecessors={%a, b}"
+    ),
+    # Infeed: its shape is a tuple of the data and a token.
+    "an infeed whose shape is no tuple": _module("t = token[] after-all()", "ROOT i = pred[] infeed(t)"),
+    "an infeed with a tuple shape": _module("t = token[] after-all()", "ROOT i = (pred[], token[]) infeed(t)"),
+}
+
+
+def _wrapped(text: str) -> str:
+    # Each instruction's operands and attributes over lines: only the full reader takes them.
+    return text.replace(", ", ",\n      ").replace("(", "(\n      ", 1) if "HloModule" in text else text
+
+
+TEXTS = [(f"{name} ({form})", text) for name, plain in CASES.items() for form, text in (("as written", plain), ("wrapped", _wrapped(plain)))]
+
+
+@pytest.fixture(scope="module")
+def xla_verdicts() -> dict[str, dict]:
+    texts = [text for _, text in TEXTS]
+    return dict(zip(texts, xla_parse(texts)))
+
+
+@pytest.mark.parametrize("name,text", TEXTS, ids=[name for name, _ in TEXTS])
+def test_refused_and_accepted_as_xla_does(xla_verdicts, name, text):
+    theirs = xla_verdicts[text]
+    assert theirs["ok"] or theirs["line"] is not None, (name, theirs["message"])  # XLA answered, no crash
+    try:
+        parse_hlo(text)
+    except HloParseError as exc:
+        assert not theirs["ok"], (name, str(exc))
+        assert (exc.line, exc.column) == xla_place(theirs), (name, theirs["message"], str(exc))
+        assert str(exc).startswith(theirs["message"]), (name, theirs["message"], str(exc))
+    else:
+        assert theirs["ok"], (name, theirs["message"])
