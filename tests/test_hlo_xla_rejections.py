@@ -4,7 +4,8 @@ Each case is a kind of disagreement found by reading XLA's own test and
 benchmark modules with both parsers (``python tests/xla_reference.py DIR``),
 reduced to a few lines: element types XLA does not know, names XLA reads as
 keywords, operands that are neither defined names nor nested instructions,
-control predecessors defined later or not at all, a non-tuple infeed. XLA
+control predecessors defined later or not at all, async chains that do not
+hold together, a non-tuple infeed. XLA
 (run out of process by ``xla_reference``) is the reference: the same verdict,
 line and column, and XLA's message first. Each text runs as written (the
 fast path where it can) and with its instructions wrapped over lines (the
@@ -22,6 +23,14 @@ from xla_reference import xla_parse, xla_place
 def _module(*lines: str) -> str:
     return "HloModule m\n\nENTRY e {\n" + "".join(f"  {line}\n" for line in lines) + "}\n"
 
+
+ASYNC_COMPUTATION = """HloModule m
+
+wrapped {
+  a = f32[2,3] parameter(0)
+  ROOT c = f32[3,2] custom-call(a), custom_call_target="foo"
+}
+"""
 
 CASES = {
     # Element types: only those XLA's lexer knows start a shape.
@@ -50,14 +59,48 @@ CASES = {
         "r = f32[] reduce(f32[10], f32[]), dimensions={0}, to_apply=\n{\n  s = f32[] add(f32[] x, f32[] y)\n}"
     ),
     # Control predecessors: each defined before the instruction that names it.
-    "a control predecessor not defined": _module("x = f32[] parameter(0)", "ROOT a = f32[] negate(x), control-predecessors={y}"),
+    "a control predecessor not defined": _module(
+        "x = f32[] parameter(0)", "ROOT a = f32[] negate(x), control-predecessors={y}"
+    ),
     "a control predecessor defined later": _module(
         "x = f32[] parameter(0)", "a = f32[] negate(x), control-predecessors={b}", "ROOT b = f32[] negate(x)"
     ),
-    "no control predecessor in the braces": _module("x = f32[] parameter(0)", "ROOT a = f32[] negate(x), control-predecessors={}"),
-    "control predecessors defined before": _module(
-        "x = f32[] parameter(0)", "a = f32[] negate(x)", "b = f32[] abs(x)", "ROOT c = f32[] negate(x), control-predecessors={%a, b}"
+    "no control predecessor in the braces": _module(
+        "x = f32[] parameter(0)", "ROOT a = f32[] negate(x), control-predecessors={}"
     ),
+    "control predecessors defined before": _module(
+        "x = f32[] parameter(0)",
+        "a = f32[] negate(x)",
+        "b = f32[] abs(x)",
+        "ROOT c = f32[] negate(x), control-predecessors={%a, b}",
+    ),
+    # Async chains: an update or done continues a start (or update) of the same op, thread and computation.
+    "async-done of no async op": _module(
+        "p = f32[2,3] parameter(0)", "q = u32[] parameter(1)", "t = ((f32[2,3]), f32[2,3], u32[]) tuple(p, p, q)",
+        "ROOT d = f32[2,3] custom-call-done(t)",
+    ),
+    "async-update of another shape": ASYNC_COMPUTATION + _module(
+        "p = f32[2,3] parameter(0)", "s = ((f32[2,3]), f32[3,2], s32[]) async-start(p), calls=wrapped",
+        "u = (f32[2,3], f32[3,2], s32[]) async-update(s)", "ROOT d = f32[3,2] async-done(u)",
+    ).replace("HloModule m\n", ""),
+    "async-update of another op": _module(
+        "p = f32[10] parameter(0)", 's = ((f32[10]), f32[20], s32[]) custom-call-start(p), custom_call_target="foo"',
+        "u = ((f32[10]), f32[20], s32[]) add-update(s)", "ROOT d = f32[20] custom-call-done(u)",
+    ),
+    "async-done on another thread": _module(
+        "p = f32[10] parameter(0)", 's = ((f32[10]), f32[20], s32[]) custom-call-start(p), custom_call_target="foo"',
+        'ROOT d = f32[20] custom-call-done(s), async_execution_thread="other"',
+    ),
+    "async-done of another computation": ASYNC_COMPUTATION + ASYNC_COMPUTATION.replace("wrapped", "other").replace(
+        "HloModule m\n", ""
+    ) + _module(
+        "p = f32[2,3] parameter(0)", "s = ((f32[2,3]), f32[3,2], s32[]) async-start(p), calls=wrapped",
+        "ROOT d = f32[3,2] async-done(s), calls=other",
+    ).replace("HloModule m\n", ""),
+    "an async chain as XLA reads it": ASYNC_COMPUTATION + _module(
+        "p = f32[2,3] parameter(0)", 's = ((f32[2,3]), f32[3,2], s32[]) async-start(p), calls=wrapped, async_execution_thread="t"',
+        "u = ((f32[2,3]), f32[3,2], s32[]) async-update(s), calls=wrapped", 'ROOT d = f32[3,2] async-done(u), async_execution_thread="t"',
+    ).replace("HloModule m\n", ""),
     # Infeed: its shape is a tuple of the data and a token.
     "an infeed whose shape is no tuple": _module("t = token[] after-all()", "ROOT i = pred[] infeed(t)"),
     "an infeed with a tuple shape": _module("t = token[] after-all()", "ROOT i = (pred[], token[]) infeed(t)"),

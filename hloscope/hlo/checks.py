@@ -14,6 +14,8 @@ from hloscope.hlo import lexer
 from hloscope.hlo.grammar import (
     UNSPECIFIED_API_VERSION,
     allowed_attributes,
+    async_wrapped_opcode,
+    opcode_spellings,
     conditional_operand_error,
     enum_attribute,
     required_attributes,
@@ -117,3 +119,81 @@ def report_duplicate(src: str, computation: HloComputation) -> None:
     at = [m.start() for m in definition.finditer(src)]
     place = at[1] if len(at) > 1 else 0
     raise error(f"instruction {inst.name} is defined twice in computation {computation.name}", src, place)
+
+
+def _async_kind(opcode: str) -> str | None:
+    for kind in ("start", "update", "done"):
+        if opcode == f"async-{kind}" or (opcode.endswith(f"-{kind}") and async_wrapped_opcode(opcode)):
+            return kind
+    return None
+
+
+_ASYNC_KINDS = {op: kind for op in opcode_spellings() if (kind := _async_kind(op)) is not None}
+
+
+def async_kind(opcode: str) -> str | None:
+    """``start``, ``update`` or ``done`` for XLA's async ops (``async-start``, ``negate-done``, ...), else None.
+
+    ``all-gather-start`` and the like are opcodes of their own, no async ops.
+    """
+    return _ASYNC_KINDS.get(opcode)
+
+
+def instruction_of(computation: HloComputation, name: str):
+    """The instruction ``name`` defined earlier in ``computation``, or None."""
+    for inst in reversed(computation.instructions):
+        if inst.name == name:
+            return inst
+    return None
+
+
+def _chain_start(inst):
+    while inst is not None and async_kind(inst.opcode) == "update" and inst.operands:
+        inst = instruction_of(inst.computation, inst.operands[0])
+    return inst
+
+
+def _wrapped_opcode(start) -> str | None:
+    wrapped = async_wrapped_opcode(start.opcode)
+    if wrapped is None and start.calls:
+        called = start.computation.module.computations.get(start.calls[0][1])
+        wrapped = called.root.opcode if called is not None and called.root is not None else None
+    return wrapped
+
+
+def async_operand_error(opcode: str, shape: str, operands, computation: HloComputation) -> str | None:
+    """XLA's complaint about an async update's or done's operand (read before its attributes), or None."""
+    producer = instruction_of(computation, operands[0]) if len(operands) == 1 else None
+    if producer is None or async_kind(producer.opcode) not in ("start", "update"):
+        return "AsyncUpdate and AsyncDone expect a single async op as their operand."
+    if async_kind(opcode) == "update" and _no_layouts(producer.shape) != _no_layouts(shape):
+        return "AsyncUpdate expects the op shape to be the same as the operand shape."
+    wrapped = async_wrapped_opcode(opcode)
+    if wrapped is not None:
+        theirs = _wrapped_opcode(_chain_start(producer))
+        if theirs is not None and theirs != wrapped:
+            return f"Expect async wrapped opcode to be {theirs}, but got {wrapped}"
+    return None
+
+
+def async_attribute_error(operands, computation: HloComputation, attrs: dict[str, str]) -> str | None:
+    """XLA's complaint about an async update's or done's thread or computation, unlike its start's, or None."""
+    start = _chain_start(instruction_of(computation, operands[0]))
+    thread = attrs.get("async_execution_thread")
+    if start is not None and thread is not None:
+        theirs = start.attributes.get("async_execution_thread", '"main"').strip('"')
+        if thread.strip('"') != theirs:
+            return f"Expect async_execution_thread to be {theirs}, but got {thread.strip(chr(34))}"
+    called = attrs.get("calls")
+    if start is not None and called is not None and start.calls:
+        theirs = start.calls[0][1]
+        if called.lstrip("%") != theirs:
+            return f"Expect async_wrapped_computation to be {theirs}, but got {called.lstrip('%')}"
+    return None
+
+
+_LAYOUT_RE = re.compile(r"\{[^{}]*\}")
+
+
+def _no_layouts(shape: str) -> str:
+    return _LAYOUT_RE.sub("", shape).replace(" ", "")

@@ -64,14 +64,16 @@ _EAGER = "|".join(EAGER_ATTRIBUTES)
 _NAMES = r"%?" + NAME + r"(?:, (?:" + _INDEX + r")?%?" + NAME + r")*+"
 _TYPED = r"(?:" + _SHAPE + r" )?%" + NAME + r"(?:, (?:" + _INDEX + r")?(?:" + _SHAPE + r" )?%" + NAME + r")*+"
 _FORM = _SHAPE + r" [a-z][a-z0-9\-]*"
+# An instruction line's end, unless the next line goes on with its attributes (``\n  , name=...``).
+_LINE_END = r"(?:\n(?![ \t]*,)|\Z)"
 INSTR_RE = compile_atomic(
     r"[ \t]*%?(" + NAME + r") = (" + _FORM + r")\(((?:" + _NAMES + r")?|[0-9]++)\)"
-    r"(?!, (?:kind|calls|to_apply)=)([^\n]*)(?:\n|\Z)"
+    r"(?!, (?:kind|calls|to_apply)=)([^\n]*)" + _LINE_END +
     r"|[ \t]*(ROOT )?%?(" + NAME + r") = (" + _FORM + r")\("
     r"(?:((?:" + _NAMES + r")?)|(" + _TYPED + r")|((?:[^()\n]++|\([^()\n]*+\))*+))\)()"
     r"(?:, kind=(kLoop|kInput|kOutput|kCustom))?"
     r"(?:, (calls|to_apply)=%?(" + NAME + r")(?=[,\s]))?"
-    r"([^\n]*)(?:\n|\Z)"
+    r"([^\n]*)" + _LINE_END +
     r"|[ \t]*(\})[ \t\r]*(?:\n|\Z)"
     r"|(ENTRY )?%?(" + NAME + r")(?: (" + _SIGNATURE + r"))? \{[ \t]*\n"
     r"|[ \t\r]*(?://[^\n]*)?\n",

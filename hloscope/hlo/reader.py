@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 
 from hloscope.hlo import lexer
-from hloscope.hlo.checks import branches_fit, braced_names, check_enum, read_predecessors, refuse_unspecified_api, shape_of
+from hloscope.hlo.checks import async_attribute_error, async_kind, async_operand_error, branches_fit, braced_names
+from hloscope.hlo.checks import check_enum, read_predecessors, refuse_unspecified_api, shape_of
 from hloscope.hlo.fastpath import INDEX_RE, NEXT_EAGER_RE
 from hloscope.hlo.grammar import (
     ASYNC_START_OPCODES,
@@ -45,8 +46,8 @@ INLINE_COMPUTATION_NAME = "_"
 WORD_RE = re.compile(NAME, re.ASCII)
 NEW_RECORD = tuple.__new__
 OPCODES = opcode_spellings()
-# The fast path leaves async starts to the full reader, which checks their shape.
-FAST_OPCODES = {op: op for op in OPCODES if op not in ASYNC_START_OPCODES}
+# The fast path leaves XLA's async ops to the full reader, which checks their shapes and chain.
+FAST_OPCODES = {op: op for op in OPCODES if async_kind(op) is None}
 FORM_PLAIN, FORM_PAYLOAD = 0, 1
 
 # What the parser learns from a piece of text alone holds for every parse, and
@@ -253,6 +254,9 @@ class Reader:
                 src,
                 skip_ws(src, pos),
             )
+        chain = async_kind(opcode) in ("update", "done")
+        if chain and (message := async_operand_error(opcode, shape, operands, computation)):
+            raise error(message, src, skip_ws(src, pos))
         first = None
         base = async_wrapped_opcode(opcode) or opcode
         if base in FIRST_OPERAND_OPCODES and (base == opcode or opcode.endswith("-start")):
@@ -270,6 +274,8 @@ class Reader:
             pos, attrs, calls = self._read_attributes(pos, opcode, allowed, required, seen)
         if opcode == "infeed" and not shape.startswith("("):
             raise error("infeed must have a non-empty tuple shape", src, skip_ws(src, pos))
+        if chain and (message := async_attribute_error(operands, computation, attrs)):
+            raise error(message, src, skip_ws(src, pos))
         inst = NEW_RECORD(HloInstruction, (name, opcode, self._share_shape(shape), computation, *operands))
         computation.instructions.append(inst)
         computation.attribute_offsets.append(-1)
