@@ -5,7 +5,7 @@ benchmark modules with both parsers (``python tests/xla_reference.py DIR``),
 reduced to a few lines: element types XLA does not know, names XLA reads as
 keywords, operands that are neither defined names nor nested instructions,
 control predecessors defined later or not at all, async chains that do not
-hold together, a non-tuple infeed. XLA
+hold together, result_accuracy fields, a non-tuple infeed. XLA
 (run out of process by ``xla_reference``) is the reference: the same verdict,
 line and column, and XLA's message first. Each text runs as written (the
 fast path where it can) and with its instructions wrapped over lines (the
@@ -101,6 +101,18 @@ CASES = {
         "p = f32[2,3] parameter(0)", 's = ((f32[2,3]), f32[3,2], s32[]) async-start(p), calls=wrapped, async_execution_thread="t"',
         "u = ((f32[2,3]), f32[3,2], s32[]) async-update(s), calls=wrapped", 'ROOT d = f32[3,2] async-done(u), async_execution_thread="t"',
     ).replace("HloModule m\n", ""),
+    # result_accuracy holds one field: mode=NAME, or tolerance={rtol=X, atol=X, ulps=N}.
+    "result_accuracy without a field name": _module("p = f32[] parameter(0)", "ROOT x = f32[] exponential(p), result_accuracy={0.5}"),
+    "result_accuracy with another field": _module("p = f32[] parameter(0)", "ROOT x = f32[] exponential(p), result_accuracy={foo=1}"),
+    "result_accuracy with two fields": _module(
+        "p = f32[] parameter(0)", "ROOT x = f32[] exponential(p), result_accuracy={mode=highest, tolerance={rtol=0.5}}"
+    ),
+    "result_accuracy with another tolerance": _module(
+        "p = f32[] parameter(0)", "ROOT x = f32[] exponential(p), result_accuracy={tolerance={rtol=0.5, bad=1.0}}"
+    ),
+    "result_accuracy with a tolerance": _module(
+        "p = f32[] parameter(0)", "ROOT x = f32[] exponential(p), result_accuracy={tolerance={rtol=0.5, atol=1.0, ulps=2}}"
+    ),
     # Infeed: its shape is a tuple of the data and a token.
     "an infeed whose shape is no tuple": _module("t = token[] after-all()", "ROOT i = pred[] infeed(t)"),
     "an infeed with a tuple shape": _module("t = token[] after-all()", "ROOT i = (pred[], token[]) infeed(t)"),

@@ -29,18 +29,17 @@ def check_enum(src: str, opcode: str, key: str, value: str, value_pos: int) -> b
     rule = enum_attribute(opcode, key)
     if rule is None:
         return False
-    if rule.items or rule.field:
+    if rule.field:
+        if not value.startswith("{"):
+            raise error(f"expects '{{' to start {key}, found {value[:20]!r}", src, value_pos)
+        check_fields(src, value_pos, rule)
+        return False
+    if rule.items:
         if not value.startswith("{"):
             raise error(f"expects '{{' to start {key}, found {value[:20]!r}", src, value_pos)
         inner = value[1 : value.rfind("}")] if "}" in value else value[1:]
         offset = 1
-        if rule.field:
-            if not inner.startswith(rule.field + "="):
-                return False  # another field (result_accuracy={tolerance=...}) names nothing to check
-            offset += len(rule.field) + 1
-            inner = inner[len(rule.field) + 1 :]
-        items = inner.split(",") if rule.items else [inner]
-        for item in items:
+        for item in inner.split(","):
             word = item.strip()
             if word and (message := rule.message(word)):
                 raise error(message, src, value_pos + offset + item.find(word))
@@ -50,6 +49,41 @@ def check_enum(src: str, opcode: str, key: str, value: str, value_pos: int) -> b
     if message:
         raise error(message, src, value_pos)
     return key == "api_version" and value == UNSPECIFIED_API_VERSION
+
+
+_FIELD_RE = re.compile(r"\s*(" + NAME + r")=\s*", re.ASCII)
+# result_accuracy={mode=NAME} or {tolerance={rtol=X, atol=X, ulps=N}}: one field, checked as XLA does.
+_TOLERANCE_FIELDS = frozenset({"rtol", "atol", "ulps"})
+
+
+def check_fields(src: str, pos: int, rule) -> None:
+    """Raise XLA's error for ``{field=value}`` at ``pos`` (``result_accuracy``) where XLA refuses it."""
+    m = _FIELD_RE.match(src, pos + 1)
+    if m is None:
+        raise error("expects attribute name", src, skip_ws(src, pos + 1))
+    name, at = m.group(1), m.end()
+    if name == rule.field:
+        word = lexer.WORD_RUN_RE.match(src, at)
+        text = word.group(0) if word else ""
+        if message := rule.message(text):
+            raise error(message, src, at)
+        end = skip_ws(src, at + len(text))
+    elif name == "tolerance" and src.startswith("{", at):
+        inner = at + 1
+        while True:
+            field = _FIELD_RE.match(src, inner)
+            if field is None:
+                raise error("expects attribute name", src, skip_ws(src, inner))
+            if field.group(1) not in _TOLERANCE_FIELDS:
+                raise error(f"invalid attribute name: {field.group(1)}", src, field.end())
+            inner, closed = lexer.end_of_item(src, lexer.skip_value(src, field.end()), "}", "tolerance")
+            if closed:
+                break
+        end = skip_ws(src, inner)
+    else:
+        raise error(f"invalid attribute name: {name}", src, at)
+    if not src.startswith("}", end):
+        raise error(f"expected '}}' to end result_accuracy", src, end)
 
 
 def refuse_unspecified_api(src: str, end: int) -> None:

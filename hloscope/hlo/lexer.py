@@ -26,6 +26,8 @@ NAME_TOKEN_RE = re.compile(r"%" + NAME + "|" + NAME + ":?", re.ASCII)
 _INT_RE = re.compile(r"-?[0-9]{1,30}(?![0-9])", re.ASCII)
 _BARE_RUN_RE = re.compile(r"[^\s,(){}\[\]\"'/]+|/(?![/*])")
 _DESCRIBE_RE = re.compile(r"[\w.\-]{1,40}")
+# A bare word as an enum value (``highest``, ``rng_default``).
+WORD_RUN_RE = re.compile(r"[\w.\-]+")
 
 
 def error(msg: str, src: str, pos: int) -> HloParseError:
