@@ -24,6 +24,13 @@ def _module(*lines: str) -> str:
     return "HloModule m\n\nENTRY e {\n" + "".join(f"  {line}\n" for line in lines) + "}\n"
 
 
+def _header(attribute: str) -> str:
+    return _module(
+        "p = (f32[], f32[]) parameter(0)", "a = f32[] get-tuple-element(p), index=0",
+        "b = f32[] get-tuple-element(p), index=1", "ROOT t = (f32[], f32[]) tuple(a, b)",
+    ).replace("HloModule m", f"HloModule m, {attribute}")
+
+
 ASYNC_COMPUTATION = """HloModule m
 
 wrapped {
@@ -113,6 +120,16 @@ CASES = {
     "result_accuracy with a tolerance": _module(
         "p = f32[] parameter(0)", "ROOT x = f32[] exponential(p), result_accuracy={tolerance={rtol=0.5, atol=1.0, ulps=2}}"
     ),
+    # The header's input_output_alias and buffer_donor, read token by token as XLA reads them.
+    "an alias output index not closed": _header("input_output_alias={ {0 : (0, {0}) }"),
+    "an alias index that is no integer": _header("input_output_alias={ {0, a}: (0, {0}) }"),
+    "an alias with two colons": _header("input_output_alias={ {0}: (0, {0}): {0, 1} }"),
+    "an alias of another kind": _header("input_output_alias={ {0}: (0, {0}, some-alias) }"),
+    "an alias without parentheses": _header("input_output_alias={ {0}: 0 }"),
+    "aliases as XLA reads them": _header("input_output_alias={ {0}: (0, {0}, must-alias), {1}: (0, {1}) }"),
+    "a buffer donor that is no integer": _header("buffer_donor={ (zero, {0}) }"),
+    "a buffer donor not closed": _header("buffer_donor={ (0, {0}) (0, {1}) }"),
+    "buffer donors as XLA reads them": _header("buffer_donor={ (0, {0}), (0, {1}) }"),
     # Infeed: its shape is a tuple of the data and a token.
     "an infeed whose shape is no tuple": _module("t = token[] after-all()", "ROOT i = pred[] infeed(t)"),
     "an infeed with a tuple shape": _module("t = token[] after-all()", "ROOT i = (pred[], token[]) infeed(t)"),

@@ -36,6 +36,7 @@ from hloscope.hlo.fastpath import (
 from hloscope.hlo.grammar import CALL_KINDS, HEADER_ATTRIBUTES, HEADER_BOOL_ATTRIBUTES, NAME_KEYWORDS
 from hloscope.hlo.lexer import error, skip_ws
 from hloscope.hlo.module import HloComputation, HloInstruction, HloModule
+from hloscope.hlo.syntax import HEADER_SYNTAX
 from hloscope.hlo.reader import (
     FORM_PLAIN,
     INLINE_COMPUTATION_NAME,
@@ -134,6 +135,7 @@ class ModuleReader(Reader):
             if (
                 len(attrs) == len(pairs)
                 and attrs.keys() <= HEADER_ATTRIBUTES
+                and not attrs.keys() & HEADER_SYNTAX.keys()
                 and all(attrs.get(key, "true") in ("true", "false") for key in HEADER_BOOL_ATTRIBUTES)
             ):
                 self.module.name = m.group(1)
@@ -154,7 +156,8 @@ class ModuleReader(Reader):
                 raise error(f'unexpected attribute "{key}". Allowed attributes: {allowed}', src, name_pos)
             if key in attrs:
                 raise error(f"attribute {key} already exists", src, name_pos)
-            pos = lexer.skip_value(src, start, f"value of attribute {key!r}")
+            check = HEADER_SYNTAX.get(key)
+            pos = check(src, start) if check else lexer.skip_value(src, start, f"value of attribute {key!r}")
             if key in HEADER_BOOL_ATTRIBUTES and src[start:pos] not in ("true", "false"):
                 raise error("expects true or false", src, start)
             attrs[key] = src[start:pos]
