@@ -130,6 +130,17 @@ CASES = {
     "a buffer donor that is no integer": _header("buffer_donor={ (zero, {0}) }"),
     "a buffer donor not closed": _header("buffer_donor={ (0, {0}) (0, {1}) }"),
     "buffer donors as XLA reads them": _header("buffer_donor={ (0, {0}), (0, {1}) }"),
+    # Parameter numbers: each once per computation (another computation may use it again).
+    "a parameter number twice": _module("a = s8[] parameter(0)", "b = s8[] parameter(0)", "ROOT c = s8[] add(a, b)"),
+    "a parameter number twice, apart": _module(
+        "a = s8[] parameter(1)", "b = s8[] parameter(0)", "c = s8[] parameter( 1 ), sharding={replicated}",
+        "ROOT d = s8[] add(a, b)",
+    ),
+    "a parameter number twice before a name twice": _module(
+        "a = s8[] parameter(0)", "b = s8[] parameter(0)", "ROOT a = s8[] add(a, b)"
+    ),
+    "a parameter number once per computation": "HloModule m\n\nf {\n  x = s8[] parameter(0)\n  ROOT y = s8[] negate(x)\n}\n\n"
+    + _module("a = s8[] parameter(0)", "ROOT c = s8[] call(a), to_apply=f").replace("HloModule m\n", ""),
     # Infeed: its shape is a tuple of the data and a token.
     "an infeed whose shape is no tuple": _module("t = token[] after-all()", "ROOT i = pred[] infeed(t)"),
     "an infeed with a tuple shape": _module("t = token[] after-all()", "ROOT i = (pred[], token[]) infeed(t)"),

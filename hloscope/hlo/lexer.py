@@ -334,6 +334,27 @@ def parse_shape(src: str, pos: int) -> tuple[int, str]:
             return pos, clean_text(src[start:pos])
 
 
+def skip_signature(src: str, pos: int) -> int:
+    """Skip ``(p: f32[2], q: (s32[], f32[])) -> shape``."""
+    pos += 1
+    if not src.startswith(")", skip_ws(src, pos)):
+        while True:
+            pos, _ = parse_name(src, pos, "parameter name")
+            pos = skip_ws(src, pos)
+            if src.startswith(":", pos):
+                pos += 1
+            pos, _ = parse_shape(src, pos)
+            pos = skip_ws(src, pos)
+            if src.startswith(",", pos):
+                pos += 1
+                continue
+            break
+    pos = expect(src, pos, ")", "')' to end the parameter list")
+    pos = expect(src, pos, "->", "'->' after the parameter list")
+    pos, _ = parse_shape(src, pos)
+    return pos
+
+
 _COMMENT_RE = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
 _SPACES_RE = re.compile(r"\s+")
 

@@ -47,7 +47,6 @@ from hloscope.hlo.reader import (
     WORD_RE,
     Reader,
     keyword_at,
-    skip_signature,
 )
 
 SECTION_NAMES = ("FileNames", "FunctionNames", "FileLocations", "StackFrames")
@@ -195,6 +194,7 @@ class ModuleReader(Reader):
         n = len(src)
         names = self.names
         forms_get = self.forms.get
+        parameter_numbers = self.parameter_numbers
         comp = last = None
         if inline is not None:
             comp = inline
@@ -255,7 +255,11 @@ class ModuleReader(Reader):
                     else:
                         # constant(...) and parameter(...): a literal or a number, not operands.
                         payload = ops or other
-                        if not payload or (opcode == "parameter" and not payload.isdigit()):
+                        if opcode == "parameter":
+                            if not payload or not payload.isdigit() or (comp, int(payload)) in parameter_numbers:
+                                bad = m  # the full reader refuses it as XLA does
+                                break
+                        elif not payload:
                             bad = m
                             break
                         operands = ()
@@ -298,6 +302,8 @@ class ModuleReader(Reader):
                         calls_of[inst] = tuple(calls)
                     if payload is not None:
                         payloads[inst] = payload
+                        if opcode == "parameter":
+                            parameter_numbers.add((comp, int(payload)))
                     if is_root:
                         if comp.root is not None:
                             raise error("one computation should have only one ROOT", src, m.start(ROOT))
@@ -395,7 +401,7 @@ class ModuleReader(Reader):
         signature = None
         sig_pos = skip_ws(src, pos)
         if src.startswith("(", sig_pos):
-            pos = skip_signature(src, sig_pos)
+            pos = lexer.skip_signature(src, sig_pos)
             signature = (sig_pos, pos)
         pos = lexer.expect(src, pos, "{", "'{' to start the computation body")
         return self._open(name, is_entry, signature, name_pos, start), pos

@@ -107,6 +107,8 @@ class Reader:
         self.single: HloComputation | None = None
         self.forms = FORMS
         self.depth = 0
+        # (computation, number) of each parameter read: XLA refuses a number twice in one computation.
+        self.parameter_numbers: set[tuple[HloComputation, int]] = set()
 
     def _missing_operand(self, word: str | None, shape: str, seen: dict[str, str]) -> str:
         """In a single instruction, an undefined operand with a shape becomes a parameter."""
@@ -241,7 +243,7 @@ class Reader:
             payload = lexer.clean_text(src[pos : end - 1])
             if opcode == "parameter" and not re.fullmatch(r"[0-9]+", payload):
                 raise error("expects parameter number", src, pos)
-            pos = end
+            pos = paren_end = end
         else:
             paren = pos - 1
             pos = self._read_operands(pos, operands, computation, seen)
@@ -272,6 +274,11 @@ class Reader:
         else:
             allowed, required = allowed_attributes(opcode, first), required_attributes(opcode, first)
             pos, attrs, calls = self._read_attributes(pos, opcode, allowed, required, seen)
+        if opcode == "parameter":
+            key = (computation, int(payload))
+            if key in self.parameter_numbers:
+                raise error(f"Duplicate parameter number {key[1]}", src, paren_end - 1)
+            self.parameter_numbers.add(key)
         if opcode == "infeed" and not shape.startswith("("):
             raise error("infeed must have a non-empty tuple shape", src, skip_ws(src, pos))
         if chain and (message := async_attribute_error(operands, computation, attrs)):
@@ -415,27 +422,6 @@ class Reader:
 
     def _read_computations(self, pos: int, inline: HloComputation | None = None) -> int:
         raise NotImplementedError  # parser.ModuleReader reads computations
-
-
-def skip_signature(src: str, pos: int) -> int:
-    """Skip ``(p: f32[2], q: (s32[], f32[])) -> shape``."""
-    pos += 1
-    if not src.startswith(")", skip_ws(src, pos)):
-        while True:
-            pos, _ = lexer.parse_name(src, pos, "parameter name")
-            pos = skip_ws(src, pos)
-            if src.startswith(":", pos):
-                pos += 1
-            pos, _ = lexer.parse_shape(src, pos)
-            pos = skip_ws(src, pos)
-            if src.startswith(",", pos):
-                pos += 1
-                continue
-            break
-    pos = lexer.expect(src, pos, ")", "')' to end the parameter list")
-    pos = lexer.expect(src, pos, "->", "'->' after the parameter list")
-    pos, _ = lexer.parse_shape(src, pos)
-    return pos
 
 
 def _anonymous_name(opcode: str, seen: dict[str, str]) -> str:
