@@ -108,6 +108,10 @@ CASES = {
         "p = f32[2,3] parameter(0)", 's = ((f32[2,3]), f32[3,2], s32[]) async-start(p), calls=wrapped, async_execution_thread="t"',
         "u = ((f32[2,3]), f32[3,2], s32[]) async-update(s), calls=wrapped", 'ROOT d = f32[3,2] async-done(u), async_execution_thread="t"',
     ).replace("HloModule m\n", ""),
+    "a computation an async-start and a call both call": ASYNC_COMPUTATION + _module(
+        "p = f32[2,3] parameter(0)", "s = ((f32[2,3]), f32[3,2], s32[]) async-start(p), calls=wrapped",
+        "d = f32[3,2] async-done(s)", "ROOT c = f32[3,2] call(p), to_apply=wrapped",
+    ).replace("HloModule m\n", ""),
     # result_accuracy holds one field: mode=NAME, or tolerance={rtol=X, atol=X, ulps=N}.
     "result_accuracy without a field name": _module("p = f32[] parameter(0)", "ROOT x = f32[] exponential(p), result_accuracy={0.5}"),
     "result_accuracy with another field": _module("p = f32[] parameter(0)", "ROOT x = f32[] exponential(p), result_accuracy={foo=1}"),
@@ -173,3 +177,27 @@ def test_refused_and_accepted_as_xla_does(xla_verdicts, name, text):
         assert str(exc).startswith(theirs["message"]), (name, theirs["message"], str(exc))
     else:
         assert theirs["ok"], (name, theirs["message"])
+
+
+# XLA checks these once the whole text is read, and names no place: the same verdict and message.
+UNPLACED = {
+    "a computation two async-starts call": ASYNC_COMPUTATION + _module(
+        "p = f32[2,3] parameter(0)", "s = ((f32[2,3]), f32[3,2], s32[]) async-start(p), calls=wrapped",
+        "d = f32[3,2] async-done(s)", "t = ((f32[2,3]), f32[3,2], s32[]) async-start(p), calls=wrapped",
+        "ROOT e = f32[3,2] async-done(t)",
+    ).replace("HloModule m\n", ""),
+    "two async-starts of one computation, no done": ASYNC_COMPUTATION + _module(
+        "p = f32[2,3] parameter(0)", "s = ((f32[2,3]), f32[3,2], s32[]) async-start(p), calls=wrapped",
+        "ROOT t = ((f32[2,3]), f32[3,2], s32[]) async-start(p), calls=wrapped",
+    ).replace("HloModule m\n", ""),
+}
+
+
+@pytest.mark.parametrize("name", list(UNPLACED))
+def test_refused_without_a_place_as_xla_does(name):
+    (theirs,) = xla_parse([UNPLACED[name]])
+    assert not theirs["ok"] and theirs["line"] is None, (name, theirs)
+    with pytest.raises(HloParseError) as caught:
+        parse_hlo(UNPLACED[name])
+    status, message = theirs["message"].split(": ", 1)  # XLA's status code, then its message
+    assert status == "INVALID_ARGUMENT" and str(caught.value).startswith(message), (theirs, str(caught.value))

@@ -155,6 +155,23 @@ def report_duplicate(src: str, computation: HloComputation) -> None:
     raise error(f"instruction {inst.name} is defined twice in computation {computation.name}", src, place)
 
 
+def refuse_shared_async_computation(module) -> None:
+    """Raise XLA's error for a computation that two ``async-start`` ops call (XLA checks it once the text is read).
+
+    XLA gives no place; the error points at the second start's definition.
+    """
+    started: set[str] = set()
+    for inst, calls in module.calls_of.items():
+        if inst.opcode == "async-start":
+            for _, name in calls:
+                if name in started:
+                    definition = re.compile(r"(?<![\w.%-])%?" + re.escape(inst.name) + r"\s*=[^\n]*async-start")
+                    at = [m.start() for m in definition.finditer(module.text)]
+                    place = at[0] if at else 0
+                    raise error(f"Computation {name} is called by more than one async op.", module.text, place)
+                started.add(name)
+
+
 def _async_kind(opcode: str) -> str | None:
     for kind in ("start", "update", "done"):
         if opcode == f"async-{kind}" or (opcode.endswith(f"-{kind}") and async_wrapped_opcode(opcode)):

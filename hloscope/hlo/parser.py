@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from hloscope.hlo import lexer
-from hloscope.hlo.checks import report_duplicate
+from hloscope.hlo.checks import refuse_shared_async_computation, report_duplicate
 from hloscope.hlo.collection import collection_paused
 from hloscope.hlo.errors import HloParseError
 from hloscope.hlo.fastpath import (
@@ -92,6 +92,7 @@ class ModuleReader(Reader):
             module.entry.is_entry = True
         if not module.name:
             module.name = f"module_{module.entry.name}"
+        refuse_shared_async_computation(module)
         return module
 
     def _opens_computation(self, pos: int) -> bool:
