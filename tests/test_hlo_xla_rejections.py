@@ -65,6 +65,21 @@ CASES = {
     "an operand not defined in a single instruction's inline computation": (
         "r = f32[] reduce(f32[10], f32[]), dimensions={0}, to_apply=\n{\n  s = f32[] add(f32[] x, f32[] y)\n}"
     ),
+    # Nested instructions take no attributes, so none XLA requires; what fails in one, XLA reports
+    # where the outermost nested instruction starts.
+    "a nested broadcast of an array": _module(
+        "p = f32[10] parameter(0)", "ROOT r = f32[10,10] sqrt(f32[10,10] broadcast(f32[10] p))"
+    ),
+    "a nested broadcast of a scalar": _module("ROOT r = f32[10,10] sqrt(f32[10,10] broadcast(f32[] constant(1)))"),
+    "a nested get-tuple-element": _module(
+        "p = f32[10] parameter(0)", "ROOT r = f32[10] sqrt(f32[10] get-tuple-element((f32[10]) tuple(p)))"
+    ),
+    "an operand not defined two nested instructions deep": _module(
+        "p = f32[10] parameter(0)", "ROOT r = f32[10] sqrt(f32[10] negate(f32[10] abs(f32[10] q)))"
+    ),
+    "an operand count two nested instructions deep": _module(
+        "p = f32[10] parameter(0)", "ROOT r = f32[10] sqrt(f32[10] negate(f32[10] add(f32[10] p)))"
+    ),
     # Control predecessors: each defined before the instruction that names it.
     "a control predecessor not defined": _module(
         "x = f32[] parameter(0)", "ROOT a = f32[] negate(x), control-predecessors={y}"

@@ -30,6 +30,7 @@ from hloscope.hlo.grammar import (
     required_attributes,
     unexpected_attribute_message,
 )
+from hloscope.hlo.errors import HloParseError
 from hloscope.hlo.lexer import NAME, NAME_CHARS, error, skip_ws
 from hloscope.hlo.module import HloComputation, HloInstruction, HloModule
 from hloscope.hlo.shapes import is_async_start_shape
@@ -267,7 +268,9 @@ class Reader:
             if message:
                 raise error(message, src, skip_ws(src, pos))
         if name is None:
-            # A nested instruction takes no attributes: a comma would be ambiguous.
+            # A nested instruction takes no attributes (a comma would be ambiguous), so none XLA requires.
+            if missing := required_attributes(opcode, first):
+                raise error(f"attribute {missing[0]} is expected but not seen", src, skip_ws(src, pos))
             attrs: dict[str, str] = {}
             calls: list[tuple[str, str]] = []
             name = _anonymous_name(opcode, seen)
@@ -317,8 +320,13 @@ class Reader:
                     raise error(f"{CANNOT_PARSE_OPERAND} a shape needs a name after it", src, item_pos)
                 pos, word = lexer.parse_name(src, word_pos, "operand name")
                 if not src.startswith("%", word_pos) and src.startswith("(", skip_ws(src, pos)):
-                    # ``opcode(...)``: a nested instruction, added before its user.
-                    pos, inst = self._read_rhs(item_pos, None, computation, seen)
+                    # ``opcode(...)``: a nested instruction, added before its user. XLA reports
+                    # whatever fails in it where the outermost nested instruction starts.
+                    try:
+                        pos, inst = self._read_rhs(item_pos, None, computation, seen)
+                    except HloParseError as exc:
+                        inner = exc.msg.removeprefix(CANNOT_PARSE_OPERAND).lstrip()
+                        raise error(f"{CANNOT_PARSE_OPERAND} {inner}", src, item_pos) from None
                     operands.append(inst.name)
                 elif word in seen:
                     operands.append(seen[word])
