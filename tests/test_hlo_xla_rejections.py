@@ -49,6 +49,17 @@ CASES = {
         "b = (f8e4m3b11fnuz[], f8e4m3fn[], f8e4m3fnuz[], f8e5m2[], f8e5m2fnuz[], bf16[], c128[], opaque[]) parameter(1)",
         "ROOT t = token[] after-all()",
     ),
+    # Layouts: dim level types D(...) are D, C, S or H, each with + then ~; a physical shape P(...) XLA refuses
+    # on every array ("not for a sparse array", after the shape, the layout as XLA prints it).
+    "a dim level type XLA does not know": _module("ROOT p = f32[10,10]{1,0:D(X,C)} parameter(0)"),
+    "a dim level type of two letters": _module("ROOT p = f32[10,10]{1,0:D(D,CS)} parameter(0)"),
+    "dim level types with ~ before +": _module("ROOT p = f32[10,10]{1,0:D(D,C~+)} parameter(0)"),
+    "dim level types as XLA reads them": _module(
+        "p = f32[10,10]{1,0:D(D,C+~)T(8,128)} parameter(0)", "ROOT q = f32[10,10]{1,0:D(S,H)E(32)} negate(p)"
+    ),
+    "a physical shape": _module("ROOT p = f32[10,10]{1,0:T(128,8)P(f32[10,10])} parameter(0)"),
+    "a physical shape with dim level types": _module("ROOT p = f32[10]{0:D(C)P(s32[10])} parameter(0)"),
+    "a physical shape in a tuple": _module("ROOT p = (f32[10,10]{1,0:P(f32[2,3,4])}, f32[]) parameter(0)"),
     # Names: XLA's lexer reads keywords and element types as no name; %f32 is a name XLA refuses.
     "a shape where the name goes": _module("x = f32[] parameter(0)", "f32[] add(x, x)"),
     "a keyword as a computation name": (

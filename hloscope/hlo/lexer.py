@@ -12,6 +12,7 @@ import string
 
 from hloscope.hlo.errors import HloParseError
 from hloscope.hlo.grammar import PRIMITIVE_TYPES
+from hloscope.hlo.layouts import check_layout
 
 # A name as XLA's lexer reads it; the fast path and the full reader share it.
 NAME = r"[A-Za-z_][\w.\-]*"
@@ -324,6 +325,8 @@ def parse_shape(src: str, pos: int) -> tuple[int, str]:
                 inner = skip_ws(src, after + 1)
                 if inner < len(src) and (src[inner].isdigit() or src[inner] in ":-"):
                     pos = skip_group(src, after)
+                    if src.find(":", after, pos) >= 0:
+                        check_layout(src, after, pos)
         # After an element: a comma continues a tuple, ')' closes one.
         while depth:
             pos, closed = end_of_item(src, pos, ")", "tuple shape")

@@ -31,6 +31,7 @@ from hloscope.hlo.grammar import (
     unexpected_attribute_message,
 )
 from hloscope.hlo.errors import HloParseError
+from hloscope.hlo.layouts import layouts_pass
 from hloscope.hlo.lexer import NAME, NAME_CHARS, error, skip_ws
 from hloscope.hlo.module import HloComputation, HloInstruction, HloModule
 from hloscope.hlo.shapes import is_async_start_shape
@@ -138,6 +139,8 @@ class Reader:
             opcode == "infeed" and not shape.startswith("(")
         ):
             opcode = None
+        elif ":" in shape and not layouts_pass(shape):
+            opcode = None  # the full reader refuses a layout part as XLA does
         if opcode is not None:
             kind = FORM_PAYLOAD if opcode in PAYLOAD_OPCODES else FORM_PLAIN
             rules = _OPCODE_RULES.get(opcode) or _opcode_rules(opcode)
