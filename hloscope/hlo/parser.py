@@ -199,7 +199,7 @@ class ModuleReader(Reader):
         comp = last = None
         if inline is not None:
             comp = inline
-            instructions, append, offsets_append, payloads, calls_of, seen = _body_state(comp)
+            instructions, append, offsets_append, payloads, calls_of, seen, numbers = _body_state(comp, parameter_numbers)
             lookup = seen.__getitem__
         while True:
             # Fast path: consecutive one-line instructions, headers and closing braces, matched back to back.
@@ -257,7 +257,7 @@ class ModuleReader(Reader):
                         # constant(...) and parameter(...): a literal or a number, not operands.
                         payload = ops or other
                         if opcode == "parameter":
-                            if not payload or not payload.isdigit() or (comp, int(payload)) in parameter_numbers:
+                            if not payload or not payload.isdigit() or payload in numbers:
                                 bad = m  # the full reader refuses it as XLA does
                                 break
                         elif not payload:
@@ -304,7 +304,7 @@ class ModuleReader(Reader):
                     if payload is not None:
                         payloads[inst] = payload
                         if opcode == "parameter":
-                            parameter_numbers.add((comp, int(payload)))
+                            numbers.add(payload)
                     if is_root:
                         if comp.root is not None:
                             raise error("one computation should have only one ROOT", src, m.start(ROOT))
@@ -325,7 +325,7 @@ class ModuleReader(Reader):
                     is_entry, name = m.group(ENTRY, ENTRY + 1)
                     span = m.span(SIGNATURE) if m.start(SIGNATURE) >= 0 else None
                     comp = self._open(name, is_entry is not None, span, m.start(ENTRY + 1), m.start())
-                    instructions, append, offsets_append, payloads, calls_of, seen = _body_state(comp)
+                    instructions, append, offsets_append, payloads, calls_of, seen, numbers = _body_state(comp, parameter_numbers)
                     lookup = seen.__getitem__
             if comp is not None and len(seen) != len(instructions):
                 report_duplicate(self.src, comp)
@@ -342,7 +342,7 @@ class ModuleReader(Reader):
                     pos = self._read_computation_attributes(last, p)
                     continue
                 comp, pos = self._read_header(p)
-                instructions, append, offsets_append, payloads, calls_of, seen = _body_state(comp)
+                instructions, append, offsets_append, payloads, calls_of, seen, numbers = _body_state(comp, parameter_numbers)
                 lookup = seen.__getitem__
                 continue
             if p >= n:
@@ -429,8 +429,8 @@ class ModuleReader(Reader):
             found = lexer.next_attribute(src, pos)
         return pos
 
-def _body_state(computation: HloComputation):
-    """What the fast path appends to while reading ``computation``'s body."""
+def _body_state(computation: HloComputation, parameter_numbers: dict):
+    """What the fast path appends to while reading ``computation``'s body; its parameter numbers read so far."""
     instructions = computation.instructions
     # name -> the same string: operands share their producer's name string,
     # and a missing key is an undefined operand.
@@ -442,5 +442,6 @@ def _body_state(computation: HloComputation):
         computation.module.payloads,
         computation.module.calls_of,
         seen,
+        parameter_numbers.setdefault(computation, set()),
     )
 
