@@ -260,6 +260,8 @@ class ModuleReader(Reader):
                             if not payload or not payload.isdigit() or payload in numbers:
                                 bad = m  # the full reader refuses it as XLA does
                                 break
+                            # Noted here, once: should the line still go to the full reader, its name shows it is this one.
+                            numbers[payload] = name
                         elif not payload:
                             bad = m
                             break
@@ -303,8 +305,6 @@ class ModuleReader(Reader):
                         calls_of[inst] = tuple(calls)
                     if payload is not None:
                         payloads[inst] = payload
-                        if opcode == "parameter":
-                            numbers.add(payload)
                     if is_root:
                         if comp.root is not None:
                             raise error("one computation should have only one ROOT", src, m.start(ROOT))
@@ -442,6 +442,6 @@ def _body_state(computation: HloComputation, parameter_numbers: dict):
         computation.module.payloads,
         computation.module.calls_of,
         seen,
-        parameter_numbers.setdefault(computation, set()),
+        parameter_numbers.setdefault(computation, {}),
     )
 

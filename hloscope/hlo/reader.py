@@ -109,8 +109,8 @@ class Reader:
         self.single: HloComputation | None = None
         self.forms = FORMS
         self.depth = 0
-        # Each computation's parameter numbers read so far (decimal text): XLA refuses one twice.
-        self.parameter_numbers: dict[HloComputation, set[str]] = {}
+        # Each computation's parameter numbers read so far (decimal text) and their instructions' names.
+        self.parameter_numbers: dict[HloComputation, dict[str, str]] = {}
 
     def _missing_operand(self, word: str | None, shape: str, seen: dict[str, str]) -> str:
         """In a single instruction, an undefined operand with a shape becomes a parameter."""
@@ -281,10 +281,10 @@ class Reader:
             allowed, required = allowed_attributes(opcode, first), required_attributes(opcode, first)
             pos, attrs, calls = self._read_attributes(pos, opcode, allowed, required, seen)
         if opcode == "parameter":
-            numbers, number = self.parameter_numbers.setdefault(computation, set()), str(int(payload))
-            if number in numbers:
+            numbers, number = self.parameter_numbers.setdefault(computation, {}), str(int(payload))
+            if numbers.get(number, name) != name:
                 raise error(f"Duplicate parameter number {number}", src, paren_end - 1)
-            numbers.add(number)
+            numbers[number] = name
         if opcode == "infeed" and not shape.startswith("("):
             raise error("infeed must have a non-empty tuple shape", src, skip_ws(src, pos))
         if chain and (message := async_attribute_error(operands, computation, attrs)):
