@@ -171,6 +171,27 @@ CASES = {
     ),
     "a parameter number once per computation": "HloModule m\n\nf {\n  x = s8[] parameter(0)\n  ROOT y = s8[] negate(x)\n}\n\n"
     + _module("a = s8[] parameter(0)", "ROOT c = s8[] call(a), to_apply=f").replace("HloModule m\n", ""),
+    # dim_labels: one token of XLA's lexer, each part's letters once and digits below its rank.
+    "dim_labels with a digit past the rank": _module(
+        "a = f32[1,2,1] parameter(0)", "b = f32[1,1,1] parameter(1)",
+        "ROOT c = f32[1,2,1] convolution(a, b), window={size=1}, dim_labels=013_0123->210",
+    ),
+    "dim_labels with a letter twice": _module(
+        "a = f32[1,2,1] parameter(0)", "b = f32[1,1,1] parameter(1)",
+        "ROOT c = f32[1,2,1] convolution(a, b), window={size=1}, dim_labels=bbf_0io->b0f",
+    ),
+    "dim_labels with another letter": _module(
+        "a = f32[1,2,1] parameter(0)", "b = f32[1,1,1] parameter(1)",
+        "ROOT c = f32[1,2,1] convolution(a, b), window={size=1}, dim_labels=b0f_0ib->b0f",
+    ),
+    "dim_labels with an output letter twice": _module(
+        "a = f32[1,2,1] parameter(0)", "b = f32[1,1,1] parameter(1)",
+        "ROOT c = f32[1,2,1] convolution(a, b), window={size=1}, dim_labels=b0f_0io->b0b",
+    ),
+    "dim_labels as XLA reads them": _module(
+        "a = f32[1,2,1] parameter(0)", "b = f32[1,1,1] parameter(1)",
+        "ROOT c = f32[1,2,1] convolution(a, b), window={size=1}, dim_labels=f0b_o0i->0bf",
+    ),
     # Infeed: its shape is a tuple of the data and a token.
     "an infeed whose shape is no tuple": _module("t = token[] after-all()", "ROOT i = pred[] infeed(t)"),
     "an infeed with a tuple shape": _module("t = token[] after-all()", "ROOT i = (pred[], token[]) infeed(t)"),

@@ -100,3 +100,31 @@ def _end_of(tokens: _Tokens) -> int:
 
 
 HEADER_SYNTAX = {"input_output_alias": check_aliasing, "buffer_donor": check_buffer_donor}
+
+
+# dim_labels=b01f_01io->b01f as XLA's lexer takes it (one token), then each part as its parser checks it.
+_DIM_LABELS_RE = re.compile(r"[0-9bf?]{2,}_[0-9io?]{2,}->[0-9bf?]{2,}", re.ASCII)
+_DIM_LABELS_IN_TAIL_RE = re.compile(r"(?<![\w.-])dim_labels=([^\s,]*)")
+
+
+def dim_labels_error(value: str) -> str | None:
+    """XLA's message for a ``dim_labels`` value it refuses (placed where the value starts), else None.
+
+    Not checked: the parts' agreement in spatial dimensions.
+    """
+    if _DIM_LABELS_RE.fullmatch(value) is None:
+        return "expects dim labels pattern, e.g., 'bf0_0io->0bf'"
+    lhs, _, rest = value.partition("_")
+    rhs, _, out = rest.partition("->")
+    for part, side, letters in ((lhs, "lhs", "bf"), (rhs, "rhs", "io"), (out, "output", "bf")):
+        if len(set(part)) != len(part):
+            return f"expects unique {side} dimension numbers, but sees {part}"
+        rank = len(part)
+        if any(not (c in letters or c == "?" or "0" <= c < chr(ord("0") + rank)) for c in part):
+            return f"expects [0-{rank - 1}{letters}?] in {side} dimension numbers"
+    return None
+
+
+def dim_labels_pass(tail: str) -> bool:
+    """Whether each ``dim_labels=`` in an instruction's attribute text passes (once per distinct text)."""
+    return all(dim_labels_error(value) is None for value in _DIM_LABELS_IN_TAIL_RE.findall(tail))
