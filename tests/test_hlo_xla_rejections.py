@@ -166,6 +166,10 @@ CASES = {
         "a = s8[] parameter(1)", "b = s8[] parameter(0)", "c = s8[] parameter( 1 ), sharding={replicated}",
         "ROOT d = s8[] add(a, b)",
     ),
+    "a parameter number twice, once with a leading zero": _module(
+        "a = s8[] parameter(0)", "b = s8[] parameter(00)", "ROOT c = s8[] add(a, b)"
+    ),
+    "a parameter number with a leading zero": _module("a = s8[] parameter(00)", "ROOT c = s8[] negate(a)"),
     "a parameter number twice before a name twice": _module(
         "a = s8[] parameter(0)", "b = s8[] parameter(0)", "ROOT a = s8[] add(a, b)"
     ),

@@ -257,8 +257,9 @@ class ModuleReader(Reader):
                         # constant(...) and parameter(...): a literal or a number, not operands.
                         payload = ops or other
                         if opcode == "parameter":
-                            if not payload or not payload.isdigit() or payload in numbers:
-                                bad = m  # the full reader refuses it as XLA does
+                            # The full reader refuses a number used twice as XLA does, and reads 007 as 7.
+                            if not payload.isdigit() or payload in numbers or (payload[0] == "0" and payload != "0"):
+                                bad = m
                                 break
                             # Noted here, once: should the line still go to the full reader, its name shows it is this one.
                             numbers[payload] = name
