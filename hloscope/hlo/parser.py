@@ -257,9 +257,8 @@ class ModuleReader(Reader):
                         # constant(...) and parameter(...): a literal or a number, not operands.
                         payload = ops or other
                         if opcode == "parameter":
-                            # The full reader refuses a number used twice as XLA does, and reads 007 as 7.
                             if not payload.isdigit() or payload in numbers or (payload[0] == "0" and payload != "0"):
-                                bad = m
+                                bad = m  # the full reader refuses a number used twice, as XLA does; reads 007 as 7
                                 break
                             # Noted here, once: should the line still go to the full reader, its name shows it is this one.
                             numbers[payload] = name
@@ -418,6 +417,7 @@ class ModuleReader(Reader):
             report_duplicate(self.src, computation)
         if computation.root is None:
             computation.root = instructions[-1]
+        self.parameter_numbers.pop(computation, None)  # needed only while the body is read
 
     def _read_computation_attributes(self, computation: HloComputation, pos: int) -> int:
         """``, execution_thread="x"`` after a computation's ``}``."""
