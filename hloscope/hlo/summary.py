@@ -89,6 +89,8 @@ class HloSummary:
 
 def summarize_hlo(text: str) -> HloSummary:
     """Parse HLO text and summarize it; raise HloParseError on bad text."""
+    # One pause over both: between them, the first allocation would start a
+    # collection over everything parsing just made (and, in the worker, JAX's heap).
     with collection_paused():
         return summarize_module(parse_hlo(text))
 
