@@ -36,7 +36,7 @@ from hloscope.hlo.fastpath import (
 from hloscope.hlo.grammar import CALL_KINDS, HEADER_ATTRIBUTES, HEADER_BOOL_ATTRIBUTES, NAME_KEYWORDS
 from hloscope.hlo.lexer import error, skip_ws
 from hloscope.hlo.module import HloComputation, HloInstruction, HloModule
-from hloscope.hlo.syntax import HEADER_SYNTAX, dim_labels_pass
+from hloscope.hlo.syntax import HEADER_SYNTAX, values_pass
 from hloscope.hlo.reader import (
     FORM_PLAIN,
     INLINE_COMPUTATION_NAME,
@@ -368,7 +368,7 @@ class ModuleReader(Reader):
         """
         m = tail_re(allowed).fullmatch(tail)
         found = _BAD if m is None else _EAGER if m.group(1) is not None else _PLAIN if tail.strip() else _BLANK
-        if "dim_labels=" in tail and not dim_labels_pass(tail):
+        if "=" in tail and not values_pass(tail):
             found = _BAD  # the full reader refuses it as XLA does
         tails = self.tails[allowed]
         if len(tails) >= MEMO_LIMIT:

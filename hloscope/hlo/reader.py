@@ -35,7 +35,7 @@ from hloscope.hlo.layouts import layouts_pass
 from hloscope.hlo.lexer import NAME, NAME_CHARS, error, skip_ws
 from hloscope.hlo.module import HloComputation, HloInstruction, HloModule
 from hloscope.hlo.shapes import is_async_start_shape
-from hloscope.hlo.syntax import dim_labels_error
+from hloscope.hlo.syntax import VALUE_CHECKS
 
 # Opcodes whose parentheses hold a literal or a number, not operand names.
 PAYLOAD_OPCODES = frozenset({"constant", "parameter"})
@@ -381,8 +381,8 @@ class Reader:
             else:
                 pos = lexer.skip_value(src, start, f"value of attribute {key!r}")
                 unspecified_api |= check_enum(src, opcode, key, src[start:pos], start)
-                if key == "dim_labels" and (message := dim_labels_error(src[start:pos])):
-                    raise error(message, src, start)
+                if (check := VALUE_CHECKS.get(key)) and (found := check(src[start:pos])):
+                    raise error(found[1], src, start + found[0])
             attrs[key] = src[start:pos]
 
     def _read_called(self, pos: int, key: str, kind: str, calls: list[tuple[str, str]]) -> int:

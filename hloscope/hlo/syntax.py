@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from hloscope.hlo import tokens
 from hloscope.hlo.lexer import NAME, error, skip_ws
 
 _TOKEN_RE = re.compile(r"(-?[0-9]+)(?![0-9])|(%?" + NAME + r")|.", re.ASCII | re.S)
@@ -104,7 +105,6 @@ HEADER_SYNTAX = {"input_output_alias": check_aliasing, "buffer_donor": check_buf
 
 # dim_labels=b01f_01io->b01f as XLA's lexer takes it (one token), then each part as its parser checks it.
 _DIM_LABELS_RE = re.compile(r"[0-9bf?]{2,}_[0-9io?]{2,}->[0-9bf?]{2,}", re.ASCII)
-_DIM_LABELS_IN_TAIL_RE = re.compile(r"(?<![\w.-])dim_labels=([^\s,]*)")
 
 
 def dim_labels_error(value: str) -> str | None:
@@ -125,6 +125,87 @@ def dim_labels_error(value: str) -> str | None:
     return None
 
 
-def dim_labels_pass(tail: str) -> bool:
-    """Whether each ``dim_labels=`` in an instruction's attribute text passes (once per distinct text)."""
-    return all(dim_labels_error(value) is None for value in _DIM_LABELS_IN_TAIL_RE.findall(tail))
+# window={size=3x3 stride=2x2 pad=1_1x0_0 ...} (XLA's ParseWindow): fields in any order, each once.
+_WINDOW_DXD_FIELDS = ("size", "stride", "lhs_dilate", "rhs_dilate", "rhs_reversal")
+_WINDOW_SAME_SIZE = ("stride", "lhs_dilate", "rhs_dilate", "pad")
+
+
+def window_error(value: str) -> tuple[int, str] | None:
+    """XLA's refusal of a ``window`` value as (offset in ``value``, message), else None.
+
+    ``value`` is the braced text as written. Checked as XLA's ParseWindow
+    checks it: sub-attribute names, ``size=``-like fields an integer or
+    ``AxB``, ``pad=`` a pad pattern of low_high pairs, each field once, and
+    each list as long as ``size=``.
+    """
+    if not value.startswith("{"):
+        return 0, "expected '{' to start window attribute"
+    fields: dict[str, int] = {}
+    pos = skip_ws(value, 1)
+    while not value.startswith("}", pos):
+        kind, end = tokens.token_at(value, pos)
+        if kind != tokens.ATTRIBUTE_NAME:
+            return pos, "expects attribute name"
+        name_pos, name, pos = pos, value[pos : end - 1], skip_ws(value, end)
+        if name not in _WINDOW_DXD_FIELDS and name != "pad":
+            return name_pos, f"unexpected attribute name: {name}"
+        kind, end = tokens.token_at(value, pos)
+        if name in fields:
+            return pos, f"sub-attribute '{name}=' already exists"
+        if name == "pad":
+            if kind != tokens.PAD:
+                return pos, "expects window pad pattern, e.g., '0_0x3_3'"
+            parts = value[pos:end].split("x")
+            if any(part.count("_") != 1 or not _fits_int64(part.split("_")) for part in parts):
+                return pos, "expects padding_low and padding_high separated by '_'"
+        elif kind == tokens.DXD:
+            parts = value[pos:end].split("x")
+            if not _fits_int64(parts):
+                return pos, f"expects sub-attribute '{name}=ixj...'"
+        elif kind == tokens.INT and _fits_int64([value[pos:end]]):
+            parts = [value[pos:end]]
+        else:
+            return pos, "expects token type kInt or kDxD"
+        fields[name] = len(parts)
+        pos = skip_ws(value, end)
+    size = fields.get("size", 0)
+    for name in _WINDOW_SAME_SIZE:
+        if fields.get(name, size) != size:
+            return 0, f"expects '{name}=' has the same size as 'size='"
+    return None
+
+
+def padding_error(value: str) -> tuple[int, str] | None:
+    """XLA's refusal of a pad's ``padding`` value (ParsePaddingConfig) as (offset, message), else None.
+
+    Not checked: a value XLA's lexer ends early (``1_1_1_1``), whose rest XLA reads as what follows.
+    """
+    kind, end = tokens.token_at(value, 0)
+    if kind != tokens.PAD:
+        return 0, "expects padding config, e.g., '0_0_0x3_3_1'"
+    if not all(_fits_int64(part.split("_")) for part in value[:end].split("x")):
+        return 0, "expects padding config pattern like 'low_high_interior' or 'low_high'"
+    return None
+
+
+def _fits_int64(numbers: list[str]) -> bool:
+    return all(tokens.INT64_MIN <= int(number) < -tokens.INT64_MIN for number in numbers)
+
+
+def _dim_labels_error(value: str) -> tuple[int, str] | None:
+    message = dim_labels_error(value)
+    return None if message is None else (0, message)
+
+
+# Attribute name -> its value's check (offset, message) or None, for both readers.
+VALUE_CHECKS = {"dim_labels": _dim_labels_error, "window": window_error, "padding": padding_error}
+_CHECKED_IN_TAIL_RE = re.compile(r"(?<![\w.-])(dim_labels|window|padding)=(\{[^{}]*\}|[^\s,]*)")
+
+
+def values_pass(tail: str) -> bool:
+    """Whether each checked value (dim_labels=, window=, padding=) in an instruction's attribute text passes.
+
+    Once per distinct attribute text; a value that only looks like one (inside a string) may fail here,
+    never pass wrongly: the full reader then decides.
+    """
+    return all(VALUE_CHECKS[key](value) is None for key, value in _CHECKED_IN_TAIL_RE.findall(tail))
