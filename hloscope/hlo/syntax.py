@@ -208,4 +208,6 @@ def values_pass(tail: str) -> bool:
     Once per distinct attribute text; a value that only looks like one (inside a string) may fail here,
     never pass wrongly: the full reader then decides.
     """
+    if "window=" not in tail and "padding=" not in tail and "dim_labels=" not in tail:
+        return True  # the common case, and substring tests cost far less than the pattern
     return all(VALUE_CHECKS[key](value) is None for key, value in _CHECKED_IN_TAIL_RE.findall(tail))
