@@ -21,22 +21,20 @@ from hloscope.hlo.fastpath import (
     ATTRIBUTES,
     CLOSE,
     ENTRY,
-    HEADER_ATTRIBUTE_RE,
-    HEADER_RE,
     INDEX_RE,
     INSTR_RE,
     PLAIN_TAIL,
     ROOT,
-    SECTION_LINE_RE,
     SIGNATURE,
     TAIL,
     TYPED_NAME_RE,
     tail_re,
 )
-from hloscope.hlo.grammar import CALL_KINDS, HEADER_ATTRIBUTES, HEADER_BOOL_ATTRIBUTES, NAME_KEYWORDS
+from hloscope.hlo.grammar import CALL_KINDS, NAME_KEYWORDS
+from hloscope.hlo.header import SECTION_NAMES, read_module_header, read_section
 from hloscope.hlo.lexer import error, skip_ws
 from hloscope.hlo.module import HloComputation, HloInstruction, HloModule
-from hloscope.hlo.syntax import HEADER_SYNTAX, values_pass
+from hloscope.hlo.syntax import values_pass
 from hloscope.hlo.reader import (
     FORM_PLAIN,
     INLINE_COMPUTATION_NAME,
@@ -49,7 +47,6 @@ from hloscope.hlo.reader import (
     keyword_at,
 )
 
-SECTION_NAMES = ("FileNames", "FunctionNames", "FileLocations", "StackFrames")
 # What an attribute text holds: nothing but blanks, attributes, attributes
 # with an eager one, or text only the full reader can judge.
 _BLANK, _PLAIN, _EAGER, _BAD = 0, 1, 2, 3
@@ -75,7 +72,7 @@ class ModuleReader(Reader):
         if pos >= len(src):
             raise error("no computation found", src, pos)
         if keyword_at(src, pos, "HloModule"):
-            pos = self._read_module_header(pos)
+            pos = read_module_header(src, module, pos)
         elif not keyword_at(src, pos, "ENTRY") and not self._opens_computation(pos):
             return self._read_single_instruction(pos)
         pos = skip_ws(src, pos)
@@ -83,7 +80,7 @@ class ModuleReader(Reader):
             m = WORD_RE.match(src, pos)
             if m is None or m.group(0) not in SECTION_NAMES:
                 break
-            pos = self._read_section(m.end(), module.sections.setdefault(m.group(0), {}))
+            pos = read_section(src, m.end(), module.sections.setdefault(m.group(0), {}))
         pos = self._read_computations(pos)
         if not module.computations:
             raise error("no computation found", src, pos)
@@ -124,64 +121,6 @@ class ModuleReader(Reader):
         # XLA lists the instruction's computation first, then the inline ones it holds.
         module.computations = {computation.name: computation, **module.computations}
         return module
-
-    def _read_module_header(self, pos: int) -> int:
-        """``HloModule name, attribute=value, ...``: the one-line form at once, else token by token."""
-        m = HEADER_RE.match(self.src, pos)
-        if m is not None:
-            pairs = HEADER_ATTRIBUTE_RE.findall(m.group(2))
-            attrs = dict(pairs)
-            # What XLA refuses (an unknown name, a name twice, a bad boolean) takes the reader below.
-            if (
-                len(attrs) == len(pairs)
-                and attrs.keys() <= HEADER_ATTRIBUTES
-                and not attrs.keys() & HEADER_SYNTAX.keys()
-                and all(attrs.get(key, "true") in ("true", "false") for key in HEADER_BOOL_ATTRIBUTES)
-            ):
-                self.module.name = m.group(1)
-                self.module.attributes = attrs
-                return m.end()
-        pos, self.module.name = lexer.parse_name(self.src, pos + len("HloModule"), "module name")
-        return self._read_header_attributes(pos)
-
-    def _read_header_attributes(self, pos: int) -> int:
-        src, attrs = self.src, self.module.attributes
-        while True:
-            found = lexer.next_attribute(src, pos)
-            if found is None:
-                return pos
-            name_pos, key, start = found
-            if key not in HEADER_ATTRIBUTES:
-                allowed = ", ".join(sorted(HEADER_ATTRIBUTES))
-                raise error(f'unexpected attribute "{key}". Allowed attributes: {allowed}', src, name_pos)
-            if key in attrs:
-                raise error(f"attribute {key} already exists", src, name_pos)
-            check = HEADER_SYNTAX.get(key)
-            pos = check(src, start) if check else lexer.skip_value(src, start, f"value of attribute {key!r}")
-            if key in HEADER_BOOL_ATTRIBUTES and src[start:pos] not in ("true", "false"):
-                raise error("expects true or false", src, start)
-            attrs[key] = src[start:pos]
-
-    def _read_section(self, pos: int, entries: dict[int, str]) -> int:
-        """Read ``id value`` lines of a FileNames/StackFrames/... section."""
-        src = self.src
-        while True:
-            pos = skip_ws(src, pos)
-            for m in iter(SECTION_LINE_RE.scanner(src, pos).match, None):
-                entries[int(m.group(1))] = m.group(2)
-                pos = m.end()
-            pos = skip_ws(src, pos)
-            if pos >= len(src) or not src[pos].isdigit():
-                return pos
-            pos, key = lexer.parse_int(src, pos, "section entry id")
-            start = skip_ws(src, pos)
-            if start < len(src) and src[start] in "\"'":
-                pos = lexer.skip_string(src, start)
-            elif src.startswith("{", start):
-                pos = lexer.skip_group(src, start)
-            else:
-                raise error(f"expects a string or '{{' in section, found {lexer.describe(src, start)}", src, start)
-            entries[key] = src[start:pos]
 
     # Computations.
 
