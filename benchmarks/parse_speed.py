@@ -83,7 +83,7 @@ def small_module_texts(corpus: str | None) -> list[str]:
 
 def walk_hloscope(text: str, keep_memos: bool = False) -> int:
     from hloscope.hlo import parse_hlo
-    from hloscope.hlo.reader import clear_memos
+    from hloscope.hlo.memos import clear_memos
 
     if not keep_memos:
         clear_memos()  # from scratch, as XLA parses each text
@@ -154,7 +154,7 @@ def measure(label: str, texts: list[str], repeats: int, keep_memos: bool = False
 def peak_memory_ratio(text: str) -> float:
     """tracemalloc's peak while parsing ``text`` from scratch, over the text's size in bytes."""
     from hloscope.hlo import parse_hlo
-    from hloscope.hlo.reader import clear_memos
+    from hloscope.hlo.memos import clear_memos
 
     clear_memos()
     gc.collect()

@@ -11,8 +11,6 @@ only changes speed.
 
 from __future__ import annotations
 
-import re
-
 from hloscope.hlo import lexer
 from hloscope.hlo.checks import refuse_shared_async_computation, report_duplicate
 from hloscope.hlo.collection import collection_paused
@@ -28,28 +26,13 @@ from hloscope.hlo.fastpath import (
     SIGNATURE,
     TAIL,
     TYPED_NAME_RE,
-    tail_re,
 )
 from hloscope.hlo.grammar import CALL_KINDS, NAME_KEYWORDS
 from hloscope.hlo.header import SECTION_NAMES, read_module_header, read_section
 from hloscope.hlo.lexer import error, skip_ws
 from hloscope.hlo.module import HloComputation, HloInstruction, HloModule
-from hloscope.hlo.syntax import values_pass
-from hloscope.hlo.reader import (
-    FORM_PLAIN,
-    INLINE_COMPUTATION_NAME,
-    MEMO_LIMIT,
-    NEW_RECORD,
-    OPCODES,
-    PAYLOAD_OPCODES,
-    WORD_RE,
-    Reader,
-    keyword_at,
-)
-
-# What an attribute text holds: nothing but blanks, attributes, attributes
-# with an eager one, or text only the full reader can judge.
-_BLANK, _PLAIN, _EAGER, _BAD = 0, 1, 2, 3
+from hloscope.hlo.memos import BAD, BLANK, EAGER, FORM_PLAIN, FORMS, form_of, tail_kind
+from hloscope.hlo.reader import INLINE_COMPUTATION_NAME, NEW_RECORD, WORD_RE, Reader, keyword_at
 
 
 def parse_hlo(text: str) -> HloModule:
@@ -133,7 +116,7 @@ class ModuleReader(Reader):
         src = self.src
         n = len(src)
         names = self.names
-        forms_get = self.forms.get
+        forms_get = FORMS.get
         parameter_numbers = self.parameter_numbers
         comp = last = None
         if inline is not None:
@@ -160,7 +143,7 @@ class ModuleReader(Reader):
                         attributes_start = m.start(ATTRIBUTES)
                     form = forms_get(key)
                     if form is None:
-                        form = self._form(key)
+                        form = form_of(key)
                         if form is None:
                             bad = m  # the full reader says what is wrong
                             break
@@ -205,12 +188,12 @@ class ModuleReader(Reader):
                             bad = m
                             break
                         operands = ()
-                    found = _BLANK
+                    found = BLANK
                     if tail:
                         found = tails_get(tail)
                         if found is None:
-                            found = self._check_tail(tail, allowed)
-                        if found == _BAD:
+                            found = tail_kind(tail, allowed)
+                        if found == BAD:
                             bad = m
                             break
                     if required is not None:
@@ -229,14 +212,14 @@ class ModuleReader(Reader):
                             bad = m  # the full reader reports the missing computation or refuses the attribute
                             break
                         calls = [(CALL_KINDS[call_kind], call_target)]
-                    if found == _EAGER:
+                    if found == EAGER:
                         tail_start = m.start(which)
                         tail_end = tail_start + len(tail)
                         calls = self._read_eager(tail, tail_start, opcode, tail_end, calls, comp, operands, seen)
                         if calls is False:
                             bad = m
                             break
-                    offsets_append(-1 if found == _BLANK and kind is None and call_target is None else attributes_start)
+                    offsets_append(-1 if found == BLANK and kind is None and call_target is None else attributes_start)
                     inst = NEW_RECORD(HloInstruction, (name, opcode, shape, comp, *operands))
                     append(inst)
                     seen[name] = name
@@ -299,21 +282,6 @@ class ModuleReader(Reader):
                 if comp.root is not None:
                     raise error("one computation should have only one ROOT", src, p)
                 comp.root = inst
-
-    def _check_tail(self, tail: str, allowed: frozenset[str]) -> int:
-        """What an instruction line's remaining attribute text holds (see _BLANK ... _BAD), remembered.
-
-        A name not ``allowed`` makes it _BAD: the full reader refuses it as XLA does.
-        """
-        m = tail_re(allowed).fullmatch(tail)
-        found = _BAD if m is None else _EAGER if m.group(1) is not None else _PLAIN if tail.strip() else _BLANK
-        if "=" in tail and not values_pass(tail):
-            found = _BAD  # the full reader refuses it as XLA does
-        tails = self.tails[allowed]
-        if len(tails) >= MEMO_LIMIT:
-            tails.clear()
-        tails[tail] = found
-        return found
 
     def _open(self, name: str, is_entry: bool, signature: tuple[int, int] | None, name_pos: int, start: int) -> HloComputation:
         """A new computation; its name must be new and only one may be the ENTRY."""

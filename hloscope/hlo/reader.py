@@ -15,7 +15,7 @@ import re
 from hloscope.hlo import lexer
 from hloscope.hlo.checks import async_attribute_error, async_kind, async_operand_error, branches_fit, braced_names
 from hloscope.hlo.checks import check_enum, read_predecessors, refuse_unspecified_api, shape_of
-from hloscope.hlo.fastpath import INDEX_RE, NEXT_EAGER_RE
+from hloscope.hlo.fastpath import NEXT_EAGER_RE
 from hloscope.hlo.grammar import (
     ASYNC_START_OPCODES,
     CALL_KINDS,
@@ -31,14 +31,12 @@ from hloscope.hlo.grammar import (
     unexpected_attribute_message,
 )
 from hloscope.hlo.errors import HloParseError
-from hloscope.hlo.layouts import layouts_pass
+from hloscope.hlo.memos import PAYLOAD_OPCODES, share_shape
 from hloscope.hlo.lexer import NAME, NAME_CHARS, error, skip_ws
 from hloscope.hlo.module import HloComputation, HloInstruction, HloModule
 from hloscope.hlo.shapes import is_async_start_shape
 from hloscope.hlo.syntax import VALUE_CHECKS
 
-# Opcodes whose parentheses hold a literal or a number, not operand names.
-PAYLOAD_OPCODES = frozenset({"constant", "parameter"})
 # Nested instructions and inline computations deeper than this are refused.
 MAX_NESTING = 200
 # XLA's error for operand text that is neither a defined name nor a nested instruction.
@@ -49,44 +47,6 @@ INLINE_COMPUTATION_NAME = "_"
 WORD_RE = re.compile(NAME, re.ASCII)
 NEW_RECORD = tuple.__new__
 OPCODES = opcode_spellings()
-# The fast path leaves XLA's async ops to the full reader, which checks their shapes and chain.
-FAST_OPCODES = {op: op for op in OPCODES if async_kind(op) is None}
-FORM_PLAIN, FORM_PAYLOAD = 0, 1
-
-# What the parser learns from a piece of text alone holds for every parse, and
-# modules repeat the same pieces (shapes, attribute lists) layer after layer and
-# module after module; each memo is emptied when it reaches MEMO_LIMIT entries.
-MEMO_LIMIT = 4096
-# Shape text -> one shared string for it, comments dropped.
-SHAPES: dict[str, str] = {}
-# Attribute names an opcode takes -> {attribute text after an instruction's leading attributes -> what
-# it holds (parser._BLANK ... _BAD)}: opcodes that take the same names share one memo.
-TAILS: dict[frozenset[str], dict[str, int]] = {}
-# "shape opcode" text as the fast path matches it -> (opcode, shared shape, kind), kind one of
-# FORM_PLAIN, FORM_PAYLOAD (constant, parameter), the operand count XLA requires (-1: any),
-# ``, name=`` of each attribute it requires (or None), the attribute names it takes and the ``get``
-# of its TAILS memo; None: an opcode the fast path leaves alone.
-FORMS: dict[str, tuple | None] = {}
-
-
-def clear_memos() -> None:
-    """Forget what earlier parses learnt: the next parse starts from scratch (for timing it fairly)."""
-    for memo in (SHAPES, TAILS, FORMS):
-        memo.clear()
-
-
-# Opcode -> what the fast path checks of it: (operand count XLA requires or -1, ``, name=`` of
-# each attribute it requires or None, the attribute names it takes). Grammar, not text: never emptied.
-_OPCODE_RULES: dict[str, tuple] = {}
-
-
-def _opcode_rules(opcode: str) -> tuple:
-    markers = tuple(f", {name}=" for name in required_attributes(opcode)) or None
-    if opcode == "conditional":
-        # Either form's computations; _read_eager checks them against the first operand's type.
-        markers = ("_computation",)
-    rules = _OPCODE_RULES[opcode] = (OPERAND_COUNTS.get(opcode, -1), markers, allowed_attributes(opcode))
-    return rules
 
 
 def keyword_at(src: str, pos: int, word: str) -> bool:
@@ -103,12 +63,8 @@ class Reader:
         self.module = HloModule(src)
         # Computation names defined so far (inline ones included).
         self.names: set[str] = set()
-        # Facts about text alone, shared by all parses (see MEMO_LIMIT).
-        self.shapes = SHAPES
-        self.tails = TAILS
         # The computation of a text that is a single instruction, where undefined operands become parameters.
         self.single: HloComputation | None = None
-        self.forms = FORMS
         self.depth = 0
         # Each computation's parameter numbers read so far (decimal text) and their instructions' names.
         self.parameter_numbers: dict[HloComputation, dict[str, str]] = {}
@@ -118,7 +74,7 @@ class Reader:
         computation = self.single
         number = str(sum(1 for inst in computation.instructions if inst.opcode == "parameter"))
         name = word if word is not None else f"_{number}"
-        inst = NEW_RECORD(HloInstruction, (name, "parameter", self._share_shape(shape), computation))
+        inst = NEW_RECORD(HloInstruction, (name, "parameter", share_shape(shape), computation))
         computation.instructions.append(inst)
         computation.attribute_offsets.append(-1)
         self.module.payloads[inst] = number
@@ -128,37 +84,6 @@ class Reader:
     def _add_computation(self, computation: HloComputation) -> None:
         self.names.add(computation.name)
         self.module.computations[computation.name] = computation
-
-    def _form(self, key: str) -> tuple | None:
-        """The FORMS entry of a fast-path ``shape opcode`` text, remembered."""
-        shape, _, opcode_text = key.rpartition(" ")
-        opcode = FAST_OPCODES.get(opcode_text)
-        form = None
-        # The full reader refuses an element type XLA does not know, and an infeed whose shape is no tuple.
-        # (A shape in SHAPES has been read before, so its types are known.)
-        if (shape not in SHAPES and lexer.unknown_type_at(shape) >= 0) or (
-            opcode == "infeed" and not shape.startswith("(")
-        ):
-            opcode = None
-        elif ":" in shape and not layouts_pass(shape):
-            opcode = None  # the full reader refuses a layout part as XLA does
-        if opcode is not None:
-            kind = FORM_PAYLOAD if opcode in PAYLOAD_OPCODES else FORM_PLAIN
-            rules = _OPCODE_RULES.get(opcode) or _opcode_rules(opcode)
-            form = (opcode, self._share_shape(shape), kind, *rules, TAILS.setdefault(rules[2], {}).get)
-        if len(FORMS) >= MEMO_LIMIT:
-            FORMS.clear()
-        FORMS[key] = form
-        return form
-
-    def _share_shape(self, shape: str) -> str:
-        """The shared string for a shape seen for the first time, comments dropped."""
-        clean = INDEX_RE.sub("", shape) if "/" in shape else shape
-        if len(SHAPES) >= MEMO_LIMIT:
-            SHAPES.clear()
-        clean = SHAPES.setdefault(clean, clean)
-        SHAPES[shape] = clean
-        return clean
 
     def _read_eager(
         self, rest: str, rest_pos: int, opcode: str, end: int, calls: list | None, comp: HloComputation, operands, seen
@@ -290,7 +215,7 @@ class Reader:
             raise error("infeed must have a non-empty tuple shape", src, skip_ws(src, pos))
         if chain and (message := async_attribute_error(operands, computation, attrs)):
             raise error(message, src, skip_ws(src, pos))
-        inst = NEW_RECORD(HloInstruction, (name, opcode, self._share_shape(shape), computation, *operands))
+        inst = NEW_RECORD(HloInstruction, (name, opcode, share_shape(shape), computation, *operands))
         computation.instructions.append(inst)
         computation.attribute_offsets.append(-1)
         module = self.module

@@ -1,0 +1,109 @@
+"""What the parser learns from a piece of text alone, remembered across lines and parses.
+
+Modules repeat the same pieces (``shape opcode`` pairs, attribute lists)
+layer after layer and module after module, and what a piece says does not
+depend on where it stands: each is read once. Every memo is emptied when it
+reaches MEMO_LIMIT entries; ``clear_memos`` empties them all (to time a
+parse from scratch).
+"""
+
+from __future__ import annotations
+
+from hloscope.hlo import lexer
+from hloscope.hlo.checks import async_kind
+from hloscope.hlo.fastpath import INDEX_RE, tail_re
+from hloscope.hlo.grammar import OPERAND_COUNTS, allowed_attributes, opcode_spellings, required_attributes
+from hloscope.hlo.layouts import layouts_pass
+from hloscope.hlo.syntax import values_pass
+
+MEMO_LIMIT = 4096
+# Opcodes whose parentheses hold a literal or a number, not operand names.
+PAYLOAD_OPCODES = frozenset({"constant", "parameter"})
+# The fast path leaves XLA's async ops to the full reader, which checks their shapes and chain.
+FAST_OPCODES = {op: op for op in opcode_spellings() if async_kind(op) is None}
+FORM_PLAIN, FORM_PAYLOAD = 0, 1
+# What an attribute text holds: nothing but blanks, attributes, attributes
+# with an eager one (fastpath.EAGER_ATTRIBUTES), or text only the full reader can judge.
+BLANK, PLAIN, EAGER, BAD = 0, 1, 2, 3
+
+# Shape text -> one shared string for it, comments dropped.
+SHAPES: dict[str, str] = {}
+# Attribute names an opcode takes -> {attribute text after an instruction's leading attributes -> what
+# it holds (BLANK ... BAD)}: opcodes that take the same names share one memo.
+TAILS: dict[frozenset[str], dict[str, int]] = {}
+# "shape opcode" text as the fast path matches it -> (opcode, shared shape, kind), kind one of
+# FORM_PLAIN, FORM_PAYLOAD (constant, parameter), the operand count XLA requires (-1: any),
+# ``, name=`` of each attribute it requires (or None), the attribute names it takes and the ``get``
+# of its TAILS memo; None: an opcode the fast path leaves alone.
+FORMS: dict[str, tuple | None] = {}
+# Opcode -> what the fast path checks of it: (operand count XLA requires or -1, ``, name=`` of
+# each attribute it requires or None, the attribute names it takes). Grammar, not text: never emptied.
+_OPCODE_RULES: dict[str, tuple] = {}
+
+
+def clear_memos() -> None:
+    """Forget what earlier parses learnt: the next parse starts from scratch (for timing it fairly)."""
+    for memo in (SHAPES, TAILS, FORMS):
+        memo.clear()
+
+
+def _remember(memo: dict, key, value):
+    if len(memo) >= MEMO_LIMIT:
+        memo.clear()
+    memo[key] = value
+    return value
+
+
+def _opcode_rules(opcode: str) -> tuple:
+    rules = _OPCODE_RULES.get(opcode)
+    if rules is None:
+        markers = tuple(f", {name}=" for name in required_attributes(opcode)) or None
+        if opcode == "conditional":
+            # Either form's computations; the reader checks them against the first operand's type.
+            markers = ("_computation",)
+        rules = _OPCODE_RULES[opcode] = (OPERAND_COUNTS.get(opcode, -1), markers, allowed_attributes(opcode))
+    return rules
+
+
+def share_shape(shape: str) -> str:
+    """The one shared string for a shape's text, comments dropped."""
+    clean = SHAPES.get(shape)
+    if clean is None:
+        clean = INDEX_RE.sub("", shape) if "/" in shape else shape
+        if len(SHAPES) >= MEMO_LIMIT:
+            SHAPES.clear()
+        clean = SHAPES.setdefault(clean, clean)
+        SHAPES[shape] = clean
+    return clean
+
+
+def form_of(key: str) -> tuple | None:
+    """The FORMS entry of a fast-path ``shape opcode`` text, remembered."""
+    if key in FORMS:
+        return FORMS[key]
+    shape, _, opcode_text = key.rpartition(" ")
+    opcode = FAST_OPCODES.get(opcode_text)
+    form = None
+    # The full reader refuses an element type XLA does not know, and an infeed whose shape is no tuple.
+    # (A shape in SHAPES has been read before, so its types are known.)
+    if (shape not in SHAPES and lexer.unknown_type_at(shape) >= 0) or (opcode == "infeed" and not shape.startswith("(")):
+        opcode = None
+    elif ":" in shape and not layouts_pass(shape):
+        opcode = None  # the full reader refuses a layout part as XLA does
+    if opcode is not None:
+        kind = FORM_PAYLOAD if opcode in PAYLOAD_OPCODES else FORM_PLAIN
+        rules = _opcode_rules(opcode)
+        form = (opcode, share_shape(shape), kind, *rules, TAILS.setdefault(rules[2], {}).get)
+    return _remember(FORMS, key, form)
+
+
+def tail_kind(tail: str, allowed: frozenset[str]) -> int:
+    """What an instruction line's remaining attribute text holds (BLANK ... BAD), remembered.
+
+    A name not ``allowed`` makes it BAD: the full reader refuses it as XLA does.
+    """
+    m = tail_re(allowed).fullmatch(tail)
+    found = BAD if m is None else EAGER if m.group(1) is not None else PLAIN if tail.strip() else BLANK
+    if "=" in tail and not values_pass(tail):
+        found = BAD  # the full reader refuses it as XLA does
+    return _remember(TAILS.setdefault(allowed, {}), tail, found)
