@@ -44,6 +44,13 @@ CASES = {
     "unknown type in an instruction's shape": _module("x = g32[] parameter(0)"),
     "unknown type in a tuple shape": _module("x = (f32[], q8[]) parameter(0)"),
     "unknown type on an operand": _module("x = f32[] parameter(0)", "ROOT a = f32[] negate(g32[] x)"),
+    # XLA reads a computation's signature before its body: a type it refuses there is reported there first.
+    "unknown type in a signature and its parameter": _module("ROOT x = g32[]{} parameter(0)").replace(
+        "ENTRY e", "ENTRY e (x: g32[]) -> g32[]"
+    ),
+    "unknown type in a signature's result and the root": _module(
+        "x = (f32[], f32[]) parameter(0)", "a = f32[] get-tuple-element(x), index=0", "ROOT y = q8[2]{0} convert(a)"
+    ).replace("ENTRY e", "ENTRY e (x: (f32[], f32[])) -> q8[2]{0}"),
     "every type XLA knows": _module(
         "a = (pred[], s1[], s2[], s4[], u1[], u2[], u4[], f4e2m1fn[], f8e3m4[], f8e4m3[], f8e8m0fnu[]) parameter(0)",
         "b = (f8e4m3b11fnuz[], f8e4m3fn[], f8e4m3fnuz[], f8e5m2[], f8e5m2fnuz[], bf16[], c128[], opaque[]) parameter(1)",

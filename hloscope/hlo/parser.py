@@ -49,6 +49,8 @@ def parse_hlo(text: str) -> HloModule:
 class ModuleReader(Reader):
     """The module reader: header, sections and computations, by the fast path where it can."""
 
+    open_signature: tuple[int, int] | None = None  # the span of the signature of the computation being read
+
     def read_module(self) -> HloModule:
         src, module = self.src, self.module
         pos = skip_ws(src, 0)
@@ -64,7 +66,12 @@ class ModuleReader(Reader):
             if m is None or m.group(0) not in SECTION_NAMES:
                 break
             pos = read_section(src, m.end(), module.sections.setdefault(m.group(0), {}))
-        pos = self._read_computations(pos)
+        try:
+            pos = self._read_computations(pos)
+        except HloParseError:
+            if self.open_signature is not None:  # XLA reads a computation's signature before its body
+                lexer.skip_signature(self.src, self.open_signature[0])
+            raise
         if not module.computations:
             raise error("no computation found", src, pos)
         if module.entry is None:
@@ -289,6 +296,7 @@ class ModuleReader(Reader):
             raise error(f"computation {name} is defined twice", self.src, name_pos)
         if name in NAME_KEYWORDS and self.src[name_pos] != "%":
             raise error("expects name", self.src, name_pos)
+        self.open_signature = signature
         if is_entry:
             if self.module.entry is not None:
                 raise error("expects only one ENTRY computation", self.src, start)
@@ -325,6 +333,7 @@ class ModuleReader(Reader):
         if computation.root is None:
             computation.root = instructions[-1]
         self.parameter_numbers.pop(computation, None)  # needed only while the body is read
+        self.open_signature = None
 
     def _read_computation_attributes(self, computation: HloComputation, pos: int) -> int:
         """``, execution_thread="x"`` after a computation's ``}``."""
