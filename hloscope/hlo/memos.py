@@ -1,6 +1,6 @@
 """What the parser learns from a piece of text alone, remembered across lines and parses.
 
-Modules repeat the same pieces (``shape opcode`` pairs, attribute lists)
+Modules repeat the same pieces (``shape opcode`` pairs, attribute lists, literals)
 layer after layer and module after module, and what a piece says does not
 depend on where it stands: each is read once. Every memo is emptied when it
 reaches MEMO_LIMIT entries; ``clear_memos`` empties them all (to time a
@@ -36,6 +36,8 @@ TAILS: dict[frozenset[str], dict[str, int]] = {}
 # ``, name=`` of each attribute it requires (or None), the attribute names it takes and the ``get``
 # of its TAILS memo; None: an opcode the fast path leaves alone.
 FORMS: dict[str, tuple | None] = {}
+# (shape text, constant literal text) -> None or where and why XLA refuses it (hloscope.hlo.literals).
+LITERALS: dict[tuple[str, str], tuple[int, str] | None] = {}
 # Opcode -> what the fast path checks of it: (operand count XLA requires or -1, ``, name=`` of
 # each attribute it requires or None, the attribute names it takes). Grammar, not text: never emptied.
 _OPCODE_RULES: dict[str, tuple] = {}
@@ -43,7 +45,7 @@ _OPCODE_RULES: dict[str, tuple] = {}
 
 def clear_memos() -> None:
     """Forget what earlier parses learnt: the next parse starts from scratch (for timing it fairly)."""
-    for memo in (SHAPES, TAILS, FORMS):
+    for memo in (SHAPES, TAILS, FORMS, LITERALS):
         memo.clear()
 
 

@@ -11,7 +11,7 @@ only changes speed.
 
 from __future__ import annotations
 
-from hloscope.hlo import lexer
+from hloscope.hlo import lexer, literals
 from hloscope.hlo.checks import refuse_shared_async_computation, report_duplicate
 from hloscope.hlo.collection import collection_paused
 from hloscope.hlo.errors import HloParseError
@@ -191,8 +191,8 @@ class ModuleReader(Reader):
                                 break
                             # Noted here, once: should the line still go to the full reader, its name shows it is this one.
                             numbers[payload] = name
-                        elif not payload:
-                            bad = m
+                        elif not payload or (opcode == "constant" and literals.literal_error(shape, payload)):
+                            bad = m  # the full reader reports what XLA refuses in the literal
                             break
                         operands = ()
                     found = BLANK

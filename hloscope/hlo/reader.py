@@ -32,6 +32,7 @@ from hloscope.hlo.grammar import (
 )
 from hloscope.hlo.errors import HloParseError
 from hloscope.hlo.memos import PAYLOAD_OPCODES, share_shape
+from hloscope.hlo.literals import literal_end
 from hloscope.hlo.lexer import NAME, NAME_CHARS, error, skip_ws
 from hloscope.hlo.module import HloComputation, HloInstruction, HloModule
 from hloscope.hlo.shapes import is_async_start_shape
@@ -169,7 +170,7 @@ class Reader:
         payload = None
         operands: list[str] = []
         if opcode in PAYLOAD_OPCODES:
-            end = lexer.skip_group(src, pos - 1)
+            end = lexer.skip_group(src, pos - 1) if opcode == "parameter" else literal_end(src, pos, shape)
             payload = lexer.clean_text(src[pos : end - 1])
             if opcode == "parameter" and not re.fullmatch(r"[0-9]+", payload):
                 raise error("expects parameter number", src, pos)
@@ -357,7 +358,6 @@ class Reader:
         self._add_computation(computation)
         self.depth -= 1
         return pos, name
-
 
     def _read_computations(self, pos: int, inline: HloComputation | None = None) -> int:
         raise NotImplementedError  # parser.ModuleReader reads computations
