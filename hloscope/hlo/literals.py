@@ -107,6 +107,20 @@ def _check(shape: str, text: str) -> tuple[int, str] | None:
     tree = _shape_tree(shape)
     if tree is None:
         return None  # a shape this check does not read (unbounded sizes, buffers): left as text
+    if type(tree) is tuple and not tree[1]:
+        # The common case, a scalar written as one plain value: no need of the reader.
+        if _PLAIN_NUMBER_RE.fullmatch(text) and _plain_scalar_fits(tree[0], text):
+            return None
+        if text in _PLAIN_WORDS.get(tree[0], ()):
+            return None
+    elif type(tree) is tuple and len(tree[1]) == 1 and text.startswith("{") and text.endswith("}") and "{" not in text[1:]:
+        # A vector of plain values, as many as its dimension (never "{...}" nor "{}": those take the reader).
+        items = [item.strip() for item in text[1:-1].split(",")]
+        words = _PLAIN_WORDS.get(tree[0], ())
+        if len(items) == tree[1][0] and all(
+            item in words or (_PLAIN_NUMBER_RE.fullmatch(item) and _plain_scalar_fits(tree[0], item)) for item in items
+        ):
+            return None
     reader = _LiteralReader(text)
     try:
         reader.literal(tree)
@@ -116,6 +130,34 @@ def _check(shape: str, text: str) -> tuple[int, str] | None:
     except _Refused:
         return reader.first
     return reader.first if reader.aborts else None
+
+
+# One number token as XLA's lexer reads it (a digit first), integer or decimal.
+_PLAIN_NUMBER_RE = re.compile(r"-?[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?")
+
+
+_NON_FINITE = frozenset({"inf", "-inf", "nan", "-nan"})
+_PLAIN_WORDS = {"pred": frozenset({"true", "false"}), **{name: _NON_FINITE for name in _FLOATS}}
+
+
+def _plain_scalar_fits(element_type: str, text: str) -> bool:
+    """Whether a plain number is a value of ``element_type`` XLA takes; False also where the reader must say."""
+    if element_type == "pred" or element_type in _INT_RANGES:
+        if "." in text or "e" in text or "E" in text:
+            return False
+        value = int(text)
+        if element_type == "pred":
+            return tokens.INT64_MIN <= value <= tokens.UINT64_MAX
+        low, high = _INT_RANGES[element_type]
+        return low <= value <= high
+    rule = _FLOATS.get(element_type)
+    if rule is None or element_type == "f8e8m0fnu":
+        return False
+    largest, half_ulp, odd, _ = rule
+    value = abs(float(text))
+    if value == float("inf"):
+        return False
+    return largest is None or value < largest + half_ulp
 
 
 _SHAPE_TOKEN_RE = re.compile(r"\s*(?:/\*.*?\*/\s*)*(?:([a-z][a-z0-9]*)\[([^\]]*)\](?:\{[^{}]*\})?|(\()|(\))|(,))", re.S)

@@ -128,6 +128,9 @@ def dim_labels_error(value: str) -> str | None:
 # window={size=3x3 stride=2x2 pad=1_1x0_0 ...} (XLA's ParseWindow): fields in any order, each once.
 _WINDOW_DXD_FIELDS = ("size", "stride", "lhs_dilate", "rhs_dilate", "rhs_reversal")
 _WINDOW_SAME_SIZE = ("stride", "lhs_dilate", "rhs_dilate", "pad")
+_WINDOW_FIELD = r"(size|stride|lhs_dilate|rhs_dilate|rhs_reversal)=([0-9]{1,18}(?:x[0-9]{1,18})*)(?![0-9_])|(pad)=(-?[0-9]{1,18}_-?[0-9]{1,18}(?:x-?[0-9]{1,18}_-?[0-9]{1,18})*)(?![0-9_])"
+_PLAIN_WINDOW_RE = re.compile(r"\{(?:(?:" + _WINDOW_FIELD + r")(?: (?=[a-z])|(?=\})))*\}")
+_WINDOW_FIELD_RE = re.compile(r"([a-z_]+)=([-0-9_x]+)")
 
 
 def window_error(value: str) -> tuple[int, str] | None:
@@ -138,6 +141,13 @@ def window_error(value: str) -> tuple[int, str] | None:
     ``AxB``, ``pad=`` a pad pattern of low_high pairs, each field once, and
     each list as long as ``size=``.
     """
+    if _PLAIN_WINDOW_RE.fullmatch(value):
+        # The common case, as XLA prints windows: each field once, every list as long as size=.
+        fields = _WINDOW_FIELD_RE.findall(value)
+        counts = {name: len(numbers.split("x")) for name, numbers in fields}
+        size = counts.get("size", 0)
+        if len(counts) == len(fields) and all(counts.get(name, size) == size for name in _WINDOW_SAME_SIZE):
+            return None
     if not value.startswith("{"):
         return 0, "expected '{' to start window attribute"
     fields: dict[str, int] = {}
