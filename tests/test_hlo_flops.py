@@ -22,9 +22,13 @@ from hloscope.report.inspect_view import format_text, render_inspect_html
 CASES = Path(__file__).parent / "hlo_cases"
 
 
-def xla_flops(text: str) -> float | None:
+def xla_cost(text: str) -> dict:
     client = jax.devices("cpu")[0].client
-    return _jax.hlo_module_cost_analysis(client, _hlo.hlo_module_from_text(text)).get("flops")
+    return _jax.hlo_module_cost_analysis(client, _hlo.hlo_module_from_text(text))
+
+
+def xla_flops(text: str) -> float | None:
+    return xla_cost(text).get("flops")
 
 
 @pytest.fixture(scope="module")
@@ -129,3 +133,71 @@ ENTRY e {
     flops = module_flops(parse_hlo(text))
     body, condition, larger_branch = 1 + 8, 1, 16
     assert flops["total_flops"] == 5 * body + 6 * condition + larger_branch
+
+
+def test_loops_once_counts_each_loop_as_xla_does(modules):
+    compared = 0
+    for key, text in modules.items():
+        module = parse_hlo(text)
+        theirs = xla_flops(text)
+        flops = module_flops(module, loops_once=True)
+        if not while_loops(module) or theirs is None or flops["uncounted_opcodes"]:
+            continue
+        assert flops["total_flops"] == pytest.approx(theirs, rel=1e-6), key
+        compared += 1
+    assert compared >= 3
+
+
+def test_inverse_and_hyperbolic_functions_are_transcendentals_as_in_xla():
+    opcodes = ["acos", "acosh", "asin", "asinh", "atanh", "cosh", "sinh"]
+    lines = [f"  r{i} = f32[4,8]{{1,0}} {op}(x)" for i, op in enumerate(opcodes)]
+    text = "HloModule t\nENTRY e {\n  x = f32[4,8]{1,0} parameter(0)\n" + "\n".join(lines)
+    text += "\n  ROOT t = tuple(" + ", ".join(f"r{i}" for i in range(len(opcodes))) + ")\n}\n"
+    flops, theirs = module_flops(parse_hlo(text)), xla_cost(text)
+    assert flops["transcendentals"] == theirs["transcendentals"] == 7 * 32
+    assert flops["total_flops"] == theirs.get("flops", 0) == 0
+
+
+def test_bitcast_convert_is_one_flop_per_element_as_in_xla():
+    text = """HloModule b
+ENTRY e {
+  x = f32[4,8]{1,0} parameter(0)
+  ROOT r = u32[4,8]{1,0} bitcast-convert(x)
+}
+"""
+    flops = module_flops(parse_hlo(text))
+    assert flops["elementwise_flops"] == flops["total_flops"] == xla_flops(text) == 32
+
+
+def test_instructions_without_a_shape_count_with_the_shape_xla_infers():
+    text = """HloModule s
+add {
+  a = f32[] parameter(0)
+  b = f32[] parameter(1)
+  ROOT c = add(a, b)
+}
+ENTRY e {
+  x = f32[4,8]{1,0} parameter(0)
+  y = f32[8,3]{1,0} parameter(1)
+  z = f32[] constant(0)
+  s = select(pred[] constant(true), x, multiply(x, x))
+  d = dot(s, y), lhs_contracting_dims={1}, rhs_contracting_dims={0}
+  ROOT r = reduce(d, z), dimensions={1}, to_apply=add
+}
+"""
+    flops = module_flops(parse_hlo(text))
+    selected, multiplied, dot, reduced = 32, 32, 2 * 4 * 3 * 8, 4 * 3 - 4
+    assert flops["total_flops"] == xla_flops(text) == selected + multiplied + dot + reduced
+    assert flops["uncounted_opcodes"] == {} and flops["unreadable"] == []
+
+
+def test_a_shape_that_cannot_be_read_is_declared_not_counted():
+    text = """HloModule u
+ENTRY e {
+  x = f32[?,8]{1,0} parameter(0)
+  ROOT r = f32[?,8]{1,0} negate(x)
+}
+"""
+    flops = module_flops(parse_hlo(text))
+    assert flops["total_flops"] == 0
+    assert flops["uncounted_opcodes"] == {"negate": 1} and flops["unreadable"] == ["r"]

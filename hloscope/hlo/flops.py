@@ -34,20 +34,20 @@ from hloscope.hlo.attributes import int_list, to_int
 from hloscope.hlo.grammar import async_wrapped_opcode
 from hloscope.hlo.loops import while_loops
 from hloscope.hlo.module import HloComputation, HloInstruction, HloModule
-from hloscope.hlo.shapes import array_dims, element_count, leaf_arrays, tuple_elements
+from hloscope.hlo.flop_shapes import (
+    ELEMENTWISE_OPCODES,
+    TRANSCENDENTAL_OPCODES,
+    first_array_elements,
+    leaf_elements,
+    need,
+    operand_dims,
+    operand_shape,
+    shape_of,
+)
+from hloscope.hlo.shapes import array_dims, element_count, tuple_elements
 from hloscope.hlo.windows import Unreadable, valid_positions, window_dims
 
 CATEGORIES = ("dot_flops", "conv_flops", "fft_flops", "elementwise_flops", "reduce_flops", "other_flops")
-TRANSCENDENTAL_OPCODES = frozenset(
-    "erf exponential log logistic power sqrt cbrt rsqrt tanh sine cosine exponential-minus-one log-plus-one "
-    "atan2 tan".split()
-)
-ELEMENTWISE_OPCODES = frozenset(
-    "abs acos acosh add and asin asinh atanh ceil clamp compare complex convert cosh count-leading-zeros divide "
-    "floor imag is-finite maximum minimum mulhi multiply negate not or popcnt real reduce-precision remainder "
-    "round-nearest-afz round-nearest-even select shift-left shift-right-arithmetic shift-right-logical sign sinh "
-    "stochastic-convert subtract xor".split()
-)
 # Opcodes hloscope cannot count: XLA's rule says "unknown" or there is none.
 UNCOUNTED_OPCODES = frozenset({"custom-call", "ragged-dot", "scaled-dot", "scan", "ragged-all-to-all"})
 _RULED_BY_SHAPE = ELEMENTWISE_OPCODES | TRANSCENDENTAL_OPCODES | UNCOUNTED_OPCODES | {"rng", "rng-bit-generator"}
@@ -90,7 +90,9 @@ def module_flops(module: HloModule, *, loops_once: bool = False) -> dict:
 
     ``loops_once``: count each while body and condition once, as XLA's
     HloCostAnalysis does (to compare with its figure), instead of the body x
-    trip count and the condition x (trip count + 1). Keys: dot_flops, conv_flops, fft_flops, elementwise_flops, reduce_flops,
+    trip count and the condition x (trip count + 1).
+
+    Keys: dot_flops, conv_flops, fft_flops, elementwise_flops, reduce_flops,
     other_flops and total_flops (ints); transcendentals (int, not in the
     total, as XLA keeps them apart); uncounted_opcodes ({opcode: number of
     instructions whose FLOPs are not counted}); unreadable (names of
@@ -161,7 +163,7 @@ class _Analysis:
                 return _Cost()
             elements = tuple_elements(inst.shape) or []
             return self.rule(inst, wrapped, elements[1] if len(elements) > 1 else "")
-        return self.rule(inst, opcode, inst.shape)
+        return self.rule(inst, opcode, shape_of(inst))
 
     def rule(self, inst: HloInstruction, opcode: str, shape: str) -> _Cost:
         handler = _HANDLERS.get(opcode)
@@ -179,13 +181,13 @@ class _Analysis:
                 return _Cost(uncounted={inst}, unreadable={inst})
         if opcode in UNCOUNTED_OPCODES:
             return _Cost(uncounted={inst})
-        return _Cost(unreadable={inst})  # a per-element opcode whose shape cannot be read
+        return _Cost(uncounted={inst}, unreadable={inst})  # a per-element opcode whose shape cannot be read
 
     def per_element_cost(self, opcode: str, shape: str) -> _Cost | None:
         """One per output element, one shared cost per kind and shape (fused layers repeat them); None: unreadable."""
         key = (opcode in ELEMENTWISE_OPCODES, opcode == "rng-bit-generator", shape)
         if key not in self.per_element:
-            elements = element_count(shape) if not key[1] else _leaf_elements(shape)
+            elements = element_count(shape) if not key[1] else leaf_elements(shape)
             counted = {"elementwise_flops": elements} if key[0] else {}
             self.per_element[key] = None if elements is None else _Cost(counted, 0 if key[0] else elements)
         return self.per_element[key]
@@ -198,53 +200,19 @@ class _Analysis:
 _NOTHING = _Cost()
 
 
-def _need(value):
-    if value is None:
-        raise Unreadable()
-    return value
-
-
-def _leaf_elements(shape: str) -> int | None:
-    total = 0
-    for _, dims in leaf_arrays(shape):
-        if any(d is None for d in dims):
-            return None
-        total += math.prod(dims)  # type: ignore[arg-type]
-    return total
-
-
-def _operand_shape(inst: HloInstruction, index: int) -> str:
-    if index >= len(inst.operands):
-        raise Unreadable()
-    operand = inst.computation.instruction_map.get(inst.operands[index])
-    return _need(operand).shape
-
-
-def _operand_dims(inst: HloInstruction, index: int) -> tuple[int, ...]:
-    dims = _need(array_dims(_operand_shape(inst, index)))
-    if any(d is None for d in dims):
-        raise Unreadable()
-    return dims  # type: ignore[return-value]
-
-
-def _first_array_elements(shape: str) -> int:
-    elements = tuple_elements(shape)
-    return _need(element_count(elements[0] if elements else shape))
-
-
 def _dot(analysis: _Analysis, inst: HloInstruction, shape: str) -> _Cost:
-    lhs = _operand_dims(inst, 0)
+    lhs = operand_dims(inst, 0)
     width = 1
     for dim in int_list(inst.attributes.get("lhs_contracting_dims")):
         if dim >= len(lhs):
             raise Unreadable()
         width *= lhs[dim]
-    return _Cost({"dot_flops": _FMA_FLOPS * _need(element_count(shape)) * width})
+    return _Cost({"dot_flops": _FMA_FLOPS * need(element_count(shape)) * width})
 
 
 def _conv(analysis: _Analysis, inst: HloInstruction, shape: str) -> _Cost:
-    lhs, rhs = _operand_dims(inst, 0), _operand_dims(inst, 1)
-    out = _need(array_dims(shape))
+    lhs, rhs = operand_dims(inst, 0), operand_dims(inst, 1)
+    out = need(array_dims(shape))
     if any(d is None for d in out):
         raise Unreadable()
     labels = inst.attributes.get("dim_labels", "").strip()
@@ -277,13 +245,13 @@ def _conv(analysis: _Analysis, inst: HloInstruction, shape: str) -> _Cost:
 
 
 def _fft(analysis: _Analysis, inst: HloInstruction, shape: str) -> _Cost:
-    operand = _operand_shape(inst, 0)
+    operand = operand_shape(inst, 0)
     elements = tuple_elements(operand)
     log_factors = 1
     for length in int_list(inst.attributes.get("fft_length")):
         log_factors *= max(length, 1).bit_length() - 1
     complex_mul_fmas = 4
-    flops = _FMA_FLOPS * complex_mul_fmas * log_factors * _need(element_count(elements[0] if elements else operand))
+    flops = _FMA_FLOPS * complex_mul_fmas * log_factors * need(element_count(elements[0] if elements else operand))
     return _Cost({"fft_flops": flops})
 
 
@@ -298,14 +266,14 @@ def _sub(analysis: _Analysis, inst: HloInstruction, kind: str = "to_apply") -> _
 
 
 def _reduce(analysis: _Analysis, inst: HloInstruction, shape: str) -> _Cost:
-    count = _need(element_count(_operand_shape(inst, 0))) - _first_array_elements(shape)
+    count = need(element_count(operand_shape(inst, 0))) - first_array_elements(shape)
     return _sub(analysis, inst).scaled_into("reduce_flops", count)
 
 
 def _reduce_window(analysis: _Analysis, inst: HloInstruction, shape: str) -> _Cost:
     window = window_dims(inst.attributes.get("window"))
     window_elements = math.prod(w["size"] for w in window)
-    output_elements = _first_array_elements(shape)
+    output_elements = first_array_elements(shape)
     count = (window_elements - 1) * output_elements
     reducing = [w for w in window if w["size"] != 1]
     padded = [w for w in window if w["pad_low"] or w["pad_high"]]
@@ -313,7 +281,7 @@ def _reduce_window(analysis: _Analysis, inst: HloInstruction, shape: str) -> _Co
     if len(reducing) == 1 and len(padded) == 1 and out_dims is not None:
         for index, w in enumerate(window):
             if w["size"] != 1 and w["pad_low"] != 0 and w["pad_low"] == w["pad_high"] and w["size"] == 2 * w["pad_low"] + 1:
-                if w["pad_low"] == _need(out_dims[index]) - 1:
+                if w["pad_low"] == need(out_dims[index]) - 1:
                     window_elements = out_dims[index]
                     count = output_elements // window_elements + window_elements - 1
                 break
@@ -321,7 +289,7 @@ def _reduce_window(analysis: _Analysis, inst: HloInstruction, shape: str) -> _Co
 
 
 def _select_and_scatter(analysis: _Analysis, inst: HloInstruction, shape: str) -> _Cost:
-    source = _need(element_count(_operand_shape(inst, 1)))
+    source = need(element_count(operand_shape(inst, 1)))
     window_elements = math.prod(w["size"] for w in window_dims(inst.attributes.get("window")))
     cost = _sub(analysis, inst, "select").scaled_into("reduce_flops", source * (window_elements - 1))
     cost.add(_sub(analysis, inst, "scatter").scaled_into("reduce_flops", source))
@@ -329,32 +297,32 @@ def _select_and_scatter(analysis: _Analysis, inst: HloInstruction, shape: str) -
 
 
 def _map(analysis: _Analysis, inst: HloInstruction, shape: str) -> _Cost:
-    return _sub(analysis, inst).scaled_into("reduce_flops", _need(element_count(shape)))
+    return _sub(analysis, inst).scaled_into("reduce_flops", need(element_count(shape)))
 
 
 def _scatter(analysis: _Analysis, inst: HloInstruction, shape: str) -> _Cost:
     inputs = (len(inst.operands) - 1) // 2
-    return _sub(analysis, inst).scaled_into("reduce_flops", _need(element_count(_operand_shape(inst, inputs + 1))))
+    return _sub(analysis, inst).scaled_into("reduce_flops", need(element_count(operand_shape(inst, inputs + 1))))
 
 
 def _sort(analysis: _Analysis, inst: HloInstruction, shape: str) -> _Cost:
-    n = _need(element_count(_operand_shape(inst, 0)))
+    n = need(element_count(operand_shape(inst, 0)))
     return _Cost({"other_flops": n * (max(n, 1) - 1).bit_length()})
 
 
 def _triangular_solve(analysis: _Analysis, inst: HloInstruction, shape: str) -> _Cost:
-    a = _operand_dims(inst, 0)
-    b = _need(element_count(_operand_shape(inst, 1)))
+    a = operand_dims(inst, 0)
+    b = need(element_count(operand_shape(inst, 1)))
     return _Cost({"other_flops": _FMA_FLOPS * (a[-1] if a else 1) * b})
 
 
 def _cholesky(analysis: _Analysis, inst: HloInstruction, shape: str) -> _Cost:
-    a = _operand_dims(inst, 0)
+    a = operand_dims(inst, 0)
     return _Cost({"other_flops": (a[-1] if a else 1) * math.prod(a) // 3})
 
 
 def _all_reduce(analysis: _Analysis, inst: HloInstruction, shape: str) -> _Cost:
-    return _Cost({"reduce_flops": _need(_leaf_elements(shape))})
+    return _Cost({"reduce_flops": need(leaf_elements(shape))})
 
 
 def _calls_kind(kind: str):
