@@ -201,3 +201,117 @@ ENTRY e {
     flops = module_flops(parse_hlo(text))
     assert flops["total_flops"] == 0
     assert flops["uncounted_opcodes"] == {"negate": 1} and flops["unreadable"] == ["r"]
+
+
+def test_ragged_and_scaled_dots_count_as_xla_counts_them():
+    text = """HloModule d
+ENTRY e {
+  a = f32[11,5]{1,0} parameter(0)
+  b = f32[3,5,7]{2,1,0} parameter(1)
+  g = s64[3]{0} parameter(2)
+  r = f32[11,7]{1,0} ragged-dot(a, b, g), lhs_contracting_dims={1}, rhs_contracting_dims={1}, lhs_ragged_dims={0}, rhs_group_dims={0}
+  x = f8e4m3fn[4,32]{1,0} parameter(3)
+  y = f8e4m3fn[32,8]{1,0} parameter(4)
+  sx = f8e8m0fnu[4,1]{1,0} parameter(5)
+  sy = f8e8m0fnu[1,8]{1,0} parameter(6)
+  s = f32[4,8]{1,0} scaled-dot(x, y, sx, sy), lhs_contracting_dims={1}, rhs_contracting_dims={0}
+  ROOT t = (f32[11,7]{1,0}, f32[4,8]{1,0}) tuple(r, s)
+}
+"""
+    flops = module_flops(parse_hlo(text))
+    ragged, scaled = 2 * 7 * 5, 2 * 4 * 8 * 32  # XLA's ragged rule drops the output's first dimension
+    assert flops["dot_flops"] == flops["total_flops"] == xla_flops(text) == ragged + scaled
+    assert flops["uncounted_opcodes"] == {}
+
+
+def test_ragged_all_to_all_is_zero_flops_as_in_xla():
+    text = """HloModule r, replica_count=2
+ENTRY e {
+  input = f32[8,4]{1,0} parameter(0)
+  output = f32[8,4]{1,0} parameter(1)
+  offsets = s32[2]{0} parameter(2)
+  sizes = s32[2]{0} parameter(3)
+  ROOT r = f32[8,4]{1,0} ragged-all-to-all(input, output, offsets, sizes, offsets, sizes), replica_groups={{0,1}}
+}
+"""
+    flops = module_flops(parse_hlo(text))
+    assert flops["total_flops"] == xla_cost(text).get("flops", 0) == 0  # XLA leaves out a figure of 0
+    assert flops["uncounted_opcodes"] == {}
+
+
+def test_conditional_takes_the_branch_with_the_most_flops_as_xla_does():
+    text = """HloModule c
+twice {
+  x = f32[8]{0} parameter(0)
+  y = f32[8]{0} negate(x)
+  ROOT z = f32[8]{0} negate(y)
+}
+product {
+  x = f32[8]{0} parameter(0)
+  ROOT d = f32[8]{0} dot(x, x), lhs_batch_dims={0}, rhs_batch_dims={0}
+}
+ENTRY e {
+  p = pred[] parameter(0)
+  x = f32[8]{0} parameter(1)
+  ROOT c = f32[8]{0} conditional(p, x, x), true_computation=twice, false_computation=product
+}
+"""
+    flops = module_flops(parse_hlo(text))
+    assert flops["total_flops"] == xla_flops(text) == 16  # not 16 elementwise + 16 dot
+    assert flops["elementwise_flops"] == 16 and flops["dot_flops"] == 0
+
+
+def test_a_custom_fusion_holding_a_gather_or_scatter_costs_that_instruction_as_in_xla():
+    text = """HloModule f
+gathers {
+  x = f32[8,4]{1,0} parameter(0)
+  i = s32[2,1]{1,0} parameter(1)
+  g = f32[2,4]{1,0} gather(x, i), offset_dims={1}, collapsed_slice_dims={0}, start_index_map={0}, index_vector_dim=1, slice_sizes={1,4}
+  ROOT n = f32[2,4]{1,0} negate(g)
+}
+add {
+  a = f32[] parameter(0)
+  b = f32[] parameter(1)
+  ROOT c = f32[] add(a, b)
+}
+scatters {
+  x = f32[8,4]{1,0} parameter(0)
+  i = s32[2,1]{1,0} parameter(1)
+  u = f32[2,4]{1,0} parameter(2)
+  n = f32[8,4]{1,0} negate(x)
+  ROOT s = f32[8,4]{1,0} scatter(n, i, u), update_window_dims={1}, inserted_window_dims={0}, scatter_dims_to_operand_dims={0}, index_vector_dim=1, to_apply=add
+}
+ENTRY e {
+  x = f32[8,4]{1,0} parameter(0)
+  i = s32[2,1]{1,0} parameter(1)
+  u = f32[2,4]{1,0} parameter(2)
+  g = f32[2,4]{1,0} fusion(x, i), kind=kCustom, calls=gathers
+  s = f32[8,4]{1,0} fusion(x, i, u), kind=kCustom, calls=scatters
+  l = f32[2,4]{1,0} fusion(x, i), kind=kLoop, calls=gathers
+  ROOT t = (f32[2,4]{1,0}, f32[8,4]{1,0}, f32[2,4]{1,0}) tuple(g, s, l)
+}
+"""
+    flops = module_flops(parse_hlo(text))
+    custom_gather, custom_scatter, loop_gather = 0, 8, 8  # the scatter's adds; the loop fusion's negate
+    assert flops["total_flops"] == xla_flops(text) == custom_gather + custom_scatter + loop_gather
+
+
+def test_scan_is_declared_uncounted_as_xla_counts_it_neither_once_nor_per_step():
+    text = """HloModule s
+step {
+  x = f32[3] parameter(0)
+  c = f32[2] parameter(1)
+  y = f32[3] negate(x)
+  a = f32[2] add(c, c)
+  ROOT t = (f32[3], f32[2]) tuple(y, a)
+}
+ENTRY e {
+  xs = f32[5,3]{1,0} parameter(0)
+  init = f32[2] parameter(1)
+  ROOT s = (f32[5,3]{1,0}, f32[2]) scan(xs, init), dimensions={0}, num_carries=1, to_apply=step
+}
+"""
+    step, steps, second_operand_elements = 3 + 2, 5, 2
+    assert xla_flops(text) == step * second_operand_elements != step * steps
+    flops = module_flops(parse_hlo(text))
+    assert flops["uncounted_opcodes"] == {"scan": 1} and flops["total_flops"] == 0

@@ -3,25 +3,29 @@
 Each opcode is counted by the rule XLA's ``xla/service/hlo_cost_analysis.cc`` applies to it, or declared uncounted
 (never silently 0):
 
-- ``dot``: 2 x output elements x the product of the lhs contracting sizes.
+- ``dot``, ``scaled-dot``: 2 x output elements x the product of the lhs contracting sizes; ``ragged-dot`` the same
+  after XLA deletes output dimension i for each i below the number of rhs group dimensions, one after the other.
 - ``convolution``: 2 x (input features / feature groups) x output features x (batch / batch groups) x, per spatial
   dimension, the kernel positions that meet the input (padding and dilation discounted, as XLA does).
 - ``fft``: 8 x the product of floor(log2(length)) over ``fft_length`` x the input's elements.
-- elementwise ops, ``convert``, ``compare``, ``select``, ``clamp``, ``reduce-precision``: one per output element;
-  the transcendental ones (TRANSCENDENTAL_OPCODES: exp, log, tanh, sqrt, power, ...) count as ``transcendentals``,
-  not FLOPs, as in XLA.
+- elementwise ops, ``convert``, ``bitcast-convert``, ``compare``, ``select``, ``clamp``, ``reduce-precision``: one
+  per output element; the transcendental ones (TRANSCENDENTAL_OPCODES: exp, log, tanh, sqrt, power, sinh, acos, ...)
+  count as ``transcendentals``, not FLOPs, as in XLA. A shape the text leaves out is read as XLA infers it
+  (``hloscope.hlo.flop_shapes``).
 - ``reduce``: the reducer's cost x (input elements - output elements); ``reduce-window``, ``select-and-scatter``,
   ``map`` and ``scatter`` scale their computation's cost the same way XLA does.
 - ``sort``: n x ceil(log2 n); ``triangular-solve``: 2 x a's last dimension x b's elements; ``cholesky``: a's last
   dimension x a's elements / 3; ``all-reduce``: one per output element; ``rng``: transcendentals.
-- ``fusion``, ``call``, ``async-start``: their computation's cost; ``conditional``: the largest branch, per figure;
-  ``while``: body x trip count + condition x (trip count + 1). XLA counts a while body once; hloscope multiplies by
-  the trip count (unknown: 1).
+- ``fusion``, ``call``, ``async-start``: their computation's cost (a ``kCustom`` fusion holding a gather or scatter:
+  that instruction's, as in XLA); ``conditional``: the branch with the most FLOPs, the most transcendentals apart;
+  ``while``: body x trip count + condition x (trip count + 1). XLA counts a while body and condition once (as
+  ``module_flops(..., loops_once=True)`` does); hloscope multiplies by the trip count (unknown: 1).
 - The rest (data movement, collectives other than all-reduce, parameters, constants, ...) is 0 FLOPs in XLA's rules
   too.
 
-Not counted, and listed by opcode in ``uncounted_opcodes``: ``custom-call`` (XLA's rule returns "unknown"), opcodes
-XLA's cost analysis has no rule for (UNCOUNTED_OPCODES) and instructions whose shapes cannot be read.
+Not counted, and listed by opcode in ``uncounted_opcodes``: ``custom-call`` (XLA's rule returns "unknown"), ``scan``
+(jaxlib 0.10.2 counts its computation x the elements of its second operand, neither once nor per step) and
+instructions whose shapes cannot be read.
 """
 
 from __future__ import annotations
@@ -48,8 +52,8 @@ from hloscope.hlo.shapes import array_dims, element_count, tuple_elements
 from hloscope.hlo.windows import Unreadable, valid_positions, window_dims
 
 CATEGORIES = ("dot_flops", "conv_flops", "fft_flops", "elementwise_flops", "reduce_flops", "other_flops")
-# Opcodes hloscope cannot count: XLA's rule says "unknown" or there is none.
-UNCOUNTED_OPCODES = frozenset({"custom-call", "ragged-dot", "scaled-dot", "scan", "ragged-all-to-all"})
+# Opcodes hloscope does not count: XLA's rule says "unknown" (custom-call) or gives no meaningful count (scan).
+UNCOUNTED_OPCODES = frozenset({"custom-call", "scan"})
 _RULED_BY_SHAPE = ELEMENTWISE_OPCODES | TRANSCENDENTAL_OPCODES | UNCOUNTED_OPCODES | {"rng", "rng-bit-generator"}
 _FMA_FLOPS = 2
 _OPCODE_OF, _SHAPE_OF = HloInstruction.opcode.fget, HloInstruction.shape.fget
@@ -201,13 +205,31 @@ _NOTHING = _Cost()
 
 
 def _dot(analysis: _Analysis, inst: HloInstruction, shape: str) -> _Cost:
+    """dot and scaled-dot: 2 x output elements x the product of the lhs contracting sizes."""
+    return _dot_cost(inst, need(element_count(shape)))
+
+
+def _ragged_dot(analysis: _Analysis, inst: HloInstruction, shape: str) -> _Cost:
+    # XLA's rule deletes output dimension i for each i below the number of rhs group dimensions, one after
+    # the other (the usual [m,n] output of one group dimension counts as [n]), then counts it as a dot.
+    dims = list(need(array_dims(shape)))
+    for index in range(len(int_list(inst.attributes.get("rhs_group_dims")))):
+        if index >= len(dims):
+            raise Unreadable()
+        del dims[index]
+    if any(d is None for d in dims):
+        raise Unreadable()
+    return _dot_cost(inst, math.prod(dims))  # type: ignore[arg-type]
+
+
+def _dot_cost(inst: HloInstruction, output_elements: int) -> _Cost:
     lhs = operand_dims(inst, 0)
     width = 1
     for dim in int_list(inst.attributes.get("lhs_contracting_dims")):
         if dim >= len(lhs):
             raise Unreadable()
         width *= lhs[dim]
-    return _Cost({"dot_flops": _FMA_FLOPS * need(element_count(shape)) * width})
+    return _Cost({"dot_flops": _FMA_FLOPS * output_elements * width})
 
 
 def _conv(analysis: _Analysis, inst: HloInstruction, shape: str) -> _Cost:
@@ -341,20 +363,40 @@ def _while(analysis: _Analysis, inst: HloInstruction, shape: str) -> _Cost:
     return cost
 
 
+def _fusion(analysis: _Analysis, inst: HloInstruction, shape: str) -> _Cost:
+    # XLA costs a custom fusion that holds a gather or a scatter as its first such instruction alone.
+    if inst.attributes.get("kind", "").strip() == "kCustom":
+        for name in analysis.calls(inst, "calls"):
+            computation = analysis.module.computations.get(name)
+            for inner in computation.instructions if computation is not None else ():
+                if inner.opcode == "gather":
+                    return _NOTHING
+                if inner.opcode == "scatter":
+                    return analysis.rule(inner, "scatter", shape_of(inner))
+    return _sub(analysis, inst, "calls")
+
+
 def _conditional(analysis: _Analysis, inst: HloInstruction, shape: str) -> _Cost:
+    # XLA takes the largest of each figure over the branches: the largest FLOP total (booked by the
+    # categories of the branch that has it) and, apart, the most transcendentals.
     cost = _Cost()
+    largest = None
     for name in analysis.calls(inst, "branch"):
         branch = analysis.called(name)
-        for key in set(branch.flops) | set(cost.flops):
-            cost.flops[key] = max(cost.flops.get(key, 0), branch.flops.get(key, 0))
+        if largest is None or branch.total > largest.total:
+            largest = branch
         cost.transcendentals = max(cost.transcendentals, branch.transcendentals)
         cost.uncounted |= branch.uncounted
         cost.unreadable |= branch.unreadable
+    if largest is not None:
+        cost.flops = dict(largest.flops)
     return cost
 
 
 _HANDLERS = {
     "dot": _dot,
+    "scaled-dot": _dot,
+    "ragged-dot": _ragged_dot,
     "convolution": _conv,
     "fft": _fft,
     "reduce": _reduce,
@@ -367,7 +409,7 @@ _HANDLERS = {
     "cholesky": _cholesky,
     "all-reduce": _all_reduce,
     "all-reduce-start": _all_reduce,
-    "fusion": _calls_kind("calls"),
+    "fusion": _fusion,
     "call": _calls_kind("to_apply"),
     "async-start": _calls_kind("calls"),
     "while": _while,
