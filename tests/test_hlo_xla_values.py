@@ -176,7 +176,11 @@ def xla_verdicts() -> dict[str, dict]:
 
 @pytest.mark.parametrize("name,text", TEXTS, ids=[name for name, _ in TEXTS])
 def test_read_as_xla_reads_it(xla_verdicts, name, text):
-    theirs = xla_verdicts[text]
+    assert_read_as_xla(name, text, xla_verdicts[text])
+
+
+def assert_read_as_xla(name: str, text: str, theirs: dict) -> None:
+    """hloscope's verdict on ``text`` is XLA's (``theirs``): accepted, or refused at XLA's place with XLA's message."""
     assert theirs["ok"] or theirs["line"] is not None, (name, theirs["message"])  # XLA answered, no crash
     try:
         parse_hlo(text)

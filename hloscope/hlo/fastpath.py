@@ -41,8 +41,10 @@ _SHAPE = r"(?:[a-z][a-z0-9]*\[[0-9,?<=]*+\](?:\{[0-9:][^{}\n]*+\})?|" + _TUPLE +
 _SIGNATURE = _TUPLE + r" -> (?:[^\n=%\"/{ ]++|" + _INDEX + r"|\{[0-9:][^{}\n]*+\}| (?!\{))*+"
 
 # Attributes the parser reads at once (the rest stay raw text): called
-# computations, enum values XLA checks, and control predecessors (defined before?).
-EAGER_ATTRIBUTES = (*CALL_KINDS, *ENUM_ATTRIBUTE_NAMES, "control-predecessors")
+# computations, enum values XLA checks, control predecessors (defined before?),
+# and the attributes checked against the instruction's shape and operands.
+SHAPE_COUNT_ATTRIBUTES = ("operand_layout_constraints", "parameter_replication")
+EAGER_ATTRIBUTES = (*CALL_KINDS, *ENUM_ATTRIBUTE_NAMES, "control-predecessors", *SHAPE_COUNT_ATTRIBUTES)
 _EAGER = "|".join(EAGER_ATTRIBUTES)
 
 # One line of a module, by alternative (``lastindex`` tells which):

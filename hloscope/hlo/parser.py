@@ -12,6 +12,7 @@ only changes speed.
 from __future__ import annotations
 
 from hloscope.hlo import lexer, literals
+from hloscope.hlo.agreement import signature_error, typed_operands_agree
 from hloscope.hlo.checks import refuse_shared_async_computation, report_duplicate
 from hloscope.hlo.collection import collection_paused
 from hloscope.hlo.errors import HloParseError
@@ -174,6 +175,9 @@ class ModuleReader(Reader):
                             except KeyError:
                                 bad = m
                                 break
+                            if not typed_operands_agree(typed, self._shapes(comp)):
+                                bad = m  # the full reader refuses an operand shape its producer does not have
+                                break
                         elif other is not None:
                             bad = m  # operand text only the full reader can judge
                             break
@@ -222,7 +226,7 @@ class ModuleReader(Reader):
                     if found == EAGER:
                         tail_start = m.start(which)
                         tail_end = tail_start + len(tail)
-                        calls = self._read_eager(tail, tail_start, opcode, tail_end, calls, comp, operands, seen)
+                        calls = self._read_eager(tail, tail_start, opcode, tail_end, calls, comp, operands, seen, shape)
                         if calls is False:
                             bad = m
                             break
@@ -334,6 +338,11 @@ class ModuleReader(Reader):
             computation.root = instructions[-1]
         self.parameter_numbers.pop(computation, None)  # needed only while the body is read
         self.open_signature = None
+        self.shape_indexes.pop(computation, None)
+        span = computation.signature_span
+        if span is not None and not _ends_with_root_shape(self.src, span, computation.root.shape):
+            if found := signature_error(self.src, computation):
+                raise error(found[1], self.src, found[0])
 
     def _read_computation_attributes(self, computation: HloComputation, pos: int) -> int:
         """``, execution_thread="x"`` after a computation's ``}``."""
@@ -347,6 +356,16 @@ class ModuleReader(Reader):
             computation.execution_thread = src[value_pos:pos].strip("\"'")
             found = lexer.next_attribute(src, pos)
         return pos
+
+def _ends_with_root_shape(src: str, span: tuple[int, int], shape: str) -> bool:
+    """Whether a signature ends with `` -> `` and its root's shape as written, or without the layout of
+    an array (`` -> f32[2]`` for ``f32[2]{0}``): most do, and then they are compatible at a glance."""
+    end = span[1]
+    if src.endswith(shape, *span) and src[end - len(shape) - 1] == " ":
+        return True
+    bare = shape[: shape.rfind("]") + 1] if shape.endswith("}") and not shape.startswith("(") else None
+    return bare is not None and src.endswith(bare, *span) and src[end - len(bare) - 1] == " "
+
 
 def _body_state(computation: HloComputation, parameter_numbers: dict):
     """What the fast path appends to while reading ``computation``'s body; its parameter numbers read so far."""

@@ -14,8 +14,9 @@ import re
 
 from hloscope.hlo import lexer
 from hloscope.hlo.checks import async_attribute_error, async_kind, async_operand_error, branches_fit, braced_names
+from hloscope.hlo.agreement import ShapeIndex, attribute_shapes_error, operand_shape_error
 from hloscope.hlo.checks import check_enum, read_predecessors, refuse_unspecified_api, shape_of
-from hloscope.hlo.fastpath import NEXT_EAGER_RE
+from hloscope.hlo.fastpath import NEXT_EAGER_RE, SHAPE_COUNT_ATTRIBUTES
 from hloscope.hlo.grammar import (
     ASYNC_START_OPCODES,
     CALL_KINDS,
@@ -69,6 +70,12 @@ class Reader:
         self.depth = 0
         # Each computation's parameter numbers read so far (decimal text) and their instructions' names.
         self.parameter_numbers: dict[HloComputation, dict[str, str]] = {}
+        # Each computation's instruction shapes by name, made when an operand's written shape needs them.
+        self.shape_indexes: dict[HloComputation, ShapeIndex] = {}
+
+    def _shapes(self, computation: HloComputation) -> ShapeIndex:
+        index = self.shape_indexes.get(computation)
+        return index if index is not None else self.shape_indexes.setdefault(computation, ShapeIndex(computation))
 
     def _missing_operand(self, word: str | None, shape: str, seen: dict[str, str]) -> str:
         """In a single instruction, an undefined operand with a shape becomes a parameter."""
@@ -87,7 +94,8 @@ class Reader:
         self.module.computations[computation.name] = computation
 
     def _read_eager(
-        self, rest: str, rest_pos: int, opcode: str, end: int, calls: list | None, comp: HloComputation, operands, seen
+        self, rest: str, rest_pos: int, opcode: str, end: int, calls: list | None, comp: HloComputation, operands, seen,
+        shape: str = "",
     ):
         """Read the called computations and check the enum values among a fast-path instruction's attributes.
 
@@ -110,6 +118,9 @@ class Reader:
                 names = braced_names(value)
                 if not names or any(name not in seen for name in names):
                     return False  # the full reader says which is not defined, as XLA does
+            elif key in SHAPE_COUNT_ATTRIBUTES:
+                if attribute_shapes_error(opcode, shape, operands, {key: value}, self._shapes(comp)):
+                    return False  # the full reader refuses it where XLA does
             elif kind is None:
                 unspecified_api |= check_enum(self.src, opcode, key, value, value_pos)
             elif value.startswith("{") and (key not in CALL_LIST_ATTRIBUTES or "{" in value[1:]):
@@ -216,6 +227,10 @@ class Reader:
             raise error("infeed must have a non-empty tuple shape", src, skip_ws(src, pos))
         if chain and (message := async_attribute_error(operands, computation, attrs)):
             raise error(message, src, skip_ws(src, pos))
+        if ("parameter_replication" in attrs or "operand_layout_constraints" in attrs) and (
+            message := attribute_shapes_error(opcode, shape, operands, attrs, self._shapes(computation))
+        ):
+            raise error(message, src, skip_ws(src, pos))
         inst = NEW_RECORD(HloInstruction, (name, opcode, share_shape(shape), computation, *operands))
         computation.instructions.append(inst)
         computation.attribute_offsets.append(-1)
@@ -259,6 +274,8 @@ class Reader:
                         raise error(f"{CANNOT_PARSE_OPERAND} {inner}", src, item_pos) from None
                     operands.append(inst.name)
                 elif word in seen:
+                    if shape is not None and (message := operand_shape_error(shape, self._shapes(computation).get(word))):
+                        raise error(f"{CANNOT_PARSE_OPERAND} {message}", src, item_pos)
                     operands.append(seen[word])
                 elif shape is not None and self.single is computation:
                     operands.append(self._missing_operand(word, shape, seen))

@@ -1,0 +1,96 @@
+"""Shapes XLA's parser requires to agree are checked as it checks them.
+
+A computation's written result shape against its root's, an operand's
+written shape against its producer's, ``parameter_replication`` against the
+parameter's leaf buffers and a custom-call's ``operand_layout_constraints``
+against its operands: each case runs as written (the fast path where it can)
+and wrapped over lines (the full reader), with XLA's own verdict, line,
+column and message (``xla_reference.xla_parse``). "Compatible" leaves
+layouts and dynamic bounds aside, as XLA does: those cases must stay accepted.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from test_hlo_xla_values import _module, _wrapped, assert_read_as_xla
+from xla_reference import xla_parse
+
+
+def _signature(params: str, result: str, *lines: str) -> str:
+    return _module(*lines).replace("ENTRY e {", f"ENTRY e ({params}) -> {result} {{")
+
+
+CALLED = "HloModule m\n\nf (x: f32[]) -> s32[] {\n  ROOT x = f32[] parameter(0)\n}\n\n" + _module(
+    "p = f32[] parameter(0)", "ROOT c = f32[] call(p), to_apply=f"
+).replace("HloModule m\n\n", "")
+
+
+def _custom_call(constraints: str) -> str:
+    return _module(
+        "p0 = f32[42,2,3] parameter(0)", "p1 = f32[123,4] parameter(1)",
+        f'ROOT c = f32[1,2,3]{{0,1,2}} custom-call(p0, p1), custom_call_target="baz", operand_layout_constraints={constraints}',
+    )
+
+
+CASES = {
+    # A computation's written result shape and its root's.
+    "a result shape of other dimensions than the root's": _signature("p: f32[2]", "f32[3]", "ROOT p = f32[2] parameter(0)"),
+    "a result shape of another element type than the root's": _signature("p: f32[2]", "bf16[2]", "ROOT p = f32[2] parameter(0)"),
+    "a tuple result shape unlike the root's": _signature(
+        "p: f32[2]", "(f32[2], f32[])", "p = f32[2] parameter(0)", "c = f32[] constant(0)", "ROOT t = (f32[2], f32[3]) tuple(p, c)"
+    ),
+    "a called computation's result shape unlike its root's": CALLED,
+    "result shapes as XLA takes them": _signature(
+        "p: f32[2,3]", "(f32[2,3]{0,1}, f32[<=2])", "p = f32[2,3]{1,0} parameter(0)", "q = f32[2] constant({1, 2})",
+        "ROOT t = (f32[2,3], f32[2]{0}) tuple(p, q)",
+    ),
+    "a root whose shape XLA infers": _signature(
+        "", "s32[2,3]", "c0 = f32[3]{0} constant({1, 2, 3})", "c1 = s32[2,3]{1,0} constant({{1, 2, 3}, {4, 5, 6}})",
+        "t = tuple(c0, c1)", "ROOT g = get-tuple-element(t), index=1",
+    ),
+    # An operand's written shape and its producer's.
+    "an operand written with other dimensions": _module("p = f32[2,2] parameter(0)", "ROOT a = f32[2,2] negate(f32[2,5] p)"),
+    "an operand written with another element type": _module("p = f32[2,2] parameter(0)", "ROOT a = f32[2,2] negate(s32[2,2] p)"),
+    "a second operand written with another shape": _module("p = f32[2] parameter(0)", "ROOT a = f32[2] add(f32[2] p, f32[3] p)"),
+    "an operand of a nested instruction written with another shape": _module(
+        "p = f32[2] parameter(0)", "ROOT a = f32[2] add(f32[2] p, f32[2] sqrt(f32[3] p))"
+    ),
+    "a tuple operand written with another shape": _module(
+        "p = (f32[2], s32[]) parameter(0)", "ROOT a = f32[2] get-tuple-element((f32[2], s32[3]) p), index=0"
+    ),
+    "operands written as XLA takes them": _module(
+        "p = f32[2,2]{1,0} parameter(0)", "q = f32[2,2] negate(f32[2,2]{0,1} p)", "ROOT a = f32[2,2] add(f32[<=2,2] p, f32[2,2] q)"
+    ),
+    # parameter_replication: one boolean per leaf buffer of the parameter's shape.
+    "parameter_replication longer than the leaf buffers": _module(
+        "ROOT p = (f32[3,5], f32[]) parameter(0), parameter_replication={true,false,true}"
+    ),
+    "parameter_replication shorter than the leaf buffers": _module("ROOT p = (f32[3,5], f32[]) parameter(0), parameter_replication={true}"),
+    "parameter_replication for an array": _module("ROOT p = f32[3,5] parameter(0), parameter_replication={true,false}"),
+    "parameter_replication for an empty tuple": _module("ROOT p = () parameter(0), parameter_replication={true}"),
+    "parameter_replication before another instruction": _module(
+        "p = f32[3] parameter(0), parameter_replication={}", "ROOT n = f32[3] negate(p)"
+    ),
+    "parameter_replication as XLA takes it": _module(
+        "p = ((f32[3,5], f32[]), s32[]) parameter(0), parameter_replication={true,false,true}",
+        "ROOT q = f32[] parameter(1), parameter_replication={false}, sharding={replicated}",
+    ),
+    # operand_layout_constraints: one shape per operand, compatible with it.
+    "fewer operand layout constraints than operands": _custom_call("{f32[42,2,3]{0,1,2}}"),
+    "an operand layout constraint unlike its operand": _custom_call("{f32[42,2,3]{0,1,2}, f32[555,5]{1,0}}"),
+    "operand layout constraints as XLA takes them": _custom_call("{f32[42,2,3]{0,1,2}, f32[123,4]{0,1}}"),
+    "operand layout constraints without layouts": _custom_call("{f32[42,2,3], f32[123,4]}"),
+}
+TEXTS = [(f"{name} ({form})", text) for name, plain in CASES.items() for form, text in (("as written", plain), ("wrapped", _wrapped(plain)))]
+
+
+@pytest.fixture(scope="module")
+def xla_verdicts() -> dict[str, dict]:
+    texts = [text for _, text in TEXTS]
+    return dict(zip(texts, xla_parse(texts)))
+
+
+@pytest.mark.parametrize("name,text", TEXTS, ids=[name for name, _ in TEXTS])
+def test_shapes_agree_as_xla_requires(xla_verdicts, name, text):
+    assert_read_as_xla(name, text, xla_verdicts[text])
