@@ -315,3 +315,15 @@ ENTRY e {
     assert xla_flops(text) == step * second_operand_elements != step * steps
     flops = module_flops(parse_hlo(text))
     assert flops["uncounted_opcodes"] == {"scan": 1} and flops["total_flops"] == 0
+
+
+def test_an_fft_of_length_zero_counts_as_xla_counts_it():
+    text = """HloModule f
+ENTRY e {
+  a = c64[8]{0} parameter(0)
+  ROOT f = c64[8]{0} fft(a), fft_type=FFT, fft_length={0}
+}
+"""
+    flops = module_flops(parse_hlo(text))
+    log2_floor_of_zero = -1  # XLA's Log2Floor(0)
+    assert flops["fft_flops"] == flops["total_flops"] == xla_flops(text) == 8 * log2_floor_of_zero * 8

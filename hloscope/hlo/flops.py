@@ -271,7 +271,8 @@ def _fft(analysis: _Analysis, inst: HloInstruction, shape: str) -> _Cost:
     elements = tuple_elements(operand)
     log_factors = 1
     for length in int_list(inst.attributes.get("fft_length")):
-        log_factors *= max(length, 1).bit_length() - 1
+        # XLA's Log2Floor of an unsigned 64-bit length: -1 for a length of 0, 63 for a negative one.
+        log_factors *= length.bit_length() - 1 if length >= 0 else 63
     complex_mul_fmas = 4
     flops = _FMA_FLOPS * complex_mul_fmas * log_factors * need(element_count(elements[0] if elements else operand))
     return _Cost({"fft_flops": flops})
