@@ -83,6 +83,31 @@ CASES = {
     "an operand not defined in a single instruction's inline computation": (
         "r = f32[] reduce(f32[10], f32[]), dimensions={0}, to_apply=\n{\n  s = f32[] add(f32[] x, f32[] y)\n}"
     ),
+    # An empty operand XLA skips (``add(p, p,)``), noting an error it reports first once the text fails, even later.
+    "an operand list with a trailing comma": _module("p = f32[] parameter(0)", "ROOT a = f32[] add(p, p,)"),
+    "an operand list with empty operands": _module("p = f32[] parameter(0)", "ROOT a = (f32[], f32[]) tuple(, p,, p ,)"),
+    "no operand between commas": _module("p = f32[] parameter(0)", "ROOT a = f32[] negate(,)"),
+    "an empty operand, then an undefined one": _module(
+        "p = f32[] parameter(0)", "a = f32[] negate(f32[] p,)", "ROOT b = f32[] negate(q)"
+    ),
+    "an empty operand, then an operand count": _module("p = f32[] parameter(0)", "ROOT a = f32[] add(, p)"),
+    # XLA's lexer reads a name with ``=`` right after it as an attribute name: where a name or an attribute
+    # name is expected, it says so there.
+    "a name with = right after it": _module("p= f32[] parameter(0)"),
+    "a computation name with = right after it": "HloModule m\n\ne= {\n  ROOT x = f32[] parameter(0)\n}\n",
+    "attributes without a comma between them": _module(
+        "p = (f32[]) parameter(0)", "ROOT g = f32[] get-tuple-element(p), index=0 sharding={replicated}"
+    ),
+    "a name where an attribute goes": _module("p = f32[] parameter(0)", "ROOT n = f32[] negate(p), foo"),
+    "a keyword where an attribute goes": _module("p = f32[] parameter(0)", "ROOT n = f32[] negate(p), ROOT"),
+    "a name where a header attribute goes": _header("foo"),
+    "a header ending with a comma": _module("ROOT p = f32[] parameter(0)").replace("HloModule m", "HloModule m, is_scheduled=true,"),
+    # An element type is a shape only with its dimensions.
+    "an element type without dimensions": _module("ROOT p = f32 parameter(0)"),
+    "an element type without dimensions in a tuple": _module("ROOT p = (f32, s32[]) parameter(0)"),
+    "an element type apart from its dimensions": _module(
+        "p = f32 [2] parameter(0)", "ROOT t = (f32 [2], s32[]) tuple(f32 /*dims*/ [2] p, s32[] constant(1))"
+    ),
     # Nested instructions take no attributes, so none XLA requires; what fails in one, XLA reports
     # where the outermost nested instruction starts.
     "a nested broadcast of an array": _module(

@@ -82,6 +82,9 @@ def parse_name(src: str, pos: int, what: str = "name") -> tuple[int, str]:
     if m is None:
         raise error(f"expects {what}, found {describe(src, pos)}", src, pos)
     end = m.end()
+    if src.startswith("=", end) and not src.startswith("%", pos):
+        # To XLA's lexer ``name=`` is one token, an attribute name: no name.
+        raise error(f"expects name, found attribute name {src[pos : end + 1]!r} (no space before '=')", src, pos)
     if src.startswith(":", end) and not src.startswith("%", pos):
         end += 1
     return end, m.group(1)
@@ -210,10 +213,8 @@ def next_attribute(src: str, pos: int) -> tuple[int, str, int] | None:
     name_pos = skip_ws(src, after + 1)
     m = _ATTR_NAME_RE.match(src, name_pos)
     if m is None:
-        if _NAME_RE.match(src, name_pos):
-            end = _NAME_RE.match(src, name_pos).end()
-            raise error(f"expects '=' directly after attribute name, found {describe(src, end)}", src, end)
-        raise error(f"expects attribute name, found {describe(src, name_pos)}", src, name_pos)
+        # XLA's lexer makes one token of a name and the ``=`` right after it; anything else is no attribute name.
+        raise error(f"expects attribute name (a name and '=' right after it), found {describe(src, name_pos)}", src, name_pos)
     return name_pos, m.group(0), m.end() + 1
 
 
@@ -270,6 +271,8 @@ def skip_dims(src: str, pos: int) -> int:
 # An element type and its ``[``: only the types XLA's lexer knows start a shape.
 _PRIMITIVE_RE = re.compile(r"(?:" + "|".join(sorted(PRIMITIVE_TYPES, key=len, reverse=True)) + r")(?=\[)")
 _WORD_TYPE_RE = re.compile(r"[a-z][a-z0-9_]*(?=\[)")
+# An element type as a token of its own: XLA's lexer reads one whatever follows, ``f32 [2]`` included.
+_TYPE_TOKEN_RE = re.compile(r"(?:" + "|".join(sorted(PRIMITIVE_TYPES, key=len, reverse=True)) + r")(?![A-Za-z0-9_.\-])")
 
 
 def unknown_type_at(text: str) -> int:
@@ -285,9 +288,26 @@ def unknown_type_at(text: str) -> int:
     return -1
 
 
+# An element type with no ``[`` after it, as tuple shapes on the fast path may hold (``(f32, s32[])``).
+_BARE_TYPE_RE = re.compile(r"(?<![A-Za-z0-9_.\-])" + _TYPE_TOKEN_RE.pattern + r"(?!\s*+\[)")
+
+
+def has_bare_type(shape: str) -> bool:
+    """Whether an element type in ``shape`` lacks its dimensions (XLA: "expects a list starting with kLsquare")."""
+    return _BARE_TYPE_RE.search(shape) is not None
+
+
+def can_be_type(src: str, pos: int) -> bool:
+    """Whether an element type stands at ``pos`` as a token of its own (``f32``, not ``f32x``)."""
+    return _TYPE_TOKEN_RE.match(src, pos) is not None
+
+
 def can_be_shape(src: str, pos: int) -> bool:
     """Whether a shape starts at ``pos`` (``(``, ``b(`` or ``type[``)."""
-    return src.startswith(("(", "b("), pos) or _PRIMITIVE_RE.match(src, pos) is not None
+    if src.startswith(("(", "b("), pos) or _PRIMITIVE_RE.match(src, pos) is not None:
+        return True
+    m = _TYPE_TOKEN_RE.match(src, pos)
+    return m is not None and src.startswith("[", skip_ws(src, m.end()))
 
 
 def parse_shape(src: str, pos: int) -> tuple[int, str]:
@@ -314,12 +334,15 @@ def parse_shape(src: str, pos: int) -> tuple[int, str]:
             else:
                 continue
         else:
-            m = _PRIMITIVE_RE.match(src, pos)
+            m = _PRIMITIVE_RE.match(src, pos) or _TYPE_TOKEN_RE.match(src, pos)
             if m is None:
                 if _WORD_TYPE_RE.match(src, pos):
                     raise error("expected primitive type, saw kIdent", src, pos)
                 raise error(f"expects a shape, found {describe(src, pos)}", src, pos)
-            pos = skip_dims(src, m.end())
+            dims = skip_ws(src, m.end())
+            if not src.startswith("[", dims):
+                raise error(f"expects a list starting with kLsquare (the dimensions after {m.group(0)})", src, dims)
+            pos = skip_dims(src, dims)
             after = skip_ws(src, pos)
             if src.startswith("{", after):
                 inner = skip_ws(src, after + 1)

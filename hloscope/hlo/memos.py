@@ -86,9 +86,12 @@ def form_of(key: str) -> tuple | None:
     shape, _, opcode_text = key.rpartition(" ")
     opcode = FAST_OPCODES.get(opcode_text)
     form = None
-    # The full reader refuses an element type XLA does not know, and an infeed whose shape is no tuple.
+    # The full reader refuses an element type XLA does not know or without dimensions, and an infeed whose
+    # shape is no tuple.
     # (A shape in SHAPES has been read before, so its types are known.)
     if (shape not in SHAPES and lexer.unknown_type_at(shape) >= 0) or (opcode == "infeed" and not shape.startswith("(")):
+        opcode = None
+    elif shape.startswith("(") and lexer.has_bare_type(shape):
         opcode = None
     elif ":" in shape and not layouts_pass(shape):
         opcode = None  # the full reader refuses a layout part as XLA does

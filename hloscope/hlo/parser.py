@@ -33,7 +33,7 @@ from hloscope.hlo.header import SECTION_NAMES, read_module_header, read_section
 from hloscope.hlo.lexer import error, skip_ws
 from hloscope.hlo.module import HloComputation, HloInstruction, HloModule
 from hloscope.hlo.memos import BAD, BLANK, EAGER, FORM_PLAIN, FORMS, form_of, tail_kind
-from hloscope.hlo.reader import INLINE_COMPUTATION_NAME, NEW_RECORD, WORD_RE, Reader, keyword_at
+from hloscope.hlo.reader import CANNOT_PARSE_OPERAND, INLINE_COMPUTATION_NAME, NEW_RECORD, WORD_RE, Reader, keyword_at
 
 
 def parse_hlo(text: str) -> HloModule:
@@ -70,8 +70,11 @@ class ModuleReader(Reader):
         try:
             pos = self._read_computations(pos)
         except HloParseError:
-            if self.open_signature is not None:  # XLA reads a computation's signature before its body
-                lexer.skip_signature(self.src, self.open_signature[0])
+            skipped, signature = self.skipped_operand, self.open_signature
+            if signature is not None and (skipped is None or skipped > signature[0]):
+                lexer.skip_signature(src, signature[0])  # XLA reads a computation's signature before its body
+            if skipped is not None:  # noted before whatever failed since
+                raise error(f"{CANNOT_PARSE_OPERAND} expects name (XLA skips an empty operand)", src, skipped) from None
             raise
         if not module.computations:
             raise error("no computation found", src, pos)

@@ -60,6 +60,9 @@ def keyword_at(src: str, pos: int, word: str) -> bool:
 class Reader:
     """State of one parse: the text, the module so far, shared strings; the token-based reader."""
 
+    # Where the first empty operand stands: XLA reports it first should the text fail later.
+    skipped_operand: int | None = None
+
     def __init__(self, src: str):
         self.src = src
         self.module = HloModule(src)
@@ -175,6 +178,8 @@ class Reader:
         if m is None:
             raise error(f"expects opcode, found {lexer.describe(src, op_pos)}", src, op_pos)
         opcode = OPCODES.get(m.group(0))
+        if opcode is None and not shape and lexer.can_be_type(src, op_pos):
+            lexer.parse_shape(src, op_pos)  # an element type without dimensions (``f32 add(...)``): XLA says so
         if opcode is None:
             raise error(f"expects opcode but sees: {m.group(0)}, error: Unknown opcode: {m.group(0)}", src, op_pos)
         pos = lexer.expect(src, m.end(), "(", f"'(' after opcode {opcode}")
@@ -253,6 +258,14 @@ class Reader:
         while True:
             item_pos = skip_ws(src, pos)
             pos = item_pos
+            if src.startswith((",", ")"), pos):
+                # An empty operand (``add(a, b,)``): XLA skips it, noting an error it reports should the text fail.
+                if self.skipped_operand is None:
+                    self.skipped_operand = pos
+                pos, closed = lexer.end_of_item(src, pos, ")", "operands")
+                if closed:
+                    return pos
+                continue
             shape = None
             if lexer.can_be_shape(src, pos):
                 pos, shape = lexer.parse_shape(src, pos)
