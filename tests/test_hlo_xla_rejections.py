@@ -108,6 +108,26 @@ CASES = {
     "an element type apart from its dimensions": _module(
         "p = f32 [2] parameter(0)", "ROOT t = (f32 [2], s32[]) tuple(f32 /*dims*/ [2] p, s32[] constant(1))"
     ),
+    # Integer attributes and braced lists of them: XLA reads each value as it meets it.
+    "an index that is no integer": _module("p = (f32[]) parameter(0)", "ROOT g = f32[] get-tuple-element(p), index=x"),
+    "a channel id that is no integer, before a missing computation": _module(
+        "p = f32[] parameter(0)", "ROOT a = f32[] all-reduce(p), channel_id=1.5, to_apply=nowhere"
+    ),
+    "an iota dimension past int64": _module("ROOT i = f32[4] iota(), iota_dimension=99999999999999999999"),
+    "integers as XLA reads them": _module(
+        "p = (f32[4]) parameter(0)", "g = f32[4] get-tuple-element(p), index=-0",
+        "ROOT r = f32[4] reduce-precision(g), exponent_bits=9999999999, mantissa_bits=-1",
+    ),
+    "dimensions with a trailing comma": _module("p = f32[4] parameter(0)", "ROOT b = f32[4,4] broadcast(p), dimensions={0,}"),
+    "dimensions without braces": _module("p = f32[4] parameter(0)", "ROOT b = f32[4,4] broadcast(p), dimensions=0"),
+    "dimensions with a decimal": _module("p = f32[4] parameter(0)", "ROOT b = f32[4,4] broadcast(p), dimensions={1.5}"),
+    "dimensions with a name": _module("p = f32[4] parameter(0)", "ROOT b = f32[4,4] broadcast(p), dimensions={a}"),
+    "dimensions as XLA reads them": _module(
+        "p = f32[4] parameter(0)", "ROOT b = f32[4,4] broadcast(p), dimensions={ 0 , -1 }"
+    ),
+    "contracting dimensions without a comma": _module(
+        "a = f32[2,2] parameter(0)", "ROOT d = f32[2,2] dot(a, a), lhs_contracting_dims={0 1}, rhs_contracting_dims={0}"
+    ),
     # Nested instructions take no attributes, so none XLA requires; what fails in one, XLA reports
     # where the outermost nested instruction starts.
     "a nested broadcast of an array": _module(

@@ -17,6 +17,7 @@ import re
 from hloscope.hlo.atomic import compile_atomic
 from hloscope.hlo.lexer import NAME
 from hloscope.hlo.grammar import CALL_KINDS, ENUM_ATTRIBUTE_NAMES
+from hloscope.hlo.integers import INTEGER_ATTRIBUTES, INTEGER_LIST_ATTRIBUTES, INTEGER_LIST_PATTERN, INTEGER_PATTERN
 
 _STR = r'"(?:[^"\\\n]++|\\.)*+"'
 # Bracket groups inside a value: strings and one level of braces allowed,
@@ -104,10 +105,19 @@ def tail_re(allowed: frozenset[str]) -> re.Pattern:
     pattern = _TAIL_RES.get(allowed)
     if pattern is None:
         eager = [name for name in EAGER_ATTRIBUTES if name in allowed]
-        other = sorted(allowed.difference(eager), key=len, reverse=True)
+        integers = sorted(allowed & INTEGER_ATTRIBUTES, key=len, reverse=True)
+        lists = sorted(allowed & INTEGER_LIST_ATTRIBUTES, key=len, reverse=True)
+        other = sorted(allowed.difference(eager, integers, lists), key=len, reverse=True)
+
+        def values(names: list[str], value: str) -> str:
+            return "|(?:" + "|".join(map(re.escape, names)) + ")=" + value if names else ""
+
         eager_names = "|".join(map(re.escape, eager)) or "(?!)"
-        names = "(?:(?:" + eager_names + ")=()|(?:" + "|".join(map(re.escape, other)) + ")=)"
-        pattern = _TAIL_RES[allowed] = compile_atomic(r"(?:, " + names + _VALUE + r")*+[ \t\r]*", re.ASCII)
+        attribute = (
+            "(?:(?:" + eager_names + ")=()" + _VALUE + values(integers, INTEGER_PATTERN)
+            + values(lists, INTEGER_LIST_PATTERN) + values(other, _VALUE) + ")"
+        )
+        pattern = _TAIL_RES[allowed] = compile_atomic(r"(?:, " + attribute + r")*+[ \t\r]*", re.ASCII)
     return pattern
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from hloscope.hlo import tokens
+from hloscope.hlo.integers import VALUE_CHECKS as INTEGER_CHECKS
 from hloscope.hlo.lexer import NAME, error, skip_ws
 
 _TOKEN_RE = re.compile(r"(-?[0-9]+)(?![0-9])|(%?" + NAME + r")|.", re.ASCII | re.S)
@@ -208,7 +209,7 @@ def _dim_labels_error(value: str) -> tuple[int, str] | None:
 
 
 # Attribute name -> its value's check (offset, message) or None, for both readers.
-VALUE_CHECKS = {"dim_labels": _dim_labels_error, "window": window_error, "padding": padding_error}
+VALUE_CHECKS = {"dim_labels": _dim_labels_error, "window": window_error, "padding": padding_error, **INTEGER_CHECKS}
 _CHECKED_IN_TAIL_RE = re.compile(r"(?<![\w.-])(dim_labels|window|padding)=(\{[^{}]*\}|[^\s,]*)")
 
 
