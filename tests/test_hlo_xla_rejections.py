@@ -128,6 +128,27 @@ CASES = {
     "contracting dimensions without a comma": _module(
         "a = f32[2,2] parameter(0)", "ROOT d = f32[2,2] dot(a, a), lhs_contracting_dims={0 1}, rhs_contracting_dims={0}"
     ),
+    # String and float attributes (XLA takes a single-quoted string too; nan, but not inf, as a float).
+    "a custom-call target that is no string": _module("p = f32[4] parameter(0)", "ROOT c = f32[4] custom-call(p), custom_call_target=foo"),
+    "an outfeed config that is no string": _module(
+        "p = f32[4] parameter(0)", "t = token[] after-all()", "ROOT o = token[] outfeed(p, t), outfeed_config=1"
+    ),
+    "strings as XLA reads them": _module(
+        "p = f32[4] parameter(0)", "ROOT c = f32[4] custom-call(p), custom_call_target='foo', backend_config=\"\""
+    ),
+    "an epsilon that is no number": _module(
+        "a = f32[2,2] parameter(0)", "s = f32[2] parameter(1)", "o = f32[2] parameter(2)",
+        'ROOT b = (f32[2,2], f32[2], f32[2]) batch-norm-training(a, s, o), epsilon="1", feature_index=1',
+    ),
+    "an epsilon past a float": _module(
+        "a = f32[2,2] parameter(0)", "s = f32[2] parameter(1)", "o = f32[2] parameter(2)",
+        "ROOT b = (f32[2,2], f32[2], f32[2]) batch-norm-training(a, s, o), epsilon=inf, feature_index=1",
+    ),
+    "floats as XLA reads them": _module(
+        "a = f32[2,2] parameter(0)", "s = f32[2] parameter(1)", "o = f32[2] parameter(2)",
+        "t = (f32[2,2], f32[2], f32[2]) batch-norm-training(a, s, o), epsilon=nan, feature_index=1",
+        "ROOT b = (f32[2,2], f32[2], f32[2]) batch-norm-training(a, s, o), epsilon=-1E+5, feature_index=1",
+    ),
     # Nested instructions take no attributes, so none XLA requires; what fails in one, XLA reports
     # where the outermost nested instruction starts.
     "a nested broadcast of an array": _module(

@@ -17,7 +17,15 @@ import re
 from hloscope.hlo.atomic import compile_atomic
 from hloscope.hlo.lexer import NAME
 from hloscope.hlo.grammar import CALL_KINDS, ENUM_ATTRIBUTE_NAMES
-from hloscope.hlo.integers import INTEGER_ATTRIBUTES, INTEGER_LIST_ATTRIBUTES, INTEGER_LIST_PATTERN, INTEGER_PATTERN
+from hloscope.hlo.values import (
+    FLOAT_ATTRIBUTES,
+    FLOAT_PATTERN,
+    INTEGER_ATTRIBUTES,
+    INTEGER_LIST_ATTRIBUTES,
+    INTEGER_LIST_PATTERN,
+    INTEGER_PATTERN,
+    STRING_ATTRIBUTES,
+)
 
 _STR = r'"(?:[^"\\\n]++|\\.)*+"'
 # Bracket groups inside a value: strings and one level of braces allowed,
@@ -107,7 +115,9 @@ def tail_re(allowed: frozenset[str]) -> re.Pattern:
         eager = [name for name in EAGER_ATTRIBUTES if name in allowed]
         integers = sorted(allowed & INTEGER_ATTRIBUTES, key=len, reverse=True)
         lists = sorted(allowed & INTEGER_LIST_ATTRIBUTES, key=len, reverse=True)
-        other = sorted(allowed.difference(eager, integers, lists), key=len, reverse=True)
+        strings = sorted(allowed & STRING_ATTRIBUTES, key=len, reverse=True)
+        floats = sorted(allowed & FLOAT_ATTRIBUTES, key=len, reverse=True)
+        other = sorted(allowed.difference(eager, integers, lists, strings, floats), key=len, reverse=True)
 
         def values(names: list[str], value: str) -> str:
             return "|(?:" + "|".join(map(re.escape, names)) + ")=" + value if names else ""
@@ -115,7 +125,8 @@ def tail_re(allowed: frozenset[str]) -> re.Pattern:
         eager_names = "|".join(map(re.escape, eager)) or "(?!)"
         attribute = (
             "(?:(?:" + eager_names + ")=()" + _VALUE + values(integers, INTEGER_PATTERN)
-            + values(lists, INTEGER_LIST_PATTERN) + values(other, _VALUE) + ")"
+            + values(lists, INTEGER_LIST_PATTERN) + values(strings, _STR) + values(floats, FLOAT_PATTERN)
+            + values(other, _VALUE) + ")"
         )
         pattern = _TAIL_RES[allowed] = compile_atomic(r"(?:, " + attribute + r")*+[ \t\r]*", re.ASCII)
     return pattern

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from hloscope.hlo import tokens
-from hloscope.hlo.integers import VALUE_CHECKS as INTEGER_CHECKS
+from hloscope.hlo.values import VALUE_CHECKS as INTEGER_CHECKS
 from hloscope.hlo.lexer import NAME, error, skip_ws
 
 _TOKEN_RE = re.compile(r"(-?[0-9]+)(?![0-9])|(%?" + NAME + r")|.", re.ASCII | re.S)

@@ -1,8 +1,9 @@
-"""Integer attribute values as XLA reads them: ``index=0``, ``dimensions={0,1}``.
+"""Attribute values XLA reads by their kind: integers (``index=0``), braced integer lists
+(``dimensions={0,1}``), strings (``custom_call_target="f"``) and floats (``epsilon=0.001``).
 
 XLA reads an attribute's value as it meets it, token by token with its
-lexer (``hloscope.hlo.tokens``), so a value that is no integer is refused
-there, "expects integer", before anything later on the line. Both readers
+lexer (``hloscope.hlo.tokens``), so a value of the wrong kind is refused
+there, with XLA's message, before anything later on the line. Both readers
 use these checks: the full reader on each value, the fast path through the
 patterns ``tail_re`` builds from the names below (a value it cannot vouch
 for goes to the full reader).
@@ -27,6 +28,10 @@ INTEGER_LIST_ATTRIBUTES = frozenset(
     "scatter_dims_to_operand_dims operand_batching_dims start_indices_batching_dims input_batching_dims "
     "scatter_indices_batching_dims".split()
 )
+# Attributes XLA reads as a string (its kString attributes) and as a float (kFloat).
+STRING_ATTRIBUTES = frozenset({"custom_call_target", "infeed_config", "outfeed_config", "async_execution_thread"})
+FLOAT_ATTRIBUTES = frozenset({"epsilon"})
+FLOAT_MAX = 3.4028234663852886e38
 EXPECTS_INTEGER = "expects integer"
 _DIGITS_RE = re.compile(r"-?[0-9]+")
 LIST_END = "expects a list to end with kRbrace"
@@ -71,11 +76,36 @@ def integer_list_error(value: str) -> tuple[int, str] | None:
         pos = skip_ws(value, pos + 1)
 
 
+def string_error(value: str) -> tuple[int, str] | None:
+    """(offset, XLA's message) where a string attribute's value text is no string (XLA takes '...' too)."""
+    start = skip_ws(value, 0)
+    if start >= len(value) or value[start] not in "\"'":
+        return start, "expects string"
+    return None
+
+
+def float_error(value: str) -> tuple[int, str] | None:
+    """(offset, XLA's message) where a float attribute's value text fails, else None."""
+    start = skip_ws(value, 0)
+    kind, end = tokens.token_at(value, start)
+    if kind in (tokens.INF, tokens.NEG_INF):
+        return start, "value out of range for float"
+    if kind not in (tokens.INT, tokens.DECIMAL) or skip_ws(value, end) < len(value):
+        return start, "expects decimal or integer"
+    if value[start:end].lstrip("-") not in ("nan",) and abs(float(value[start:end])) > FLOAT_MAX:
+        return start, "value out of range for float"
+    return None
+
+
 VALUE_CHECKS = {
     **dict.fromkeys(INTEGER_ATTRIBUTES, integer_error),
     **dict.fromkeys(INTEGER_LIST_ATTRIBUTES, integer_list_error),
+    **dict.fromkeys(STRING_ATTRIBUTES, string_error),
+    **dict.fromkeys(FLOAT_ATTRIBUTES, float_error),
 }
 # The fast path's patterns for these values: one integer, a braced list of them (1 to 18 digits, so
-# in int64; anything else the full reader judges).
+# in int64), a float (an exponent of one digit or negative, so in range), a double-quoted string;
+# anything else the full reader judges.
 INTEGER_PATTERN = r"-?[0-9]{1,18}+(?![0-9A-Za-z_.\-])"
 INTEGER_LIST_PATTERN = r"\{(?:[ \t]*+" + INTEGER_PATTERN + r"(?:[ \t]*+,[ \t]*+" + INTEGER_PATTERN + r")*+)?[ \t]*+\}"
+FLOAT_PATTERN = r"-?[0-9]++(?:\.[0-9]*+)?(?:[eE](?:-[0-9]++|\+?[0-9]))?(?![0-9A-Za-z_.\-])"
