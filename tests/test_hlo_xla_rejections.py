@@ -149,6 +149,9 @@ CASES = {
         "t = (f32[2,2], f32[2], f32[2]) batch-norm-training(a, s, o), epsilon=nan, feature_index=1",
         "ROOT b = (f32[2,2], f32[2], f32[2]) batch-norm-training(a, s, o), epsilon=-1E+5, feature_index=1",
     ),
+    "a replica count that is no integer": _header("replica_count=abc"),
+    "a partition count that is no integer": _header("num_partitions=1.5, replica_count=2"),
+    "header integers as XLA reads them": _header("replica_count=2, num_partitions=-1"),
     # Nested instructions take no attributes, so none XLA requires; what fails in one, XLA reports
     # where the outermost nested instruction starts.
     "a nested broadcast of an array": _module(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from hloscope.hlo import tokens
-from hloscope.hlo.values import VALUE_CHECKS as INTEGER_CHECKS
+from hloscope.hlo.values import HEADER_CHECKS, VALUE_CHECKS as INTEGER_CHECKS
 from hloscope.hlo.lexer import NAME, error, skip_ws
 
 _TOKEN_RE = re.compile(r"(-?[0-9]+)(?![0-9])|(%?" + NAME + r")|.", re.ASCII | re.S)
@@ -101,7 +101,7 @@ def _end_of(tokens: _Tokens) -> int:
     return tokens.src.rindex("}", 0, tokens.pos) + 1
 
 
-HEADER_SYNTAX = {"input_output_alias": check_aliasing, "buffer_donor": check_buffer_donor}
+HEADER_SYNTAX = {"input_output_alias": check_aliasing, "buffer_donor": check_buffer_donor, **HEADER_CHECKS}
 
 
 # dim_labels=b01f_01io->b01f as XLA's lexer takes it (one token), then each part as its parser checks it.

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from hloscope.hlo import tokens
-from hloscope.hlo.lexer import skip_ws
+from hloscope.hlo.lexer import error, skip_value, skip_ws
 
 # Attributes XLA reads as one integer (its kInt64 and kInt32 attributes).
 INTEGER_ATTRIBUTES = frozenset(
@@ -97,6 +97,17 @@ def float_error(value: str) -> tuple[int, str] | None:
     return None
 
 
+def check_header_integer(src: str, start: int) -> int:
+    """A module header's integer value (``replica_count=2``) at ``start``; its end, or HloParseError as XLA's."""
+    end = skip_value(src, start, "value of a header attribute")
+    found = integer_error(src[start:end])
+    if found is not None:
+        raise error(found[1], src, start + found[0])
+    return end
+
+
+# Header attributes XLA reads as integers.
+HEADER_CHECKS = dict.fromkeys(("replica_count", "num_partitions"), check_header_integer)
 VALUE_CHECKS = {
     **dict.fromkeys(INTEGER_ATTRIBUTES, integer_error),
     **dict.fromkeys(INTEGER_LIST_ATTRIBUTES, integer_list_error),
