@@ -152,6 +152,16 @@ CASES = {
     "a replica count that is no integer": _header("replica_count=abc"),
     "a partition count that is no integer": _header("num_partitions=1.5, replica_count=2"),
     "header integers as XLA reads them": _header("replica_count=2, num_partitions=-1"),
+    # metadata={...}: fields XLA knows, each once, strings and int32 source positions.
+    "metadata with a field XLA does not know": _module('ROOT p = f32[] parameter(0), metadata={op_name="a" foo="x"}'),
+    "metadata with a name that is no string": _module("ROOT p = f32[] parameter(0), metadata={op_name=abc}"),
+    "metadata with a line that is no integer": _module('ROOT p = f32[] parameter(0), metadata={source_line="3"}'),
+    "metadata with a line past int32": _module("ROOT p = f32[] parameter(0), metadata={source_line=99999999999}"),
+    "metadata without braces": _module('ROOT p = f32[] parameter(0), metadata="x"'),
+    "metadata as XLA reads it": _module(
+        'p = f32[] parameter(0), metadata={op_type="Mul", op_name="f/mul" source_file="a.py" source_line=-1 stack_frame_id=4}',
+        "ROOT n = f32[] negate(p), metadata={profile_type={1,2} scheduling_name='s'}",
+    ),
     # Nested instructions take no attributes, so none XLA requires; what fails in one, XLA reports
     # where the outermost nested instruction starts.
     "a nested broadcast of an array": _module(

@@ -24,6 +24,8 @@ from hloscope.hlo.values import (
     INTEGER_LIST_ATTRIBUTES,
     INTEGER_LIST_PATTERN,
     INTEGER_PATTERN,
+    METADATA_INTEGERS,
+    METADATA_STRINGS,
     STRING_ATTRIBUTES,
 )
 
@@ -48,6 +50,13 @@ _TUPLE = (
 _SHAPE = r"(?:[a-z][a-z0-9]*\[[0-9,?<=]*+\](?:\{[0-9:][^{}\n]*+\})?|" + _TUPLE + ")"
 # A computation's ``(params) -> result``: the result runs to the `` {`` that opens the body.
 _SIGNATURE = _TUPLE + r" -> (?:[^\n=%\"/{ ]++|" + _INDEX + r"|\{[0-9:][^{}\n]*+\}| (?!\{))*+"
+
+# metadata={...} as XLA prints it: string fields and source positions (in int32), each followed by
+# blanks or a comma; other fields (profile_type) take the full reader.
+_METADATA = (
+    r"\{(?:,?[ \t]*+(?:(?:" + "|".join(METADATA_STRINGS) + ")=" + _STR + "|(?:" + "|".join(METADATA_INTEGERS)
+    + r")=-?[0-9]{1,9}+(?![0-9]))[ \t]*+)*+\}"
+)
 
 # Attributes the parser reads at once (the rest stay raw text): called
 # computations, enum values XLA checks, control predecessors (defined before?),
@@ -116,8 +125,9 @@ def tail_re(allowed: frozenset[str]) -> re.Pattern:
         integers = sorted(allowed & INTEGER_ATTRIBUTES, key=len, reverse=True)
         lists = sorted(allowed & INTEGER_LIST_ATTRIBUTES, key=len, reverse=True)
         strings = sorted(allowed & STRING_ATTRIBUTES, key=len, reverse=True)
+        metadata = ["metadata"] if "metadata" in allowed else []
         floats = sorted(allowed & FLOAT_ATTRIBUTES, key=len, reverse=True)
-        other = sorted(allowed.difference(eager, integers, lists, strings, floats), key=len, reverse=True)
+        other = sorted(allowed.difference(eager, integers, lists, strings, floats, metadata), key=len, reverse=True)
 
         def values(names: list[str], value: str) -> str:
             return "|(?:" + "|".join(map(re.escape, names)) + ")=" + value if names else ""
@@ -126,6 +136,7 @@ def tail_re(allowed: frozenset[str]) -> re.Pattern:
         attribute = (
             "(?:(?:" + eager_names + ")=()" + _VALUE + values(integers, INTEGER_PATTERN)
             + values(lists, INTEGER_LIST_PATTERN) + values(strings, _STR) + values(floats, FLOAT_PATTERN)
+            + values(metadata, _METADATA)
             + values(other, _VALUE) + ")"
         )
         pattern = _TAIL_RES[allowed] = compile_atomic(r"(?:, " + attribute + r")*+[ \t\r]*", re.ASCII)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from hloscope.hlo import tokens
-from hloscope.hlo.lexer import error, skip_value, skip_ws
+from hloscope.hlo.lexer import error, skip_string, skip_value, skip_ws
 
 # Attributes XLA reads as one integer (its kInt64 and kInt32 attributes).
 INTEGER_ATTRIBUTES = frozenset(
@@ -97,6 +97,57 @@ def float_error(value: str) -> tuple[int, str] | None:
     return None
 
 
+METADATA_STRINGS = ("op_type", "op_name", "source_file", "deduplicated_name", "scheduling_name", "metadata_payload")
+METADATA_INTEGERS = ("source_line", "source_end_line", "source_column", "source_end_column", "stack_frame_id")
+_METADATA_ALLOWED = ", ".join(sorted((*METADATA_STRINGS, *METADATA_INTEGERS, "profile_type")))
+INT32_MAX = (1 << 31) - 1
+
+
+def metadata_error(value: str) -> tuple[int, str] | None:
+    """(offset, XLA's message) where a ``metadata={op_name="x" source_line=3}`` value text fails, else None.
+
+    Fields as XLA reads them: each once, a comma between them or not, strings,
+    integers (the source positions in int32) and a braced ``profile_type`` list.
+    """
+    pos = skip_ws(value, 0)
+    if not value.startswith("{", pos):
+        return pos, "expects '{' to start sub attributes"
+    seen: set[str] = set()
+    pos = skip_ws(value, pos + 1)
+    while not value.startswith("}", pos):
+        if value.startswith(",", pos):
+            pos = skip_ws(value, pos + 1)
+        kind, end = tokens.token_at(value, pos)
+        if kind != tokens.ATTRIBUTE_NAME:
+            return pos, "expects attribute name"
+        name = value[pos : end - 1]
+        if name not in _METADATA_ALLOWED.split(", "):
+            return pos, f'unexpected attribute "{name}". Allowed attributes: {_METADATA_ALLOWED}'
+        if name in seen:
+            return pos, f"attribute {name} already exists"
+        seen.add(name)
+        start = skip_ws(value, end)
+        if name == "profile_type":
+            stop = start
+            if value.startswith("{", start):
+                stop = value.find("}", start) + 1 or len(value)
+            else:
+                return start, LIST_END
+        else:
+            kind, stop = tokens.token_at(value, start)
+            if name in METADATA_STRINGS and kind != "string":
+                if start >= len(value) or value[start] not in "\"'":
+                    return start, "expects string"
+                stop = skip_string(value, start)
+            elif name in METADATA_INTEGERS:
+                if kind != tokens.INT:
+                    return start, EXPECTS_INTEGER
+                if not -INT32_MAX - 1 <= int(value[start:stop]) <= INT32_MAX and name != "stack_frame_id":
+                    return start, "value out of range for int32_t"
+        pos = skip_ws(value, stop)
+    return None
+
+
 def check_header_integer(src: str, start: int) -> int:
     """A module header's integer value (``replica_count=2``) at ``start``; its end, or HloParseError as XLA's."""
     end = skip_value(src, start, "value of a header attribute")
@@ -113,6 +164,7 @@ VALUE_CHECKS = {
     **dict.fromkeys(INTEGER_LIST_ATTRIBUTES, integer_list_error),
     **dict.fromkeys(STRING_ATTRIBUTES, string_error),
     **dict.fromkeys(FLOAT_ATTRIBUTES, float_error),
+    "metadata": metadata_error,
 }
 # The fast path's patterns for these values: one integer, a braced list of them (1 to 18 digits, so
 # in int64), a float (an exponent of one digit or negative, so in range), a double-quoted string;
