@@ -162,6 +162,28 @@ CASES = {
         'p = f32[] parameter(0), metadata={op_type="Mul", op_name="f/mul" source_file="a.py" source_line=-1 stack_frame_id=4}',
         "ROOT n = f32[] negate(p), metadata={profile_type={1,2} scheduling_name='s'}",
     ),
+    # Replica groups and source-target pairs ({{...}, ...}) and slice ranges ({[a:b:c], ...}) as XLA reads them.
+    "replica groups of integers, not groups": ASYNC_COMPUTATION.replace("wrapped", "f") + _module(
+        "p = f32[4] parameter(0)", "ROOT a = f32[4] all-reduce(p), replica_groups={0,1}, to_apply=f"
+    ).replace("HloModule m\n", ""),
+    "replica groups with a trailing comma": ASYNC_COMPUTATION.replace("wrapped", "f") + _module(
+        "p = f32[4] parameter(0)", "ROOT a = f32[4] all-reduce(p), replica_groups={{0,1},}, to_apply=f"
+    ).replace("HloModule m\n", ""),
+    "source-target pairs with a name": _module(
+        "p = f32[4] parameter(0)", "ROOT c = f32[4] collective-permute(p), source_target_pairs={{a,1}}"
+    ),
+    "groups as XLA reads them": _module(
+        "p = f32[4] parameter(0)", "c = f32[4] collective-permute(p), source_target_pairs={ {0, 1}, {1,0} }",
+        "ROOT g = f32[8] all-gather(c), dimensions={0}, replica_groups=[2,2]<=[2,2]T(1,0)",
+    ),
+    "a slice range with commas": _module("p = f32[4] parameter(0)", "ROOT s = f32[2] slice(p), slice={[0,2]}"),
+    "a slice range of four": _module("p = f32[4] parameter(0)", "ROOT s = f32[2] slice(p), slice={[0:2:1:1]}"),
+    "slice ranges without a comma": _module(
+        "p = f32[4,4] parameter(0)", "ROOT s = f32[2,1] slice(p), slice={[0:2] [0:1]}"
+    ),
+    "slice ranges as XLA reads them": _module(
+        "p = f32[4,4] parameter(0)", "ROOT s = f32[2,2] slice(p), slice={ [0 : 4 : 2], [-1:1]}"
+    ),
     # Nested instructions take no attributes, so none XLA requires; what fails in one, XLA reports
     # where the outermost nested instruction starts.
     "a nested broadcast of an array": _module(

@@ -17,17 +17,7 @@ import re
 from hloscope.hlo.atomic import compile_atomic
 from hloscope.hlo.lexer import NAME
 from hloscope.hlo.grammar import CALL_KINDS, ENUM_ATTRIBUTE_NAMES
-from hloscope.hlo.values import (
-    FLOAT_ATTRIBUTES,
-    FLOAT_PATTERN,
-    INTEGER_ATTRIBUTES,
-    INTEGER_LIST_ATTRIBUTES,
-    INTEGER_LIST_PATTERN,
-    INTEGER_PATTERN,
-    METADATA_INTEGERS,
-    METADATA_STRINGS,
-    STRING_ATTRIBUTES,
-)
+from hloscope.hlo.values import FAST_PATTERNS
 
 _STR = r'"(?:[^"\\\n]++|\\.)*+"'
 # Bracket groups inside a value: strings and one level of braces allowed,
@@ -50,13 +40,6 @@ _TUPLE = (
 _SHAPE = r"(?:[a-z][a-z0-9]*\[[0-9,?<=]*+\](?:\{[0-9:][^{}\n]*+\})?|" + _TUPLE + ")"
 # A computation's ``(params) -> result``: the result runs to the `` {`` that opens the body.
 _SIGNATURE = _TUPLE + r" -> (?:[^\n=%\"/{ ]++|" + _INDEX + r"|\{[0-9:][^{}\n]*+\}| (?!\{))*+"
-
-# metadata={...} as XLA prints it: string fields and source positions (in int32), each followed by
-# blanks or a comma; other fields (profile_type) take the full reader.
-_METADATA = (
-    r"\{(?:,?[ \t]*+(?:(?:" + "|".join(METADATA_STRINGS) + ")=" + _STR + "|(?:" + "|".join(METADATA_INTEGERS)
-    + r")=-?[0-9]{1,9}+(?![0-9]))[ \t]*+)*+\}"
-)
 
 # Attributes the parser reads at once (the rest stay raw text): called
 # computations, enum values XLA checks, control predecessors (defined before?),
@@ -122,22 +105,13 @@ def tail_re(allowed: frozenset[str]) -> re.Pattern:
     pattern = _TAIL_RES.get(allowed)
     if pattern is None:
         eager = [name for name in EAGER_ATTRIBUTES if name in allowed]
-        integers = sorted(allowed & INTEGER_ATTRIBUTES, key=len, reverse=True)
-        lists = sorted(allowed & INTEGER_LIST_ATTRIBUTES, key=len, reverse=True)
-        strings = sorted(allowed & STRING_ATTRIBUTES, key=len, reverse=True)
-        metadata = ["metadata"] if "metadata" in allowed else []
-        floats = sorted(allowed & FLOAT_ATTRIBUTES, key=len, reverse=True)
-        other = sorted(allowed.difference(eager, integers, lists, strings, floats, metadata), key=len, reverse=True)
-
-        def values(names: list[str], value: str) -> str:
-            return "|(?:" + "|".join(map(re.escape, names)) + ")=" + value if names else ""
-
+        # Values of a known kind only as XLA reads them (hloscope.hlo.values); the rest any value.
+        kinds = sorted(allowed.intersection(FAST_PATTERNS).difference(eager))
+        other = sorted(allowed.difference(eager, kinds), key=len, reverse=True)
         eager_names = "|".join(map(re.escape, eager)) or "(?!)"
         attribute = (
-            "(?:(?:" + eager_names + ")=()" + _VALUE + values(integers, INTEGER_PATTERN)
-            + values(lists, INTEGER_LIST_PATTERN) + values(strings, _STR) + values(floats, FLOAT_PATTERN)
-            + values(metadata, _METADATA)
-            + values(other, _VALUE) + ")"
+            "(?:(?:" + eager_names + ")=()" + _VALUE + "".join(f"|{re.escape(n)}={FAST_PATTERNS[n]}" for n in kinds)
+            + ("|(?:" + "|".join(map(re.escape, other)) + ")=" + _VALUE if other else "") + ")"
         )
         pattern = _TAIL_RES[allowed] = compile_atomic(r"(?:, " + attribute + r")*+[ \t\r]*", re.ASCII)
     return pattern

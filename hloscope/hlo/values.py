@@ -33,6 +33,8 @@ STRING_ATTRIBUTES = frozenset({"custom_call_target", "infeed_config", "outfeed_c
 FLOAT_ATTRIBUTES = frozenset({"epsilon"})
 FLOAT_MAX = 3.4028234663852886e38
 EXPECTS_INTEGER = "expects integer"
+_OPENING = {"}": "{", "]": "["}
+_TOKEN_NAMES = {"}": "kRbrace", "]": "kRsquare"}
 _DIGITS_RE = re.compile(r"-?[0-9]+")
 LIST_END = "expects a list to end with kRbrace"
 
@@ -54,25 +56,85 @@ def integer_error(value: str) -> tuple[int, str] | None:
     return None
 
 
+def _list_error(value: str, pos: int, close: str, item, delimiter: str = ",") -> tuple[int, str | None]:
+    """XLA's ParseList from ``pos``: its opening bracket, items between delimiters, its closing one.
+
+    Returns (the end, None) or (where it fails, XLA's message); a missing opening bracket XLA reports
+    as a list that does not end (its message, at the token).
+    """
+    end_message = f"expects a list to end with {_TOKEN_NAMES[close]}"
+    if not value.startswith(_OPENING[close], pos):
+        return pos, end_message
+    pos = skip_ws(value, pos + 1)
+    if value.startswith(close, pos):
+        return pos + 1, None
+    while True:
+        pos, message = item(value, pos)
+        if message is not None:
+            return pos, message
+        pos = skip_ws(value, pos)
+        if value.startswith(close, pos):
+            return pos + 1, None
+        if not value.startswith(delimiter, pos):
+            return pos, end_message
+        pos = skip_ws(value, pos + 1)
+
+
+def _list_item(value: str, pos: int) -> tuple[int, str | None]:
+    # In a list XLA takes the digits as the integer, whatever follows them (``1.5`` ends the list at ``.``).
+    m = _DIGITS_RE.match(value, pos)
+    if m is None or not tokens.INT64_MIN <= int(m.group(0)) < -tokens.INT64_MIN:
+        return pos, EXPECTS_INTEGER
+    return m.end(), None
+
+
+def _int_list(value: str, pos: int) -> tuple[int, str | None]:
+    return _list_error(value, skip_ws(value, pos), "}", _list_item)
+
+
+def _whole(found: tuple[int, str | None]) -> tuple[int, str] | None:
+    return None if found[1] is None else found
+
+
 def integer_list_error(value: str) -> tuple[int, str] | None:
     """(offset, XLA's message) where a ``{0, 1}`` value text fails, else None."""
+    return _whole(_int_list(value, 0))
+
+
+def groups_error(value: str) -> tuple[int, str] | None:
+    """(offset, XLA's message) where ``{{0,1},{2,3}}`` (replica groups, source-target pairs) fails, else None.
+
+    The iota (``[2,2]<=[4]``) and mesh forms of replica groups are not checked here.
+    """
+    pos = skip_ws(value, 0)
+    if value.startswith(("[", "mesh"), pos):
+        return None
+    if not value.startswith("{", pos):
+        return pos, "expected '[' to start sharding devices shape"
+    return _whole(_list_error(value, pos, "}", _int_list))
+
+
+def slice_error(value: str) -> tuple[int, str] | None:
+    """(offset, XLA's message) where ``slice={[0:2], [1:4:2]}`` fails, else None."""
     pos = skip_ws(value, 0)
     if not value.startswith("{", pos):
-        return pos, LIST_END  # XLA's message for a value without its braces
+        return pos, "expects '{' to start ranges"
     pos = skip_ws(value, pos + 1)
     if value.startswith("}", pos):
         return None
     while True:
-        # In a list XLA takes the digits as the integer, whatever follows them (``1.5`` ends the list at ``.``).
-        m = _DIGITS_RE.match(value, pos)
-        if m is None or not tokens.INT64_MIN <= int(m.group(0)) < -tokens.INT64_MIN:
-            return pos, EXPECTS_INTEGER
-        end = m.end()
+        start = pos
+        end, message = _list_error(value, pos, "]", _list_item, ":")
+        if message is None and value[start:end].count(":") not in (1, 2):
+            count = value[start:end].count(":") + 1
+            return start, f"expects [start:limit:step] or [start:limit], but sees {count} elements."
+        if message is not None:
+            return end, message
         pos = skip_ws(value, end)
         if value.startswith("}", pos):
             return None
         if not value.startswith(",", pos):
-            return pos, LIST_END
+            return pos, "expects '}' to end ranges"
         pos = skip_ws(value, pos + 1)
 
 
@@ -165,10 +227,33 @@ VALUE_CHECKS = {
     **dict.fromkeys(STRING_ATTRIBUTES, string_error),
     **dict.fromkeys(FLOAT_ATTRIBUTES, float_error),
     "metadata": metadata_error,
+    "replica_groups": groups_error,
+    "source_target_pairs": groups_error,
+    "slice": slice_error,
 }
-# The fast path's patterns for these values: one integer, a braced list of them (1 to 18 digits, so
-# in int64), a float (an exponent of one digit or negative, so in range), a double-quoted string;
-# anything else the full reader judges.
-INTEGER_PATTERN = r"-?[0-9]{1,18}+(?![0-9A-Za-z_.\-])"
-INTEGER_LIST_PATTERN = r"\{(?:[ \t]*+" + INTEGER_PATTERN + r"(?:[ \t]*+,[ \t]*+" + INTEGER_PATTERN + r")*+)?[ \t]*+\}"
-FLOAT_PATTERN = r"-?[0-9]++(?:\.[0-9]*+)?(?:[eE](?:-[0-9]++|\+?[0-9]))?(?![0-9A-Za-z_.\-])"
+# The fast path's patterns for these values, by attribute name: one integer, a braced list of them
+# (1 to 18 digits, so in int64), a float (an exponent of one digit or negative, so in range), a
+# double-quoted string, metadata as XLA prints it, groups of integers, slice ranges, iota replica
+# groups; anything else the full reader judges.
+_INTEGER = r"-?[0-9]{1,18}+(?![0-9A-Za-z_.\-])"
+_INTEGER_LIST = r"\{(?:[ \t]*+" + _INTEGER + r"(?:[ \t]*+,[ \t]*+" + _INTEGER + r")*+)?[ \t]*+\}"
+_FLOAT = r"-?[0-9]++(?:\.[0-9]*+)?(?:[eE](?:-[0-9]++|\+?[0-9]))?(?![0-9A-Za-z_.\-])"
+_STRING = r'"(?:[^"\\\n]++|\\.)*+"'
+_METADATA = (
+    r"\{(?:,?[ \t]*+(?:(?:" + "|".join(METADATA_STRINGS) + ")=" + _STRING + "|(?:" + "|".join(METADATA_INTEGERS)
+    + r")=-?[0-9]{1,9}+(?![0-9]))[ \t]*+)*+\}"
+)
+_GROUPS = r"\{(?:[ \t]*+" + _INTEGER_LIST + r"(?:[ \t]*+,[ \t]*+" + _INTEGER_LIST + r")*+)?[ \t]*+\}"
+_IOTA_GROUPS = r"\[[0-9,]*+\]<=\[[0-9,]*+\](?:T\([0-9,]*+\))?(?![^\s,])"
+_RANGE = r"\[[ \t]*+" + _INTEGER + r"[ \t]*+:[ \t]*+" + _INTEGER + r"(?:[ \t]*+:[ \t]*+" + _INTEGER + r")?[ \t]*+\]"
+_SLICE = r"\{(?:[ \t]*+" + _RANGE + r"(?:[ \t]*+,[ \t]*+" + _RANGE + r")*+)?[ \t]*+\}"
+FAST_PATTERNS = {
+    **dict.fromkeys(INTEGER_ATTRIBUTES, _INTEGER),
+    **dict.fromkeys(INTEGER_LIST_ATTRIBUTES, _INTEGER_LIST),
+    **dict.fromkeys(STRING_ATTRIBUTES, _STRING),
+    **dict.fromkeys(FLOAT_ATTRIBUTES, _FLOAT),
+    "metadata": _METADATA,
+    "replica_groups": "(?:" + _GROUPS + "|" + _IOTA_GROUPS + ")",
+    "source_target_pairs": _GROUPS,
+    "slice": _SLICE,
+}
