@@ -184,6 +184,15 @@ CASES = {
     "slice ranges as XLA reads them": _module(
         "p = f32[4,4] parameter(0)", "ROOT s = f32[2,2] slice(p), slice={ [0 : 4 : 2], [-1:1]}"
     ),
+    # Shapes: no empty item in dimensions, a layout's order or a tuple; integers in a layout's order.
+    "dimensions with a trailing comma": _module("ROOT p = f32[2,] parameter(0)"),
+    "dimensions with two commas": _module("ROOT p = f32[<=2,,3] parameter(0)"),
+    "a layout with a trailing comma": _module("ROOT p = f32[2,3]{1,0,} parameter(0)"),
+    "a layout with a name": _module("ROOT p = f32[2,3]{1,a} parameter(0)"),
+    "a layout without a comma": _module("ROOT p = f32[2,3]{1 0} parameter(0)"),
+    "a tuple with a trailing comma": _module("ROOT p = (f32[], ) parameter(0)"),
+    "a tuple with a leading comma": _module("ROOT p = (, f32[]) parameter(0)"),
+    "shapes as XLA reads them": _module("ROOT p = (f32[ 2 , <=3 ]{ 1 , 0 :T(2,128)}, s32[?]{0}, ()) parameter(0)"),
     # Nested instructions take no attributes, so none XLA requires; what fails in one, XLA reports
     # where the outermost nested instruction starts.
     "a nested broadcast of an array": _module(

@@ -262,7 +262,7 @@ def skip_dims(src: str, pos: int) -> int:
         else:
             if src.startswith("<=", pos):
                 pos += 2
-            pos, _ = parse_int(src, pos, "dimension size")
+            pos, _ = parse_int(src, pos, "integer")  # XLA: "expects integer", a trailing comma too
         pos, closed = end_of_item(src, pos, "]", "dimensions")
         if closed:
             return pos
@@ -338,6 +338,8 @@ def parse_shape(src: str, pos: int) -> tuple[int, str]:
             if m is None:
                 if _WORD_TYPE_RE.match(src, pos):
                     raise error("expected primitive type, saw kIdent", src, pos)
+                if src.startswith((",", ")"), pos):  # an empty element in a tuple: XLA names the token
+                    raise error(f"expected primitive type, saw {'kComma' if src[pos] == ',' else 'kRparen'}", src, pos)
                 raise error(f"expects a shape, found {describe(src, pos)}", src, pos)
             dims = skip_ws(src, m.end())
             if not src.startswith("[", dims):
@@ -348,6 +350,7 @@ def parse_shape(src: str, pos: int) -> tuple[int, str]:
                 inner = skip_ws(src, after + 1)
                 if inner < len(src) and (src[inner].isdigit() or src[inner] in ":-"):
                     pos = skip_group(src, after)
+                    check_minor_to_major(src, inner, pos)
                     if src.find(":", after, pos) >= 0:
                         check_layout(src, after, pos)
         # After an element: a comma continues a tuple, ')' closes one.
@@ -358,6 +361,21 @@ def parse_shape(src: str, pos: int) -> tuple[int, str]:
             depth -= 1
         else:
             return pos, clean_text(src[start:pos])
+
+
+def check_minor_to_major(src: str, pos: int, end: int) -> None:
+    """A layout's ``1,0`` before its ``:`` or ``}``: integers, a comma between two (XLA's messages)."""
+    while src[pos] not in ":}":
+        m = _INT_RE.match(src, pos)
+        if m is None:
+            raise error(f"expects integer, found {describe(src, pos)}", src, pos)
+        pos = skip_ws(src, m.end())
+        if src.startswith(",", pos):
+            pos = skip_ws(src, pos + 1)
+            if src[pos] in ":}":
+                raise error(f"expects integer, found {describe(src, pos)}", src, pos)
+        elif src[pos] not in ":}":
+            raise error(f"expects layout to end with kRbrace, found {describe(src, pos)}", src, pos)
 
 
 def skip_signature(src: str, pos: int) -> int:

@@ -9,6 +9,8 @@ parse from scratch).
 
 from __future__ import annotations
 
+import re
+
 from hloscope.hlo import lexer
 from hloscope.hlo.checks import async_kind
 from hloscope.hlo.fastpath import INDEX_RE, tail_re
@@ -79,6 +81,12 @@ def share_shape(shape: str) -> str:
     return clean
 
 
+# An empty item in a shape's dimensions, layout or tuple (``f32[2,]``, ``{1,0,}``, ``(f32[], )``).
+_EMPTY_ITEM_RE = re.compile(r"[\[{(,][ \t]*,|,[ \t]*[\]})]")
+# A layout whose minor-to-major part is not ``1,0`` (``{1 0}``, ``{1,a}``).
+_BAD_LAYOUT_RE = re.compile(r"\]\{(?![0-9]++(?:,[0-9]++)*+[:}])")
+
+
 def form_of(key: str) -> tuple | None:
     """The FORMS entry of a fast-path ``shape opcode`` text, remembered."""
     if key in FORMS:
@@ -91,8 +99,12 @@ def form_of(key: str) -> tuple | None:
     # (A shape in SHAPES has been read before, so its types are known.)
     if (shape not in SHAPES and lexer.unknown_type_at(shape) >= 0) or (opcode == "infeed" and not shape.startswith("(")):
         opcode = None
-    elif shape.startswith("(") and lexer.has_bare_type(shape):
-        opcode = None
+    elif (
+        (shape.startswith("(") and lexer.has_bare_type(shape))
+        or _EMPTY_ITEM_RE.search(shape)
+        or _BAD_LAYOUT_RE.search(shape)
+    ):
+        opcode = None  # the full reader refuses an element type without dimensions, an empty list item
     elif ":" in shape and not layouts_pass(shape):
         opcode = None  # the full reader refuses a layout part as XLA does
     if opcode is not None:
