@@ -187,6 +187,7 @@ CASES = {
     # Shapes: no empty item in dimensions, a layout's order or a tuple; integers in a layout's order.
     "dimensions with a trailing comma": _module("ROOT p = f32[2,] parameter(0)"),
     "dimensions with two commas": _module("ROOT p = f32[<=2,,3] parameter(0)"),
+    "a dimension past int64": _module("ROOT p = f32[99999999999999999999] parameter(0)"),
     "a layout with a trailing comma": _module("ROOT p = f32[2,3]{1,0,} parameter(0)"),
     "a layout with a name": _module("ROOT p = f32[2,3]{1,a} parameter(0)"),
     "a layout without a comma": _module("ROOT p = f32[2,3]{1 0} parameter(0)"),

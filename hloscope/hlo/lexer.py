@@ -262,7 +262,10 @@ def skip_dims(src: str, pos: int) -> int:
         else:
             if src.startswith("<=", pos):
                 pos += 2
-            pos, _ = parse_int(src, pos, "integer")  # XLA: "expects integer", a trailing comma too
+            start = pos
+            pos, size = parse_int(src, pos, "integer")  # XLA: "expects integer", a trailing comma too
+            if size > 0x7FFFFFFFFFFFFFFF:
+                raise error("expects integer (a dimension size past int64)", src, start)
         pos, closed = end_of_item(src, pos, "]", "dimensions")
         if closed:
             return pos

@@ -81,8 +81,9 @@ def share_shape(shape: str) -> str:
     return clean
 
 
-# An empty item in a shape's dimensions, layout or tuple (``f32[2,]``, ``{1,0,}``, ``(f32[], )``).
-_EMPTY_ITEM_RE = re.compile(r"[\[{(,][ \t]*,|,[ \t]*[\]})]")
+# An empty item in a shape's dimensions, layout or tuple (``f32[2,]``, ``{1,0,}``, ``(f32[], )``),
+# or a number long enough to pass int64.
+_EMPTY_ITEM_RE = re.compile(r"[\[{(,][ \t]*,|,[ \t]*[\]})]|[0-9]{19}")
 # A layout whose minor-to-major part is not ``1,0`` (``{1 0}``, ``{1,a}``).
 _BAD_LAYOUT_RE = re.compile(r"\]\{(?![0-9]++(?:,[0-9]++)*+[:}])")
 
