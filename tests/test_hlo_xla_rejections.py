@@ -184,6 +184,15 @@ CASES = {
     "slice ranges as XLA reads them": _module(
         "p = f32[4,4] parameter(0)", "ROOT s = f32[2,2] slice(p), slice={ [0 : 4 : 2], [-1:1]}"
     ),
+    # frontend_attributes={name="string", ...}: another value XLA reports at the attribute's name.
+    "frontend attributes with a name only": _module("ROOT p = f32[] parameter(0), frontend_attributes={a}"),
+    "frontend attributes with a value that is no string": _module("ROOT p = f32[] parameter(0), frontend_attributes={a=b}"),
+    "frontend attributes without a comma": _module('ROOT p = f32[] parameter(0), frontend_attributes={a="b" c="d"}'),
+    "frontend attributes without braces": _module('ROOT p = f32[] parameter(0), frontend_attributes="a"'),
+    "frontend attributes as XLA reads them": _module(
+        "p = f32[] parameter(0), frontend_attributes={a.b-c=\"x\", a='y',_d={e=\"f\"}}",
+        "ROOT n = f32[] negate(p), frontend_attributes={}",
+    ),
     # Shapes: no empty item in dimensions, a layout's order or a tuple; integers in a layout's order.
     "dimensions with a trailing comma": _module("ROOT p = f32[2,] parameter(0)"),
     "dimensions with two commas": _module("ROOT p = f32[<=2,,3] parameter(0)"),

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from hloscope.hlo import tokens
-from hloscope.hlo.lexer import error, skip_string, skip_value, skip_ws
+from hloscope.hlo.lexer import error, skip_group, skip_string, skip_value, skip_ws
 
 # Attributes XLA reads as one integer (its kInt64 and kInt32 attributes).
 INTEGER_ATTRIBUTES = frozenset(
@@ -210,6 +210,37 @@ def metadata_error(value: str) -> tuple[int, str] | None:
     return None
 
 
+def frontend_attributes_error(value: str) -> tuple[int, str] | None:
+    """(offset, XLA's message) where ``frontend_attributes={a="x", b="y"}`` fails, else None.
+
+    A value that is neither a string nor a ``{...}`` group XLA reports at the
+    attribute's name, before the value (a negative offset).
+    """
+    pos = skip_ws(value, 0)
+    if not value.startswith("{", pos):
+        return pos, "expected '{' to start frontend attributes"
+    pos = skip_ws(value, pos + 1)
+    if value.startswith("}", pos):
+        return None
+    while True:
+        kind, end = tokens.token_at(value, pos)
+        if kind != tokens.ATTRIBUTE_NAME:
+            return pos, "expects attribute name"
+        pos = skip_ws(value, end)
+        if value.startswith(("\"", "'"), pos):
+            pos = skip_string(value, pos)
+        elif value.startswith("{", pos):
+            pos = skip_group(value, pos)
+        else:
+            return -len("frontend_attributes="), "error parsing attribute frontend_attributes"
+        pos = skip_ws(value, pos)
+        if value.startswith("}", pos):
+            return None
+        if not value.startswith(",", pos):
+            return pos, "expects '}' at the end of frontend attributes"
+        pos = skip_ws(value, pos + 1)
+
+
 def check_header_integer(src: str, start: int) -> int:
     """A module header's integer value (``replica_count=2``) at ``start``; its end, or HloParseError as XLA's."""
     end = skip_value(src, start, "value of a header attribute")
@@ -230,6 +261,7 @@ VALUE_CHECKS = {
     "replica_groups": groups_error,
     "source_target_pairs": groups_error,
     "slice": slice_error,
+    "frontend_attributes": frontend_attributes_error,
 }
 # The fast path's patterns for these values, by attribute name: one integer, a braced list of them
 # (1 to 18 digits, so in int64), a float (an exponent of one digit or negative, so in range), a
@@ -256,4 +288,6 @@ FAST_PATTERNS = {
     "replica_groups": "(?:" + _GROUPS + "|" + _IOTA_GROUPS + ")",
     "source_target_pairs": _GROUPS,
     "slice": _SLICE,
+    "frontend_attributes": r"\{(?:[A-Za-z_][A-Za-z0-9_.\-]*+=" + _STRING + r"(?:,[ \t]*+[A-Za-z_][A-Za-z0-9_.\-]*+="
+    + _STRING + r")*+)?\}",
 }
