@@ -203,6 +203,14 @@ CASES = {
     "a tuple with a trailing comma": _module("ROOT p = (f32[], ) parameter(0)"),
     "a tuple with a leading comma": _module("ROOT p = (, f32[]) parameter(0)"),
     "shapes as XLA reads them": _module("ROOT p = (f32[ 2 , <=3 ]{ 1 , 0 :T(2,128)}, s32[?]{0}, ()) parameter(0)"),
+    # A tuple's operands as many as its written shape holds (XLA checks it at the '(').
+    "a tuple with fewer operands than its shape": _module("p = f32[] parameter(0)", "ROOT t = (f32[], f32[]) tuple(p)"),
+    "a tuple with more operands than its shape": _module("p = f32[] parameter(0)", "ROOT t = ((f32[], f32[])) tuple(p, p)"),
+    "an empty tuple with an operand": _module("p = f32[] parameter(0)", "ROOT t = () tuple(p)"),
+    "tuples as XLA reads them": _module(
+        "p = f32[] parameter(0)", "t = (f32[], (f32[], f32[]), /*index=2*/f32[]) tuple(p, (f32[], f32[]) tuple(p, p), p)",
+        "ROOT u = tuple(p, t)",
+    ),
     # Nested instructions take no attributes, so none XLA requires; what fails in one, XLA reports
     # where the outermost nested instruction starts.
     "a nested broadcast of an array": _module(

@@ -366,6 +366,21 @@ def parse_shape(src: str, pos: int) -> tuple[int, str]:
             return pos, clean_text(src[start:pos])
 
 
+def tuple_size(shape: str) -> int:
+    """How many elements a tuple shape's text (``(f32[2,3]{1,0}, s32[])``, comments dropped) holds at its top."""
+    if shape.replace(" ", "") == "()":
+        return 0
+    depth = commas = 0
+    for ch in shape:
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == "," and depth == 1:
+            commas += 1
+    return commas + 1
+
+
 def check_minor_to_major(src: str, pos: int, end: int) -> None:
     """A layout's ``1,0`` before its ``:`` or ``}``: integers, a comma between two (XLA's messages)."""
     while src[pos] not in ":}":

@@ -111,6 +111,8 @@ def form_of(key: str) -> tuple | None:
     if opcode is not None:
         kind = FORM_PAYLOAD if opcode in PAYLOAD_OPCODES else FORM_PLAIN
         rules = _opcode_rules(opcode)
+        if opcode == "tuple" and shape.startswith("("):
+            rules = (lexer.tuple_size(share_shape(shape)), *rules[1:])  # XLA counts a tuple's operands by its shape
         form = (opcode, share_shape(shape), kind, *rules, TAILS.setdefault(rules[2], {}).get)
     return _remember(FORMS, key, form)
 

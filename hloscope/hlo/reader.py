@@ -195,6 +195,8 @@ class Reader:
             paren = pos - 1
             pos = self._read_operands(pos, operands, computation, seen)
             expected = OPERAND_COUNTS.get(opcode)
+            if opcode == "tuple" and shape.startswith("("):
+                expected = lexer.tuple_size(shape)  # XLA counts a tuple's operands by its written shape
             if expected is not None and len(operands) != expected:
                 raise error(f"expects {expected} operands, but has {len(operands)} operands", src, paren)
         if opcode in ASYNC_START_OPCODES and not is_async_start_shape(shape):
