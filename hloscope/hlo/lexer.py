@@ -292,7 +292,8 @@ def unknown_type_at(text: str) -> int:
 
 
 # An element type with no ``[`` after it, as tuple shapes on the fast path may hold (``(f32, s32[])``).
-_BARE_TYPE_RE = re.compile(r"(?<![A-Za-z0-9_.\-])" + _TYPE_TOKEN_RE.pattern + r"(?!\s*+\[)")
+# (An element starts after "(", "," or the "/" ending an /*index=N*/ comment.)
+_BARE_TYPE_RE = re.compile(r"[(,/][ \t]*+" + _TYPE_TOKEN_RE.pattern + r"(?![ \t]*+\[)")
 
 
 def has_bare_type(shape: str) -> bool:
@@ -366,12 +367,15 @@ def parse_shape(src: str, pos: int) -> tuple[int, str]:
             return pos, clean_text(src[start:pos])
 
 
+_DIMS_AND_LAYOUTS_RE = re.compile(r"\[[^\]]*\]|\{[^{}]*\}")
+
+
 def tuple_size(shape: str) -> int:
     """How many elements a tuple shape's text (``(f32[2,3]{1,0}, s32[])``, comments dropped) holds at its top."""
     if shape.replace(" ", "") == "()":
         return 0
     depth = commas = 0
-    for ch in shape:
+    for ch in _DIMS_AND_LAYOUTS_RE.sub("", shape):  # their commas are not the tuple's
         if ch in "([{":
             depth += 1
         elif ch in ")]}":

@@ -81,11 +81,28 @@ def share_shape(shape: str) -> str:
     return clean
 
 
-# An empty item in a shape's dimensions, layout or tuple (``f32[2,]``, ``{1,0,}``, ``(f32[], )``),
-# or a number long enough to pass int64.
-_EMPTY_ITEM_RE = re.compile(r"[\[{(,][ \t]*,|,[ \t]*[\]})]|[0-9]{19}")
-# A layout whose minor-to-major part is not ``1,0`` (``{1 0}``, ``{1,a}``).
-_BAD_LAYOUT_RE = re.compile(r"\]\{(?![0-9]++(?:,[0-9]++)*+[:}])")
+# What the full reader refuses in a tuple shape: an empty item in its dimensions, layout or tuple
+# (``f32[2,]``, ``{1,0,}``, ``(f32[], )``), a number long enough to pass int64, a layout whose
+# minor-to-major part is not ``1,0`` (``{1 0}``).
+_SHAPE_FLAW_RE = re.compile(r"[\[{(,][ \t]*,|,[ \t]*[\]})]|[0-9]{19}|\]\{(?![0-9]++(?:,[0-9]++)*+[:}])")
+
+
+_LONG_NUMBER_RE = re.compile(r"[0-9]{19}")
+
+
+def _shape_flawed(shape: str) -> bool:
+    """Whether the full reader refuses ``shape`` (see above); an array shape by string tests alone."""
+    if shape.startswith("("):
+        return _SHAPE_FLAW_RE.search(shape) is not None or lexer.has_bare_type(shape)
+    if ",]" in shape or "[," in shape or ",," in shape or ",}" in shape or "{," in shape:
+        return True
+    if len(shape) > 20 and _LONG_NUMBER_RE.search(shape):
+        return True
+    brace = shape.find("]{")
+    if brace < 0:
+        return False
+    order = shape[brace + 2 :].partition("}")[0].partition(":")[0]
+    return order != "" and not order.replace(",", "").isdigit()
 
 
 def form_of(key: str) -> tuple | None:
@@ -100,12 +117,8 @@ def form_of(key: str) -> tuple | None:
     # (A shape in SHAPES has been read before, so its types are known.)
     if (shape not in SHAPES and lexer.unknown_type_at(shape) >= 0) or (opcode == "infeed" and not shape.startswith("(")):
         opcode = None
-    elif (
-        (shape.startswith("(") and lexer.has_bare_type(shape))
-        or _EMPTY_ITEM_RE.search(shape)
-        or _BAD_LAYOUT_RE.search(shape)
-    ):
-        opcode = None  # the full reader refuses an element type without dimensions, an empty list item
+    elif _shape_flawed(shape):
+        opcode = None  # the full reader refuses an empty list item, a bad layout order, a type without dimensions
     elif ":" in shape and not layouts_pass(shape):
         opcode = None  # the full reader refuses a layout part as XLA does
     if opcode is not None:
