@@ -48,7 +48,7 @@ def token_at(text: str, pos: int) -> tuple[str, int]:
         if text.startswith("->", pos):
             return "->", pos + 2
         return _number_or_pattern(text, pos)
-    if ch.isalpha() or ch == "_":
+    if (ch.isalpha() and ch.isascii()) or ch == "_":  # a letter outside ASCII starts no token XLA's lexer knows
         return _identifier(text, pos)
     if ch in _SINGLE:
         return ch, pos + 1
