@@ -11,6 +11,7 @@ from hloscope.hlo.fastpath import HEADER_ATTRIBUTE_RE, HEADER_RE, SECTION_LINE_R
 from hloscope.hlo.grammar import HEADER_ATTRIBUTES, HEADER_BOOL_ATTRIBUTES
 from hloscope.hlo.lexer import error, skip_ws
 from hloscope.hlo.syntax import HEADER_SYNTAX
+from hloscope.hlo.values import HEADER_CHECKS
 
 SECTION_NAMES = ("FileNames", "FunctionNames", "FileLocations", "StackFrames")
 
@@ -29,7 +30,8 @@ def read_module_header(src: str, module, pos: int) -> int:
         if (
             len(attrs) == len(pairs)
             and attrs.keys() <= HEADER_ATTRIBUTES
-            and not attrs.keys() & HEADER_SYNTAX.keys()
+            and not attrs.keys() & HEADER_SYNTAX.keys() - HEADER_CHECKS.keys()
+            and all(len(attrs[key]) < 19 and attrs[key].lstrip("-").isdigit() for key in attrs.keys() & HEADER_CHECKS.keys())
             and all(attrs.get(key, "true") in ("true", "false") for key in HEADER_BOOL_ATTRIBUTES)
         ):
             module.name = m.group(1)

@@ -81,28 +81,27 @@ def share_shape(shape: str) -> str:
     return clean
 
 
-# What the full reader refuses in a tuple shape: an empty item in its dimensions, layout or tuple
-# (``f32[2,]``, ``{1,0,}``, ``(f32[], )``), a number long enough to pass int64, a layout whose
-# minor-to-major part is not ``1,0`` (``{1 0}``).
-_SHAPE_FLAW_RE = re.compile(r"[\[{(,][ \t]*,|,[ \t]*[\]})]|[0-9]{19}|\]\{(?![0-9]++(?:,[0-9]++)*+[:}])")
-
-
 _LONG_NUMBER_RE = re.compile(r"[0-9]{19}")
 
 
 def _shape_flawed(shape: str) -> bool:
-    """Whether the full reader refuses ``shape`` (see above); an array shape by string tests alone."""
-    if shape.startswith("("):
-        return _SHAPE_FLAW_RE.search(shape) is not None or lexer.has_bare_type(shape)
+    """Whether the full reader refuses ``shape``: an empty item in its dimensions, layout or tuple
+    (``f32[2,]``, ``{1,0,}``, ``(f32[], )``), a number long enough to pass int64, a layout whose
+    minor-to-major part is not ``1,0`` (``{1 0}``), an element type without dimensions in a tuple.
+    String tests, once per distinct form."""
     if ",]" in shape or "[," in shape or ",," in shape or ",}" in shape or "{," in shape:
         return True
     if len(shape) > 20 and _LONG_NUMBER_RE.search(shape):
         return True
     brace = shape.find("]{")
-    if brace < 0:
-        return False
-    order = shape[brace + 2 :].partition("}")[0].partition(":")[0]
-    return order != "" and not order.replace(",", "").isdigit()
+    while brace >= 0:
+        order = shape[brace + 2 : shape.find("}", brace)].partition(":")[0]
+        if order and not order.replace(",", "").isdigit():
+            return True
+        brace = shape.find("]{", brace + 2)
+    if shape.startswith("("):
+        return ", )" in shape or "(," in shape or ", ," in shape or lexer.has_bare_type(shape)
+    return False
 
 
 def form_of(key: str) -> tuple | None:
