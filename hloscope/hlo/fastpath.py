@@ -109,9 +109,15 @@ def tail_re(allowed: frozenset[str]) -> re.Pattern:
         kinds = sorted(allowed.intersection(FAST_PATTERNS).difference(eager))
         other = sorted(allowed.difference(eager, kinds), key=len, reverse=True)
         eager_names = "|".join(map(re.escape, eager)) or "(?!)"
+        by_pattern: dict[str, list[str]] = {}
+        for name in kinds:
+            by_pattern.setdefault(FAST_PATTERNS[name], []).append(re.escape(name))
+        # Names of one kind share their pattern, and the rest share one any-value pattern: a short pattern
+        # to make.
+        other_names = "|(?:" + "|".join(map(re.escape, other)) + ")=" if other else ""
         attribute = (
-            "(?:(?:" + eager_names + ")=()" + _VALUE + "".join(f"|{re.escape(n)}={FAST_PATTERNS[n]}" for n in kinds)
-            + ("|(?:" + "|".join(map(re.escape, other)) + ")=" + _VALUE if other else "") + ")"
+            "(?:(?:(?:" + eager_names + ")=()" + other_names + ")" + _VALUE
+            + "".join(f"|(?:{'|'.join(names)})={value}" for value, names in by_pattern.items()) + ")"
         )
         pattern = _TAIL_RES[allowed] = compile_atomic(r"(?:, " + attribute + r")*+[ \t\r]*", re.ASCII)
     return pattern

@@ -82,6 +82,8 @@ def share_shape(shape: str) -> str:
 
 
 _LONG_NUMBER_RE = re.compile(r"[0-9]{19}")
+# An array shape with no empty item, no number past 18 digits and a plain layout order: nothing to refuse.
+_PLAIN_ARRAY_RE = re.compile(r"[a-z][a-z0-9]*\[(?:[0-9]{1,18}(?:,[0-9]{1,18})*)?\](?:\{(?:[0-9]{1,18}(?:,[0-9]{1,18})*)?\})?")
 
 
 def _shape_flawed(shape: str) -> bool:
@@ -89,6 +91,8 @@ def _shape_flawed(shape: str) -> bool:
     (``f32[2,]``, ``{1,0,}``, ``(f32[], )``), a number long enough to pass int64, a layout whose
     minor-to-major part is not ``1,0`` (``{1 0}``), an element type without dimensions in a tuple.
     String tests, once per distinct form."""
+    if _PLAIN_ARRAY_RE.fullmatch(shape):
+        return False
     if ",]" in shape or "[," in shape or ",," in shape or ",}" in shape or "{," in shape:
         return True
     if len(shape) > 20 and _LONG_NUMBER_RE.search(shape):
