@@ -20,6 +20,16 @@ from hloscope.hlo.lexer import clean_text, read_attributes
 _NAME, _OPCODE, _SHAPE, _COMPUTATION, _FIRST_OPERAND = range(5)
 
 
+def attribute_line(src: str, offset: int) -> str:
+    """The attribute text an ``attribute_offsets`` entry points at, trailing blanks dropped.
+
+    Only the parser's one-line fast path leaves an offset, so the attributes
+    run to the end of that line.
+    """
+    end = src.find("\n", offset)
+    return src[offset : len(src) if end < 0 else end].rstrip(" \t\r")
+
+
 class HloInstruction(tuple):
     """One instruction: ``name = shape opcode(operands), attributes``.
 
@@ -148,11 +158,8 @@ class HloComputation:
             if offset < 0:
                 attrs = {}
             else:
-                # Only the one-line fast path leaves an offset: the attributes end
-                # the line. Lines repeat layer after layer: one decoding per text.
-                src = self.module.text
-                end = src.find("\n", offset)
-                line = src[offset : len(src) if end < 0 else end]
+                # Lines repeat layer after layer: one decoding per text.
+                line = attribute_line(self.module.text, offset)
                 attrs = self.module.attribute_texts.get(line)
                 if attrs is None:
                     # The parser has already checked this text.

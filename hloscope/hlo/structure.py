@@ -20,7 +20,7 @@ import re
 from typing import TYPE_CHECKING
 
 from hloscope.hlo.grammar import CALL_KINDS
-from hloscope.hlo.module import HloInstruction
+from hloscope.hlo.module import HloInstruction, attribute_line
 
 if TYPE_CHECKING:
     from hloscope.hlo.module import HloComputation, HloModule
@@ -221,9 +221,7 @@ def _attribute_texts(computation: HloComputation):
     def text(position: int) -> str:
         offset = offsets[position]
         if offset >= 0:
-            # Only the one-line fast path leaves an offset: the attributes end the line.
-            end = src.find("\n", offset)
-            return src[offset : len(src) if end < 0 else end].rstrip(" \t\r")
+            return attribute_line(src, offset)
         attrs = decoded.get(insts[position])
         return "".join(f", {name}={value}" for name, value in attrs.items()) if attrs else ""
 
