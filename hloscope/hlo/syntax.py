@@ -210,7 +210,11 @@ def _dim_labels_error(value: str) -> tuple[int, str] | None:
 
 # Attribute name -> its value's check (offset, message) or None, for both readers.
 VALUE_CHECKS = {"dim_labels": _dim_labels_error, "window": window_error, "padding": padding_error, **INTEGER_CHECKS}
-_CHECKED_IN_TAIL_RE = re.compile(r"(?<![\w.-])(dim_labels|window|padding)=(\{[^{}]*\}|[^\s,]*)")
+# The values values_pass checks in an attribute text (the fast path's attribute pattern takes only
+# integer values that pass): one list for its pattern and its substring test.
+_CHECKED_IN_TAIL = ("dim_labels", "window", "padding")
+_CHECKED_IN_TAIL_RE = re.compile(r"(?<![\w.-])(" + "|".join(_CHECKED_IN_TAIL) + r")=(\{[^{}]*\}|[^\s,]*)")
+_CHECKED_MARKERS = tuple(f"{name}=" for name in _CHECKED_IN_TAIL)
 
 
 def values_pass(tail: str) -> bool:
@@ -219,6 +223,6 @@ def values_pass(tail: str) -> bool:
     Once per distinct attribute text; a value that only looks like one (inside a string) may fail here,
     never pass wrongly: the full reader then decides.
     """
-    if "window=" not in tail and "padding=" not in tail and "dim_labels=" not in tail:
+    if not any(marker in tail for marker in _CHECKED_MARKERS):
         return True  # the common case, and substring tests cost far less than the pattern
     return all(VALUE_CHECKS[key](value) is None for key, value in _CHECKED_IN_TAIL_RE.findall(tail))
