@@ -133,7 +133,7 @@ def test_every_truncation_parses_or_fails_cleanly():
         (GOOD.replace("dimensions={0}", "dimensions={0"), "expects integer"),
         (GOOD.replace("ROOT %s", "/* open comment ROOT %s"), "unterminated /* comment"),
         (GOOD.replace("HloModule m", 'HloModule m, frontend_attributes={a="x}'), "unterminated string"),
-        (GOOD.replace("%x = f32[4]{0} parameter(0)", "%x = f32[4]{0} parameter(x)"), "expects parameter number"),
+        (GOOD.replace("%x = f32[4]{0} parameter(0)", "%x = f32[4]{0} parameter(x)"), "expects integer"),
         (GOOD.replace("ROOT %r", "ROOT %r0 = f32[] add(%zero, %zero)\n  ROOT %r"), "only one ROOT"),
         (GOOD.replace("%add (a", "ENTRY %add (a"), "only one ENTRY"),
         (GOOD.replace("f32[4]{0} parameter", "f32[4{0} parameter"), "expects ',' or ']' in dimensions"),

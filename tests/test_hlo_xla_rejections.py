@@ -305,6 +305,15 @@ CASES = {
         "a = s8[] parameter(0)", "b = s8[] parameter(00)", "ROOT c = s8[] add(a, b)"
     ),
     "a parameter number with a leading zero": _module("a = s8[] parameter(00)", "ROOT c = s8[] negate(a)"),
+    "a parameter without a number": _module("a = s8[] parameter()", "ROOT c = s8[] negate(a)"),
+    "a root parameter without a number": _module("ROOT a = s8[] parameter()"),
+    "a parameter without a number, text after it": _module("a = s8[] parameter()0)", "ROOT c = s8[] negate(a)"),
+    "a parameter number that is no integer": _module("a = s8[] parameter(1.5)", "ROOT c = s8[] negate(a)"),
+    "a negative parameter number": _module("a = s8[] parameter(-1)", "ROOT c = s8[] negate(a)"),
+    "a parameter number past int64": _module("a = s8[] parameter(9223372036854775808)", "ROOT c = s8[] negate(a)"),
+    "a parameter number past uint64": _module("a = s8[] parameter(99999999999999999999)", "ROOT c = s8[] negate(a)"),
+    "two parameter numbers": _module("a = s8[] parameter(3 4)", "ROOT c = s8[] negate(a)"),
+    "a parameter number -0": _module("a = s8[] parameter(-0)", "ROOT c = s8[] negate(a)"),
     "a parameter number twice before a name twice": _module(
         "a = s8[] parameter(0)", "b = s8[] parameter(0)", "ROOT a = s8[] add(a, b)"
     ),

@@ -191,10 +191,16 @@ class ModuleReader(Reader):
                             break
                     else:
                         # constant(...) and parameter(...): a literal or a number, not operands.
-                        payload = ops or other
+                        payload = ops or other or ""  # parameter() holds neither
                         if opcode == "parameter":
-                            if not payload.isdigit() or payload in numbers or (payload[0] == "0" and payload != "0"):
-                                bad = m  # the full reader refuses a number used twice, as XLA does; reads 007 as 7
+                            if (
+                                not payload.isdigit()
+                                or payload in numbers
+                                or (payload[0] == "0" and payload != "0")
+                                or len(payload) > 18
+                            ):
+                                # The full reader refuses a number used twice or past int64 as XLA does; reads 007 as 7.
+                                bad = m
                                 break
                             # Noted here, once: should the line still go to the full reader, its name shows it is this one.
                             numbers[payload] = name

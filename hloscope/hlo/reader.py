@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from hloscope.hlo import lexer
+from hloscope.hlo import lexer, tokens
 from hloscope.hlo.checks import async_attribute_error, async_kind, async_operand_error, branches_fit, braced_names
 from hloscope.hlo.agreement import ShapeIndex, attribute_shapes_error, operand_shape_error
 from hloscope.hlo.checks import check_enum, read_predecessors, refuse_unspecified_api, shape_of
@@ -186,10 +186,11 @@ class Reader:
         payload = None
         operands: list[str] = []
         if opcode in PAYLOAD_OPCODES:
-            end = lexer.skip_group(src, pos - 1) if opcode == "parameter" else literal_end(src, pos, shape)
-            payload = lexer.clean_text(src[pos : end - 1])
-            if opcode == "parameter" and not re.fullmatch(r"[0-9]+", payload):
-                raise error("expects parameter number", src, pos)
+            if opcode == "parameter":
+                end, payload = _parameter_number(src, pos)
+            else:
+                end = literal_end(src, pos, shape)
+                payload = lexer.clean_text(src[pos : end - 1])
             pos = paren_end = end
         else:
             paren = pos - 1
@@ -404,3 +405,16 @@ def _anonymous_name(opcode: str, seen: dict[str, str]) -> str:
     return name
 
 
+def _parameter_number(src: str, pos: int) -> tuple[int, str]:
+    """``N)`` after ``parameter(`` as XLA reads it: (the end after ``)``, N in decimal); XLA's errors."""
+    start = skip_ws(src, pos)
+    kind, end = tokens.token_at(src, start)
+    if kind != tokens.INT:
+        raise error("expects integer", src, start)
+    after = skip_ws(src, end)
+    number = int(src[start:end])
+    if not 0 <= number < -tokens.INT64_MIN:  # XLA reads 2**63 and up as an int64: negative
+        raise error("parameter number must be >= 0", src, after)
+    if not src.startswith(")", after):
+        raise error("expects ')' after parameter number", src, after)
+    return after + 1, src[start:end] if src[start] != "-" else str(number)
