@@ -313,6 +313,18 @@ CASES = {
     "a parameter number past int64": _module("a = s8[] parameter(9223372036854775808)", "ROOT c = s8[] negate(a)"),
     "a parameter number past uint64": _module("a = s8[] parameter(99999999999999999999)", "ROOT c = s8[] negate(a)"),
     "two parameter numbers": _module("a = s8[] parameter(3 4)", "ROOT c = s8[] negate(a)"),
+    # Numbers too long for any integer type, and letters and digits of other scripts: XLA's lexer refuses them.
+    "a parameter number of 5,000 digits": _module("a = s8[] parameter(" + "9" * 5000 + ")", "ROOT c = s8[] negate(a)"),
+    "a constant of 5,000 digits": _module("ROOT a = s32[] constant(" + "9" * 5000 + ")"),
+    "a window pad of 5,000 digits": _module(
+        "a = f32[4] parameter(0)", "z = f32[] constant(0)",
+        "ROOT r = f32[2] reduce-window(a, z), window={size=2 pad=" + "9" * 5000 + "_0}, to_apply=%add",
+    ),
+    "a padding of 5,000 digits": _module(
+        "a = f32[4] parameter(0)", "z = f32[] constant(0)", "ROOT r = f32[8] pad(a, z), padding=" + "9" * 5000 + "_0"
+    ),
+    "a letter of another script in a literal": _module("ROOT a = f32[2] constant({1, \u00e9})"),
+    "a digit of another script in a literal": _module("ROOT a = s32[2] constant({1, \u0663})"),
     "a parameter number -0": _module("a = s8[] parameter(-0)", "ROOT c = s8[] negate(a)"),
     "a parameter number twice before a name twice": _module(
         "a = s8[] parameter(0)", "b = s8[] parameter(0)", "ROOT a = s8[] add(a, b)"

@@ -143,7 +143,7 @@ _PLAIN_WORDS = {"pred": frozenset({"true", "false"}), **{name: _NON_FINITE for n
 def _plain_scalar_fits(element_type: str, text: str) -> bool:
     """Whether a plain number is a value of ``element_type`` XLA takes; False also where the reader must say."""
     if element_type == "pred" or element_type in _INT_RANGES:
-        if "." in text or "e" in text or "E" in text:
+        if "." in text or "e" in text or "E" in text or len(text) > 21:
             return False
         value = int(text)
         if element_type == "pred":
@@ -183,7 +183,7 @@ def _shape_tree(shape: str):
         elif m.group(1):
             dims_text = m.group(2).replace(" ", "")
             dims = [item.removeprefix("<=") for item in dims_text.split(",")] if dims_text else []
-            if not all(item.isdigit() for item in dims):
+            if not all(item.isdigit() and len(item) <= 19 for item in dims):
                 return None
             stack[-1].append((m.group(1), [int(item) for item in dims], dims_text))
     return stack[0][0] if len(stack) == 1 and len(stack[0]) == 1 else None

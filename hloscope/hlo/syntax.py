@@ -200,7 +200,8 @@ def padding_error(value: str) -> tuple[int, str] | None:
 
 
 def _fits_int64(numbers: list[str]) -> bool:
-    return all(tokens.INT64_MIN <= int(number) < -tokens.INT64_MIN for number in numbers)
+    # Past 20 characters no number fits (and int() refuses texts over 4,300 digits).
+    return all(len(number) <= 20 and tokens.INT64_MIN <= int(number) < -tokens.INT64_MIN for number in numbers)
 
 
 def _dim_labels_error(value: str) -> tuple[int, str] | None:

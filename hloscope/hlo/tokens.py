@@ -44,11 +44,12 @@ def token_at(text: str, pos: int) -> tuple[str, int]:
     if pos >= len(text):
         return EOF, pos
     ch = text[pos]
-    if ch.isdigit() or ch in "-?":
+    # ASCII only, as XLA's lexer: str.isdigit and str.isalpha take other scripts' digits and letters too.
+    if "0" <= ch <= "9" or ch in "-?":
         if text.startswith("->", pos):
             return "->", pos + 2
         return _number_or_pattern(text, pos)
-    if (ch.isalpha() and ch.isascii()) or ch == "_":  # a letter outside ASCII starts no token XLA's lexer knows
+    if "a" <= ch <= "z" or "A" <= ch <= "Z" or ch == "_":  # a letter outside ASCII starts no token XLA's lexer knows
         return _identifier(text, pos)
     if ch in _SINGLE:
         return ch, pos + 1
@@ -66,8 +67,10 @@ def _number_or_pattern(text: str, pos: int) -> tuple[str, int]:
             return kind, m.end()
     m = _INT_RE.match(text, pos)
     if m is not None:
-        value = int(m.group(0))
-        # XLA's lexer reads up to 2**64 - 1 (kept as its int64 bit pattern) and down to -2**63.
+        digits = m.group(0)
+        # XLA's lexer reads up to 2**64 - 1 (kept as its int64 bit pattern) and down to -2**63;
+        # a longer text is out of range before int() (which refuses over 4,300 digits) reads it.
+        value = int(digits) if len(digits) <= 21 else UINT64_MAX + 1
         return (INT, m.end()) if INT64_MIN <= value <= UINT64_MAX else (ERROR, pos)
     if text.startswith("-inf", pos):
         return NEG_INF, pos + 4
