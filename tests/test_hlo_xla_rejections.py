@@ -323,6 +323,10 @@ CASES = {
     "a padding of 5,000 digits": _module(
         "a = f32[4] parameter(0)", "z = f32[] constant(0)", "ROOT r = f32[8] pad(a, z), padding=" + "9" * 5000 + "_0"
     ),
+    "a dimensions= entry of 5,000 digits": _module(
+        "a = f32[4] parameter(0)", "ROOT r = f32[4,4] broadcast(a), dimensions={" + "9" * 5000 + "}"
+    ),
+    "a dimension size of 5,000 digits": _module("ROOT a = f32[" + "9" * 5000 + "] parameter(0)"),
     "a letter of another script in a literal": _module("ROOT a = f32[2] constant({1, \u00e9})"),
     "a digit of another script in a literal": _module("ROOT a = s32[2] constant({1, \u0663})"),
     "a parameter number -0": _module("a = s8[] parameter(-0)", "ROOT c = s8[] negate(a)"),

@@ -84,7 +84,8 @@ def _list_error(value: str, pos: int, close: str, item, delimiter: str = ",") ->
 def _list_item(value: str, pos: int) -> tuple[int, str | None]:
     # In a list XLA takes the digits as the integer, whatever follows them (``1.5`` ends the list at ``.``).
     m = _DIGITS_RE.match(value, pos)
-    if m is None or not tokens.INT64_MIN <= int(m.group(0)) < -tokens.INT64_MIN:
+    # Past 20 characters no number fits (and int() refuses texts over 4,300 digits).
+    if m is None or len(m.group(0)) > 20 or not tokens.INT64_MIN <= int(m.group(0)) < -tokens.INT64_MIN:
         return pos, EXPECTS_INTEGER
     return m.end(), None
 
