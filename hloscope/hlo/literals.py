@@ -113,14 +113,8 @@ def _check(shape: str, text: str) -> tuple[int, str] | None:
             return None
         if text in _PLAIN_WORDS.get(tree[0], ()):
             return None
-    elif type(tree) is tuple and len(tree[1]) == 1 and text.startswith("{") and text.endswith("}") and "{" not in text[1:]:
-        # A vector of plain values, as many as its dimension (never "{...}" nor "{}": those take the reader).
-        items = [item.strip() for item in text[1:-1].split(",")]
-        words = _PLAIN_WORDS.get(tree[0], ())
-        if len(items) == tree[1][0] and all(
-            item in words or (_PLAIN_NUMBER_RE.fullmatch(item) and _plain_scalar_fits(tree[0], item)) for item in items
-        ):
-            return None
+    elif type(tree) is tuple and _plain_array_fits(*tree[:2], text):
+        return None
     reader = _LiteralReader(text)
     try:
         reader.literal(tree)
@@ -158,6 +152,48 @@ def _plain_scalar_fits(element_type: str, text: str) -> bool:
     if value == float("inf"):
         return False
     return largest is None or value < largest + half_ulp
+
+
+# Braces and what stands between them, commas and blanks aside (XLA's lexer skips both in a literal).
+_PLAIN_ARRAY_TOKEN_RE = re.compile(r"[{}]|[^{},\s]+")
+
+
+def _plain_array_fits(element_type: str, dims: list[int], text: str) -> bool:
+    """Whether an array literal of plain values nests and counts as ``dims`` require, each value fitting.
+
+    False also for anything else (``{...}``, comments, complex pairs, NaN payloads): the reader decides.
+    """
+    rank, words = len(dims), _PLAIN_WORDS.get(element_type, ())
+    if rank == 0:
+        return False
+    seen, depth, found = [0] * rank, 0, _PLAIN_ARRAY_TOKEN_RE.findall(text)
+    for i, token in enumerate(found):
+        if token == "{":
+            depth += 1
+            if depth > rank:
+                return False
+            if depth > 1:
+                seen[depth - 2] += 1
+                if seen[depth - 2] > dims[depth - 2]:
+                    return False
+        elif token == "}":
+            if depth == 0:
+                return False
+            depth -= 1
+            if seen[depth] != dims[depth]:
+                return False
+            seen[depth] = 0
+            if depth == 0:
+                return i == len(found) - 1
+        else:
+            if depth != rank:
+                return False
+            seen[rank - 1] += 1
+            if seen[rank - 1] > dims[rank - 1]:
+                return False
+            if token not in words and not (_PLAIN_NUMBER_RE.fullmatch(token) and _plain_scalar_fits(element_type, token)):
+                return False
+    return False
 
 
 _SHAPE_TOKEN_RE = re.compile(r"\s*(?:/\*.*?\*/\s*)*(?:([a-z][a-z0-9]*)\[([^\]]*)\](?:\{[^{}]*\})?|(\()|(\))|(,))", re.S)
