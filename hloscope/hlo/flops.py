@@ -366,14 +366,15 @@ def _while(analysis: _Analysis, inst: HloInstruction, shape: str) -> _Cost:
 
 def _fusion(analysis: _Analysis, inst: HloInstruction, shape: str) -> _Cost:
     # XLA costs a custom fusion that holds a gather or a scatter as its first such instruction alone.
-    if inst.attributes.get("kind", "").strip() == "kCustom":
-        for name in analysis.calls(inst, "calls"):
-            computation = analysis.module.computations.get(name)
-            for inner in computation.instructions if computation is not None else ():
-                if inner.opcode == "gather":
-                    return _NOTHING
-                if inner.opcode == "scatter":
-                    return analysis.rule(inner, "scatter", shape_of(inner))
+    # The fusion's kind is read only once one is found: decoding every fusion's attributes would
+    # cost more than the rest of its FLOPs (each fusion line is a distinct text).
+    for name in analysis.calls(inst, "calls"):
+        computation = analysis.module.computations.get(name)
+        for inner in computation.instructions if computation is not None else ():
+            if inner.opcode == "gather" or inner.opcode == "scatter":
+                if inst.attributes.get("kind", "").strip() != "kCustom":
+                    return _sub(analysis, inst, "calls")
+                return _NOTHING if inner.opcode == "gather" else analysis.rule(inner, "scatter", shape_of(inner))
     return _sub(analysis, inst, "calls")
 
 
