@@ -17,7 +17,7 @@ from __future__ import annotations
 import pytest
 
 from hloscope.hlo import HloParseError, parse_hlo
-from xla_reference import xla_parse, xla_place
+from xla_reference import as_written_and_wrapped, assert_read_as_xla, xla_parse
 
 
 def _module(*lines: str) -> str:
@@ -362,12 +362,7 @@ CASES = {
 }
 
 
-def _wrapped(text: str) -> str:
-    # Each instruction's operands and attributes over lines: only the full reader takes them.
-    return text.replace(", ", ",\n      ").replace("(", "(\n      ", 1) if "HloModule" in text else text
-
-
-TEXTS = [(f"{name} ({form})", text) for name, plain in CASES.items() for form, text in (("as written", plain), ("wrapped", _wrapped(plain)))]
+TEXTS = as_written_and_wrapped(CASES)
 
 
 @pytest.fixture(scope="module")
@@ -378,16 +373,7 @@ def xla_verdicts() -> dict[str, dict]:
 
 @pytest.mark.parametrize("name,text", TEXTS, ids=[name for name, _ in TEXTS])
 def test_refused_and_accepted_as_xla_does(xla_verdicts, name, text):
-    theirs = xla_verdicts[text]
-    assert theirs["ok"] or theirs["line"] is not None, (name, theirs["message"])  # XLA answered, no crash
-    try:
-        parse_hlo(text)
-    except HloParseError as exc:
-        assert not theirs["ok"], (name, str(exc))
-        assert (exc.line, exc.column) == xla_place(theirs), (name, theirs["message"], str(exc))
-        assert str(exc).startswith(theirs["message"]), (name, theirs["message"], str(exc))
-    else:
-        assert theirs["ok"], (name, theirs["message"])
+    assert_read_as_xla(name, text, xla_verdicts[text])
 
 
 # XLA checks these once the whole text is read, and names no place: the same verdict and message.

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import pytest
 
-from test_hlo_xla_values import _module, _wrapped, assert_read_as_xla
-from xla_reference import xla_parse
+from test_hlo_xla_values import _module
+from xla_reference import as_written_and_wrapped, assert_read_as_xla, xla_parse
 
 
 def _signature(params: str, result: str, *lines: str) -> str:
@@ -82,7 +82,7 @@ CASES = {
     "operand layout constraints as XLA takes them": _custom_call("{f32[42,2,3]{0,1,2}, f32[123,4]{0,1}}"),
     "operand layout constraints without layouts": _custom_call("{f32[42,2,3], f32[123,4]}"),
 }
-TEXTS = [(f"{name} ({form})", text) for name, plain in CASES.items() for form, text in (("as written", plain), ("wrapped", _wrapped(plain)))]
+TEXTS = as_written_and_wrapped(CASES)
 
 
 @pytest.fixture(scope="module")

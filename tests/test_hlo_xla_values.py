@@ -13,16 +13,11 @@ from __future__ import annotations
 import pytest
 
 from hloscope.hlo import HloParseError, parse_hlo
-from xla_reference import xla_parse, xla_place
+from xla_reference import as_written_and_wrapped, assert_read_as_xla, xla_parse
 
 
 def _module(*lines: str) -> str:
     return "HloModule m\n\nENTRY e {\n" + "".join(f"  {line}\n" for line in lines) + "}\n"
-
-
-def _wrapped(text: str) -> str:
-    # Each instruction's operands and attributes over lines: only the full reader takes them.
-    return text.replace(", ", ",\n      ").replace("(", "(\n      ", 1)
 
 
 def _convolution(window: str) -> str:
@@ -165,7 +160,7 @@ LITERALS = {
 }
 
 CASES = {**WINDOWS, **LITERALS}
-TEXTS = [(f"{name} ({form})", text) for name, plain in CASES.items() for form, text in (("as written", plain), ("wrapped", _wrapped(plain)))]
+TEXTS = as_written_and_wrapped(CASES)
 
 
 @pytest.fixture(scope="module")
@@ -177,19 +172,6 @@ def xla_verdicts() -> dict[str, dict]:
 @pytest.mark.parametrize("name,text", TEXTS, ids=[name for name, _ in TEXTS])
 def test_read_as_xla_reads_it(xla_verdicts, name, text):
     assert_read_as_xla(name, text, xla_verdicts[text])
-
-
-def assert_read_as_xla(name: str, text: str, theirs: dict) -> None:
-    """hloscope's verdict on ``text`` is XLA's (``theirs``): accepted, or refused at XLA's place with XLA's message."""
-    assert theirs["ok"] or theirs["line"] is not None, (name, theirs["message"])  # XLA answered, no crash
-    try:
-        parse_hlo(text)
-    except HloParseError as exc:
-        assert not theirs["ok"], (name, str(exc))
-        assert (exc.line, exc.column) == xla_place(theirs), (name, theirs["message"], str(exc))
-        assert str(exc).startswith(theirs["message"]), (name, theirs["message"], str(exc))
-    else:
-        assert theirs["ok"], (name, theirs["message"])
 
 
 # XLA aborts the process on these (no message, no place): hloscope refuses them where the literal goes wrong.

@@ -136,6 +136,31 @@ def xla_place(verdict: dict) -> tuple[int, int]:
     return line, column + 1 if line == 1 else column
 
 
+def wrapped(text: str) -> str:
+    """``text`` with each instruction's operands and attributes over lines: only hloscope's full reader takes them."""
+    return text.replace(", ", ",\n      ").replace("(", "(\n      ", 1) if "HloModule" in text else text
+
+
+def as_written_and_wrapped(cases: dict[str, str]) -> list[tuple[str, str]]:
+    """(id, text) of each case as written (hloscope's fast path where it can) and wrapped (its full reader)."""
+    return [(f"{name} ({form})", text) for name, plain in cases.items() for form, text in (("as written", plain), ("wrapped", wrapped(plain)))]
+
+
+def assert_read_as_xla(name: str, text: str, theirs: dict) -> None:
+    """hloscope's verdict on ``text`` is XLA's (``theirs``): accepted, or refused at XLA's place with XLA's message."""
+    from hloscope.hlo import HloParseError, parse_hlo
+
+    assert theirs["ok"] or theirs["line"] is not None, (name, theirs["message"])  # XLA answered, no crash
+    try:
+        parse_hlo(text)
+    except HloParseError as exc:
+        assert not theirs["ok"], (name, str(exc))
+        assert (exc.line, exc.column) == xla_place(theirs), (name, theirs["message"], str(exc))
+        assert str(exc).startswith(theirs["message"]), (name, theirs["message"], str(exc))
+    else:
+        assert theirs["ok"], (name, theirs["message"])
+
+
 def agreement(texts: dict[str, str]) -> dict[str, list]:
     """Each text's verdict from both parsers, grouped: agree, differ, rejected by one or both.
 
