@@ -73,6 +73,23 @@ CASES = {
         "HloModule m\n\nf32 {\n  x = f32[] parameter(0)\n}\n\nENTRY e {\n  ROOT y = f32[] parameter(0)\n}\n"
     ),
     "a keyword after % is a name": _module("%true = f32[] parameter(0)"),
+    # Names defined twice: XLA reports the second definition, and another computation may use the name.
+    "an instruction defined twice, its name used in another computation": (
+        "HloModule m\n\nf {\n  a = f32[] parameter(0)\n  ROOT b = f32[] negate(a)\n}\n\n"
+        + _module("a = f32[] parameter(0)", "a = f32[] parameter(1)", "ROOT x = f32[] add(a, a)").split("\n\n", 1)[1]
+    ),
+    "a computation defined twice, named with %": (
+        "HloModule m\n\n%f {\n  ROOT %a = f32[] parameter(0)\n}\n\n%f {\n  ROOT %a = f32[] parameter(0)\n}\n\n"
+        + _module("ROOT x = f32[] parameter(0)").split("\n\n", 1)[1]
+    ),
+    "a branch computation that does not exist, named with %": (
+        "HloModule m\n\n%b1 (x: f32[]) -> f32[] {\n  ROOT %x = f32[] parameter(0)\n}\n\n"
+        "ENTRY %e (i: s32[], v: f32[]) -> f32[] {\n  %i = s32[] parameter(0)\n  %v = f32[] parameter(1)\n"
+        "  ROOT %c = f32[] conditional(%i, %v, %v), branch_computations={%b1, %nope}\n}\n"
+    ),
+    "the entry defined twice, named with %": (
+        "HloModule m\n\n%e {\n  ROOT %a = f32[] parameter(0)\n}\n\nENTRY %e {\n  ROOT %a = f32[] parameter(0)\n}\n"
+    ),
     "a keyword as a parameter name in a signature": (
         "HloModule m\n\nENTRY e (true: f32[]) -> f32[] {\n  ROOT x = f32[] parameter(0)\n}\n"
     ),

@@ -142,17 +142,25 @@ def braced_names(value: str) -> list[str] | None:
     return names
 
 
-def report_duplicate(src: str, computation: HloComputation) -> None:
-    """Raise for the first instruction name defined twice in ``computation``."""
+def report_duplicate(src: str, computation: HloComputation, start: int) -> None:
+    """Raise for the first instruction name defined twice in ``computation``, whose text starts at ``start``.
+
+    XLA reports the second definition; other computations may use the name.
+    """
     names: set[str] = set()
     for inst in computation.instructions:
         if inst.name in names:
             break
         names.add(inst.name)
     definition = re.compile(r"(?<![\w.%-])%?" + re.escape(inst.name) + r"\s*=(?!=)")
-    at = [m.start() for m in definition.finditer(src)]
-    place = at[1] if len(at) > 1 else 0
-    raise error(f"instruction {inst.name} is defined twice in computation {computation.name}", src, place)
+    at = [m.start() for m in definition.finditer(src, start)]
+    place = at[1] if len(at) > 1 else start
+    raise error(duplicate_instruction(inst.name, computation.name), src, place)
+
+
+def duplicate_instruction(name: str, computation: str) -> str:
+    """XLA's message for an instruction name defined twice in one computation, then which computation."""
+    return f"instruction already exists: {name} (defined twice in computation {computation})"
 
 
 def refuse_shared_async_computation(module) -> None:

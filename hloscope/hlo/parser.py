@@ -270,7 +270,7 @@ class ModuleReader(Reader):
                     instructions, append, offsets_append, payloads, calls_of, seen, numbers = _body_state(comp, parameter_numbers)
                     lookup = seen.__getitem__
             if comp is not None and len(seen) != len(instructions):
-                report_duplicate(self.src, comp)
+                report_duplicate(self.src, comp, self.open_start)
             if bad is not None:
                 pos = bad.start()
             elif m is not None:
@@ -306,10 +306,12 @@ class ModuleReader(Reader):
     def _open(self, name: str, is_entry: bool, signature: tuple[int, int] | None, name_pos: int, start: int) -> HloComputation:
         """A new computation; its name must be new and only one may be the ENTRY."""
         if name in self.names:
-            raise error(f"computation {name} is defined twice", self.src, name_pos)
+            # XLA's message, at the % where a name has one.
+            raise error(f"computation already exists: {name}", self.src, name_pos - (self.src[name_pos - 1] == "%"))
         if name in NAME_KEYWORDS and self.src[name_pos] != "%":
             raise error("expects name", self.src, name_pos)
         self.open_signature = signature
+        self.open_start = start
         if is_entry:
             if self.module.entry is not None:
                 raise error("expects only one ENTRY computation", self.src, start)
@@ -342,7 +344,7 @@ class ModuleReader(Reader):
         if not instructions:
             raise error(f"computation {computation.name} has no instructions", self.src, pos)
         if len(seen) != len(instructions):
-            report_duplicate(self.src, computation)
+            report_duplicate(self.src, computation, self.open_start)
         if computation.root is None:
             computation.root = instructions[-1]
         self.parameter_numbers.pop(computation, None)  # needed only while the body is read

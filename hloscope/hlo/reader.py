@@ -15,7 +15,7 @@ import re
 from hloscope.hlo import lexer, tokens
 from hloscope.hlo.checks import async_attribute_error, async_kind, async_operand_error, branches_fit, braced_names
 from hloscope.hlo.agreement import ShapeIndex, attribute_shapes_error, operand_shape_error
-from hloscope.hlo.checks import check_enum, read_predecessors, refuse_unspecified_api, shape_of
+from hloscope.hlo.checks import check_enum, duplicate_instruction, read_predecessors, refuse_unspecified_api, shape_of
 from hloscope.hlo.fastpath import NEXT_EAGER_RE, SHAPE_COUNT_ATTRIBUTES
 from hloscope.hlo.grammar import (
     ASYNC_START_OPCODES,
@@ -62,6 +62,8 @@ class Reader:
 
     # Where the first empty operand stands: XLA reports it first should the text fail later.
     skipped_operand: int | None = None
+    # Where the text of the computation being read starts (an inline one's after its ``{``).
+    open_start = 0
 
     def __init__(self, src: str):
         self.src = src
@@ -136,7 +138,9 @@ class Reader:
                     return False
                 for target in targets:
                     if target not in self.names:
-                        raise error(f"computation does not exist: {target}", self.src, value_pos + value.find(target))
+                        at = value.find(target)
+                        at -= at > 0 and value[at - 1] == "%"  # XLA points at the name's %
+                        raise error(f"computation does not exist: {target}", self.src, value_pos + at)
                     calls.append((kind, target))
             pos = m.end()
         if branches and not branches_fit(opcode, comp, operands, branches, None):
@@ -159,7 +163,7 @@ class Reader:
             raise error("expects name", src, name_pos)  # a keyword or a shape (``f32[] add(...)``) to XLA
         pos = lexer.expect(src, pos, "=", "'=' after the instruction name")
         if name in seen:
-            raise error(f"instruction {name} is defined twice in computation {computation.name}", src, name_pos)
+            raise error(duplicate_instruction(name, computation.name), src, name_pos)
         pos, inst = self._read_rhs(pos, name, computation, seen)
         return pos, inst, is_root
 
@@ -381,7 +385,9 @@ class Reader:
         if self.depth > MAX_NESTING:
             raise error("inline computations nested too deep", self.src, pos)
         computation = HloComputation(INLINE_COMPUTATION_NAME, self.module, False, None)
+        outer_start, self.open_start = self.open_start, pos
         pos = self._read_computations(pos, inline=computation)
+        self.open_start = outer_start
         name = INLINE_COMPUTATION_NAME
         suffix = 0
         while name in self.names:
