@@ -115,6 +115,7 @@ class HloComputation:
         "attribute_offsets",
         "_instruction_map",
         "_positions",
+        "copy_of",
     )
 
     def __init__(self, name: str, module: HloModule, is_entry: bool, signature_span: tuple[int, int] | None):
@@ -132,6 +133,8 @@ class HloComputation:
         self.attribute_offsets = array("i" if len(module.text) < 2**31 else "q")
         self._instruction_map: dict[str, HloInstruction] | None = None
         self._positions: dict[str, int] | None = None
+        # The computation whose body this one's repeats but for names (hloscope.hlo.copies), else None.
+        self.copy_of: str | None = None
 
     @property
     def signature(self) -> str | None:

@@ -15,6 +15,7 @@ from hloscope.hlo import lexer, literals
 from hloscope.hlo.agreement import signature_error, typed_operands_agree
 from hloscope.hlo.checks import refuse_shared_async_computation, report_duplicate
 from hloscope.hlo.collection import collection_paused
+from hloscope.hlo.copies import MIN_COMPUTATIONS, Copies
 from hloscope.hlo.errors import HloParseError
 from hloscope.hlo.fastpath import (
     ATTRIBUTES,
@@ -51,6 +52,10 @@ class ModuleReader(Reader):
     """The module reader: header, sections and computations, by the fast path where it can."""
 
     open_signature: tuple[int, int] | None = None  # the span of the signature of the computation being read
+
+    def __init__(self, src: str):
+        super().__init__(src)
+        self.copies = Copies(src)
 
     def read_module(self) -> HloModule:
         src, module = self.src, self.module
@@ -130,6 +135,8 @@ class ModuleReader(Reader):
         forms_get = FORMS.get
         parameter_numbers = self.parameter_numbers
         comp = last = None
+        copies = self.copies
+        copied = -1
         if inline is not None:
             comp = inline
             instructions, append, offsets_append, payloads, calls_of, seen, numbers = _body_state(comp, parameter_numbers)
@@ -258,6 +265,7 @@ class ModuleReader(Reader):
                     self._close(comp, seen, m.start(CLOSE))
                     if inline is not None:
                         return m.end()
+                    copies.read_whole(comp)
                     self._add_computation(comp)
                     last, comp = comp, None
                 elif which is not None:
@@ -267,10 +275,29 @@ class ModuleReader(Reader):
                     is_entry, name = m.group(ENTRY, ENTRY + 1)
                     span = m.span(SIGNATURE) if m.start(SIGNATURE) >= 0 else None
                     comp = self._open(name, is_entry is not None, span, m.start(ENTRY + 1), m.start())
+                    if (
+                        src[m.start(ENTRY + 1) - 1] == "%"
+                        and is_entry is None
+                        and inline is None
+                        and len(names) >= MIN_COMPUTATIONS
+                    ):
+                        # Named as XLA prints optimized modules: the body may copy an earlier one's (the entry,
+                        # one of a kind and often most of the text, is not looked at).
+                        copied = copies.copy(comp, m.end(), names)
+                        if copied >= 0:
+                            self._close(comp, None, copied)
+                            self._add_computation(comp)
+                            last, comp = comp, None
+                            break
                     instructions, append, offsets_append, payloads, calls_of, seen, numbers = _body_state(comp, parameter_numbers)
                     lookup = seen.__getitem__
-            if comp is not None and len(seen) != len(instructions):
-                report_duplicate(self.src, comp, self.open_start)
+            if copied >= 0:
+                pos, copied = copied, -1
+                continue
+            if comp is not None:
+                copies.pending = None  # the full reader takes part of this body: no later body copies it
+                if len(seen) != len(instructions):
+                    report_duplicate(self.src, comp, self.open_start)
             if bad is not None:
                 pos = bad.start()
             elif m is not None:
@@ -339,11 +366,12 @@ class ModuleReader(Reader):
         pos = lexer.expect(src, pos, "{", "'{' to start the computation body")
         return self._open(name, is_entry, signature, name_pos, start), pos
 
-    def _close(self, computation: HloComputation, seen: dict[str, str], pos: int) -> None:
+    def _close(self, computation: HloComputation, seen: dict[str, str] | None, pos: int) -> None:
+        """Check a computation read to its ``}`` (``seen``: its names, None for a copy, whose names are distinct)."""
         instructions = computation.instructions
         if not instructions:
             raise error(f"computation {computation.name} has no instructions", self.src, pos)
-        if len(seen) != len(instructions):
+        if seen is not None and len(seen) != len(instructions):
             report_duplicate(self.src, computation, self.open_start)
         if computation.root is None:
             computation.root = instructions[-1]
