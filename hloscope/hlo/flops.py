@@ -35,6 +35,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from hloscope.hlo.attributes import int_list, to_int
+from hloscope.hlo.copies import computation_classes
 from hloscope.hlo.grammar import async_wrapped_opcode
 from hloscope.hlo.loops import while_loops
 from hloscope.hlo.module import HloComputation, HloInstruction, HloModule
@@ -121,11 +122,20 @@ class _Analysis:
         self.trips = trips
         self.loops_once = loops_once
         self.costs: dict[str, _Cost] = {}
+        # Computations alike but for names cost alike: one cost per class (hloscope.hlo.copies), unless it
+        # lists instructions (those are each computation's own).
+        self.classes = computation_classes(module)
+        self.class_costs: dict[int, _Cost] = {}
         self.per_element: dict[tuple[bool, bool, str], _Cost] = {}
 
     def computation(self, computation: HloComputation) -> _Cost:
         cost = self.costs.get(computation.name)
         if cost is None:
+            alike = self.classes.get(computation.name)
+            cost = self.class_costs.get(alike)  # type: ignore[arg-type]
+            if cost is not None:
+                self.costs[computation.name] = cost
+                return cost
             cost = self.costs[computation.name] = _Cost()
             insts = computation.instructions
             # Most instructions' rules read their opcode and shape alone: one
@@ -152,6 +162,8 @@ class _Analysis:
                 for inst in insts:
                     if (inst.opcode, inst.shape) in one_by_one:
                         cost.add(self.instruction(inst))
+            if not cost.uncounted and alike is not None:
+                self.class_costs[alike] = cost
         return cost
 
     def called(self, name: str) -> _Cost:

@@ -15,12 +15,37 @@ from collections import Counter
 
 from hloscope.hlo.graphs import call_closure, calls_from, reachable_computations
 from hloscope.hlo.loops import while_loops
-from hloscope.hlo.module import HloModule
+from hloscope.hlo.module import HloInstruction, HloModule
+
+_OPCODE_OF = HloInstruction.opcode.fget
 
 
 def computation_op_counts(module: HloModule) -> dict[str, Counter[str]]:
-    """Instructions per opcode of each computation, as the text lists them."""
-    return {name: Counter(inst.opcode for inst in c.instructions) for name, c in module.computations.items()}
+    """Instructions per opcode of each computation, as the text lists them.
+
+    A computation whose body copies an earlier one's (``copy_of``, see
+    ``hloscope.hlo.copies``) shares that one's counts: treat them as read-only.
+    """
+    counts: dict[str, Counter[str]] = {}
+    for name, computation in module.computations.items():
+        original = computation.copy_of
+        found = counts.get(original) if original is not None else None
+        counts[name] = found if found is not None else Counter(map(_OPCODE_OF, computation.instructions))
+    return counts
+
+
+def _add_up(counts: Counter[str], weighted_counts) -> None:
+    """Add each Counter x its weight into ``counts``; one Counter shared by many computations is added once."""
+    weights: dict[int, list] = {}
+    for local, weight in weighted_counts:
+        entry = weights.get(id(local))
+        if entry is None:
+            weights[id(local)] = [local, weight]
+        else:
+            entry[1] += weight
+    for local, weight in weights.values():
+        for opcode, count in local.items():
+            counts[opcode] += count * weight
 
 
 def op_counts(module: HloModule, weighted: bool = False, per_computation=None) -> dict[str, int]:
@@ -32,15 +57,10 @@ def op_counts(module: HloModule, weighted: bool = False, per_computation=None) -
         per_computation = computation_op_counts(module)
     counts: Counter[str] = Counter()
     if not weighted:
-        for local in per_computation.values():
-            counts.update(local)
-        return dict(sorted(counts.items()))
-    for name, weight in computation_weights(module).items():
-        if weight == 0:
-            continue
-        for opcode, count in per_computation[name].items():
-            counts[opcode] += count * weight
-    return dict(sorted(counts.items()))
+        _add_up(counts, ((local, 1) for local in per_computation.values()))
+    else:
+        _add_up(counts, ((per_computation[name], weight) for name, weight in computation_weights(module).items()))
+    return dict(sorted((opcode, count) for opcode, count in counts.items() if count))
 
 
 def computation_weights(module: HloModule, follow=None) -> dict[str, int]:

@@ -136,17 +136,17 @@ def find_repeated_blocks(module: HloModule) -> tuple[RepeatedBlock, ...]:
 
 def _find(module: HloModule) -> tuple[RepeatedBlock, ...]:
     keys = StructuralKeys(module)
-    fused = {
-        callee
-        for computation in module.computations.values()
-        for inst in computation.instructions
-        if inst.opcode == "fusion"
-        for callee in inst.called_computations
-    }
+    fused = {callee for inst, calls in module.calls_of.items() if inst.opcode == "fusion" for _, callee in calls}
     blocks: list[RepeatedBlock] = []
+    # Computations alike but for names (hloscope.hlo.copies) hold alike blocks: one without any is looked at once.
+    classes, without = keys.classes, set()
     for computation in module.computations.values():
-        if computation.name not in fused:
-            blocks.extend(_blocks_in(computation, keys))
+        alike = classes[computation.name]
+        if computation.name not in fused and alike not in without:
+            found = _blocks_in(computation, keys)
+            if not found:
+                without.add(alike)
+            blocks.extend(found)
     return tuple(blocks)
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from hloscope.hlo.copies import computation_classes
 from hloscope.hlo.grammar import CALL_KINDS
 from hloscope.hlo.module import HloInstruction, attribute_line
 
@@ -80,6 +81,9 @@ class StructuralKeys:
         self.fingerprints: dict[str, int] = {}
         # (opcode, shape, attribute text as written) -> interned key, for instructions that call nothing.
         self.written: dict[tuple, int] = {}
+        # Computations alike but for names (hloscope.hlo.copies) share one fingerprint, found once.
+        self.classes = computation_classes(module)
+        self.class_fingerprints: dict[int, int] = {}
 
     def intern(self, key) -> int:
         ids = self.ids
@@ -137,6 +141,11 @@ class StructuralKeys:
         found = self.fingerprints.get(name)
         if found is not None:
             return found
+        alike = self.classes.get(name)
+        found = self.class_fingerprints.get(alike)  # type: ignore[arg-type]
+        if found is not None:
+            self.fingerprints[name] = found
+            return found
         computation = self.module.computations.get(name)
         if computation is None:
             return self.intern(("unknown computation", name))
@@ -148,6 +157,8 @@ class StructuralKeys:
         root = insts.index(computation.root) if computation.root is not None else -1
         key = (tuple(keys), tuple(map(tuple, operands)), numbers, root)
         found = self.fingerprints[name] = self.intern(key)
+        if alike is not None:
+            self.class_fingerprints[alike] = found
         return found
 
 
