@@ -180,3 +180,44 @@ def test_a_copy_calling_another_computation_is_not_alike():
     classes = computation_classes(module)
     assert module.computations["fused.2"].copy_of == "fused.1"
     assert classes["fused.1"] != classes["fused.2"]
+
+
+def test_work_not_counted_is_listed_for_every_copy(monkeypatch):
+    # A custom-call's FLOPs are not counted: each copy's instruction is listed, as read line by line.
+    text = _module(
+        _fused("fused.1", "p0", "p1", "r", "add.1").replace(
+            "reduce(%p0, %p1), dimensions={0}, to_apply=%add.1", 'custom-call(%p0, %p1), custom_call_target="f"'
+        ),
+        _fused("fused.2", "q0", "q1", "q", "add.1").replace(
+            "reduce(%q0, %q1), dimensions={0}, to_apply=%add.1", 'custom-call(%q0, %q1), custom_call_target="f"'
+        ),
+    )
+    module = parse_hlo(text)
+    assert module.computations["fused.2"].copy_of == "fused.1"
+    flops = summarize_module(module).flops
+    assert flops["uncounted_opcodes"] == {"custom-call": 2}
+    assert flops == summarize_module(_line_by_line(monkeypatch, text)).flops
+
+
+def _stack(name: str, layers: int, prefix: str) -> str:
+    """A called computation of ``layers`` chained negate-exponential pairs: a repeated block of its own."""
+    lines = [f"  %{prefix}0 = f32[8]{{0}} parameter(0)"]
+    for i in range(layers):
+        lines.append(f"  %{prefix}n{i} = f32[8]{{0}} negate(%{prefix}{'0' if i == 0 else f'e{i - 1}'})")
+        lines.append(f"  %{prefix}e{i} = f32[8]{{0}} exponential(%{prefix}n{i})")
+    lines.append(f"  ROOT %{prefix}r = f32[8]{{0}} copy(%{prefix}e{layers - 1})")
+    return f"%{name} (x: f32[8]) -> f32[8] {{\n" + "\n".join(lines) + "\n}\n\n"
+
+
+def test_repeated_blocks_are_found_in_every_copy(monkeypatch):
+    text = (
+        "HloModule m\n\n" + _FIRST + _stack("s.1", 6, "a") + _stack("s.2", 6, "bb")
+        + "ENTRY %e (v: f32[8]) -> (f32[8], f32[8]) {\n  %v = f32[8]{0} parameter(0)\n"
+        "  %c1 = f32[8]{0} call(%v), to_apply=%s.1\n  %c2 = f32[8]{0} call(%v), to_apply=%s.2\n"
+        "  ROOT %t = (f32[8], f32[8]) tuple(%c1, %c2)\n}\n"
+    )
+    module = parse_hlo(text)
+    assert module.computations["s.2"].copy_of == "s.1"
+    blocks = summarize_module(module).repeated_blocks
+    assert [(block["computation"], block["count"]) for block in blocks] == [("s.1", 6), ("s.2", 6)]
+    assert blocks == summarize_module(_line_by_line(monkeypatch, text)).repeated_blocks
