@@ -189,6 +189,15 @@ CASES = {
     "source-target pairs with a name": _module(
         "p = f32[4] parameter(0)", "ROOT c = f32[4] collective-permute(p), source_target_pairs={{a,1}}"
     ),
+    # Each source-target pair two integers: XLA checks them once the attributes are read, where they end.
+    "a source-target pair of three": _module(
+        "p = f32[4] parameter(0)", "ROOT c = f32[4] collective-permute(p), source_target_pairs={{0,1,2}}, channel_id=1"
+    ),
+    "a source-target pair of one before another instruction": _module(
+        "p = f32[4] parameter(0)", "s = (f32[4], f32[4], u32[], u32[]) collective-permute-start(p), source_target_pairs={{0,1},{0}}",
+        "ROOT d = f32[4] collective-permute-done(s)",
+    ),
+    "a profile_type that is no integer list": _module('ROOT p = f32[] parameter(0), metadata={op_name="x" profile_type={relative}}'),
     "groups as XLA reads them": _module(
         "p = f32[4] parameter(0)", "c = f32[4] collective-permute(p), source_target_pairs={ {0, 1}, {1,0} }",
         "ROOT g = f32[8] all-gather(c), dimensions={0}, replica_groups=[2,2]<=[2,2]T(1,0)",

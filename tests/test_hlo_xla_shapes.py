@@ -5,7 +5,8 @@ written shape against its producer's, ``parameter_replication`` against the
 parameter's leaf buffers and a custom-call's ``operand_layout_constraints``
 against its operands: each case runs as written (the fast path where it can)
 and wrapped over lines (the full reader), with XLA's own verdict, line,
-column and message (``xla_reference.xla_parse``). "Compatible" leaves
+column and message (``xla_reference.xla_parse``); so are a layout's order against the rank and the
+items of a tuple shape. "Compatible" leaves
 layouts and dynamic bounds aside, as XLA does: those cases must stay accepted.
 """
 
@@ -81,6 +82,27 @@ CASES = {
     "an operand layout constraint unlike its operand": _custom_call("{f32[42,2,3]{0,1,2}, f32[555,5]{1,0}}"),
     "operand layout constraints as XLA takes them": _custom_call("{f32[42,2,3]{0,1,2}, f32[123,4]{0,1}}"),
     "operand layout constraints without layouts": _custom_call("{f32[42,2,3], f32[123,4]}"),
+    # A layout's order as long as the rank (XLA checks it where the shape ends), an item of a tuple shape
+    # followed by ',' or ')' ('{}' opens no layout), and a typed operand whose shape fails, refused where it starts.
+    "a layout order shorter than the rank": _module("ROOT p = f32[2,3]{0} parameter(0)"),
+    "a layout order longer than the rank": _module("ROOT p = f32[2,3]{0,1,2} parameter(0)"),
+    "a layout order on a scalar": _module("ROOT p = f32[]{0} parameter(0)"),
+    "a tiled layout with no order": _module("ROOT p = f32[2]{:T(128)} parameter(0)"),
+    "a tiled layout order shorter than the rank": _module("ROOT p = f32[2,3]{0:T(2,128)} parameter(0)"),
+    "a layout order shorter than the rank in a tuple": _module("ROOT p = (f32[2,3]{0}, s32[]) parameter(0)"),
+    "a constant's layout order shorter than the rank": _module("ROOT c = f32[2,2]{0} constant({{1,2},{3,4}})"),
+    "layout orders as XLA takes them": _module(
+        "p = (f32[2,3]{0,1}, s32[]{:T(128)}, f32[4]{0:T(4)}) parameter(0)", "ROOT c = f32[2,2]{1,0} constant({{1,2},{3,4}})"
+    ),
+    "an empty layout after a scalar in a tuple": _module("ROOT p = (f32[2,3]{0,1}, s32[]{}) parameter(0)"),
+    "two shapes without a comma in a tuple": _module("ROOT p = (f32[2,3] s32[]) parameter(0)"),
+    "an operand whose layout order is shorter than its rank": _module(
+        "p = f32[2,3] parameter(0)", "ROOT r = f32[2,3] abs(f32[2,3]{0} p)"
+    ),
+    "an operand whose tuple shape lacks a comma": _module(
+        "p = (f32[2,3], s32[]) parameter(0)", "ROOT r = f32[2,3] get-tuple-element((f32[2,3] s32[]) p), index=0"
+    ),
+    "an operand whose dimensions end with a comma": _module("p = f32[2,3] parameter(0)", "ROOT r = f32[2,3] abs(f32[2,] p)"),
 }
 TEXTS = as_written_and_wrapped(CASES)
 

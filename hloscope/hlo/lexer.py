@@ -354,14 +354,21 @@ def parse_shape(src: str, pos: int) -> tuple[int, str]:
                 inner = skip_ws(src, after + 1)
                 if inner < len(src) and (src[inner].isdigit() or src[inner] in ":-"):
                     pos = skip_group(src, after)
-                    check_minor_to_major(src, inner, pos)
+                    order = check_minor_to_major(src, inner, pos)
+                    rank = 0 if src.startswith("]", skip_ws(src, dims + 1)) else src.count(",", dims, after) + 1
+                    if order != rank:  # XLA checks the count where the shape ends
+                        raise error(f"Dimensions size is {rank}, but minor to major size is {order}.", src, skip_ws(src, pos))
                     if src.find(":", after, pos) >= 0:
                         check_layout(src, after, pos)
         # After an element: a comma continues a tuple, ')' closes one.
         while depth:
-            pos, closed = end_of_item(src, pos, ")", "tuple shape")
-            if not closed:
+            pos = skip_ws(src, pos)
+            if src.startswith(",", pos):
+                pos += 1
                 break
+            if not src.startswith(")", pos):
+                raise error("expects ')' at the end of tuple.", src, pos)
+            pos += 1
             depth -= 1
         else:
             return pos, clean_text(src[start:pos])
@@ -385,9 +392,11 @@ def tuple_size(shape: str) -> int:
     return commas + 1
 
 
-def check_minor_to_major(src: str, pos: int, end: int) -> None:
-    """A layout's ``1,0`` before its ``:`` or ``}``: integers, a comma between two (XLA's messages)."""
+def check_minor_to_major(src: str, pos: int, end: int) -> int:
+    """A layout's ``1,0`` before its ``:`` or ``}``: integers, a comma between two (XLA's messages); their count."""
+    count = 0
     while src[pos] not in ":}":
+        count += 1
         m = _INT_RE.match(src, pos)
         if m is None:
             raise error(f"expects integer, found {describe(src, pos)}", src, pos)
@@ -398,6 +407,7 @@ def check_minor_to_major(src: str, pos: int, end: int) -> None:
                 raise error(f"expects integer, found {describe(src, pos)}", src, pos)
         elif src[pos] not in ":}":
             raise error(f"expects layout to end with kRbrace, found {describe(src, pos)}", src, pos)
+    return count
 
 
 def skip_signature(src: str, pos: int) -> int:

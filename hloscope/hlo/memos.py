@@ -13,6 +13,7 @@ import re
 
 from hloscope.hlo import lexer
 from hloscope.hlo.checks import async_kind
+from hloscope.hlo.errors import HloParseError
 from hloscope.hlo.fastpath import INDEX_RE, tail_re
 from hloscope.hlo.grammar import OPERAND_COUNTS, allowed_attributes, opcode_spellings, required_attributes
 from hloscope.hlo.layouts import layouts_pass
@@ -82,8 +83,14 @@ def share_shape(shape: str) -> str:
 
 
 _LONG_NUMBER_RE = re.compile(r"[0-9]{19}")
-# An array shape with no empty item, no number past 18 digits and a plain layout order: nothing to refuse.
-_PLAIN_ARRAY_RE = re.compile(r"[a-z][a-z0-9]*\[(?:[0-9]{1,18}(?:,[0-9]{1,18})*)?\](?:\{(?:[0-9]{1,18}(?:,[0-9]{1,18})*)?\})?")
+# An array shape with no empty item, no number past 18 digits and a plain layout order as long as its rank
+# (XLA refuses another length): nothing to refuse. Ranks past 8 take the general checks below.
+_N = r"[0-9]{1,18}"
+_PLAIN_ARRAY_RE = re.compile(
+    r"[a-z][a-z0-9]*(?:\[\](?:\{\})?|"
+    + "|".join(r"\[" + ",".join([_N] * k) + r"\](?:\{" + ",".join([_N] * k) + r"\}|\{\})?" for k in range(1, 9))
+    + ")"
+)
 
 
 def _shape_flawed(shape: str) -> bool:
@@ -103,9 +110,38 @@ def _shape_flawed(shape: str) -> bool:
         if order and not order.replace(",", "").isdigit():
             return True
         brace = shape.find("]{", brace + 2)
-    if shape.startswith("("):
-        return ", )" in shape or "(," in shape or ", ," in shape or lexer.has_bare_type(shape)
-    return False
+    if shape.startswith("(") and (", )" in shape or "(," in shape or ", ," in shape or lexer.has_bare_type(shape)):
+        return True
+    if "P(" in shape:  # a physical shape nests a shape in a layout: read it as the full reader does
+        try:
+            return lexer.skip_ws(shape, lexer.parse_shape(shape, 0)[0]) < len(shape)
+        except HloParseError:
+            return True
+    # Each array's layout order as long as its rank, and between a tuple's items a comma (no '{}' either).
+    rest = _GOOD_ELEMENT_RE.sub("A", INDEX_RE.sub("", shape) if "/" in shape else shape)
+    if "[" in rest:  # arrays the pattern does not vouch for (dynamic sizes, rank past 8, ...): count them
+        for dims, order in _ELEMENT_RE.findall(rest):
+            if order and (dims.count(",") + 1 if dims.strip() else 0) != _order_length(order):
+                return True
+        rest = _ELEMENT_RE.sub("A", rest)
+    return shape.startswith("(") and _SKELETON_FLAW_RE.search(rest) is not None
+
+
+# An array with no layout or a layout whose order is as long as its rank (up to 8), its parts after ':' aside.
+_GOOD_ELEMENT_RE = re.compile(
+    r"[a-z][a-z0-9]*+(?:\[\](?:\{:[^{}]*\})?|"
+    + "|".join(r"\[" + ",".join([_N] * k) + r"\](?:\{" + ",".join([_N] * k) + r"(?::[^{}]*)?\})?" for k in range(1, 9))
+    + r")(?![\[\w{])"
+)
+# An array in shape text: its dimensions and, where a '{' opens a layout, the layout (its order first).
+_ELEMENT_RE = re.compile(r"[a-z][a-z0-9]*\[([^\]]*)\](?:[ \t]*(\{[ \t]*[-0-9:][^{}]*\}))?")
+# A tuple's skeleton once each array is "A": anything but arrays, parentheses, commas and blanks between them.
+_SKELETON_FLAW_RE = re.compile(r"[^A(),\s]|A\s*[A(]|\)\s*[A(]")
+
+
+def _order_length(layout: str) -> int:
+    order = layout[1:-1].partition(":")[0]
+    return order.count(",") + 1 if order.strip() else 0
 
 
 def form_of(key: str) -> tuple | None:

@@ -38,6 +38,7 @@ from hloscope.hlo.lexer import NAME, NAME_CHARS, error, skip_ws
 from hloscope.hlo.module import HloComputation, HloInstruction, HloModule
 from hloscope.hlo.shapes import is_async_start_shape
 from hloscope.hlo.syntax import VALUE_CHECKS
+from hloscope.hlo.values import pairs_only
 
 # Nested instructions and inline computations deeper than this are refused.
 MAX_NESTING = 200
@@ -275,7 +276,10 @@ class Reader:
                 continue
             shape = None
             if lexer.can_be_shape(src, pos):
-                pos, shape = lexer.parse_shape(src, pos)
+                try:
+                    pos, shape = lexer.parse_shape(src, pos)
+                except HloParseError as exc:  # XLA then tries the text as a name, and fails where it starts
+                    raise error(f"{CANNOT_PARSE_OPERAND} {exc.msg}", src, item_pos) from None
             word_pos = skip_ws(src, pos)
             if shape is not None and self.single is computation and src.startswith((",", ")"), word_pos):
                 operands.append(self._missing_operand(None, shape, seen))
@@ -328,6 +332,8 @@ class Reader:
                     raise error(f"attribute {missing[0]} is expected but not seen", src, first)
                 if unspecified_api:
                     refuse_unspecified_api(src, pos)
+                if "source_target_pairs" in attrs and not pairs_only(attrs["source_target_pairs"]):  # once all are read
+                    raise error("expects 'source_target_pairs=' to be a list of pairs", src, skip_ws(src, pos))
                 return pos, attrs, calls
             name_pos, key, start = found
             if key not in allowed:

@@ -116,6 +116,15 @@ def groups_error(value: str) -> tuple[int, str] | None:
     return _whole(_list_error(value, pos, "}", _int_list))
 
 
+_GROUP_RE = re.compile(r"\{([^{}]*)\}")
+
+
+def pairs_only(value: str) -> bool:
+    """Whether each group of a ``source_target_pairs={{0,1},{1,0}}`` value holds two integers (XLA's check)."""
+    inner = value.strip()[1:-1]
+    return all(group.count(",") == 1 for group in _GROUP_RE.findall(inner))
+
+
 def slice_error(value: str) -> tuple[int, str] | None:
     """(offset, XLA's message) where ``slice={[0:2], [1:4:2]}`` fails, else None."""
     pos = skip_ws(value, 0)
@@ -192,11 +201,9 @@ def metadata_error(value: str) -> tuple[int, str] | None:
         seen.add(name)
         start = skip_ws(value, end)
         if name == "profile_type":
-            stop = start
-            if value.startswith("{", start):
-                stop = value.find("}", start) + 1 or len(value)
-            else:
-                return start, LIST_END
+            stop, message = _int_list(value, start)
+            if message is not None:
+                return stop, message
         else:
             kind, stop = tokens.token_at(value, start)
             if name in METADATA_STRINGS and kind != "string":
@@ -278,6 +285,7 @@ _METADATA = (
     + r")=-?[0-9]{1,9}+(?![0-9]))[ \t]*+)*+\}"
 )
 _GROUPS = r"\{(?:[ \t]*+" + _INTEGER_LIST + r"(?:[ \t]*+,[ \t]*+" + _INTEGER_LIST + r")*+)?[ \t]*+\}"
+_PAIR = r"\{[ \t]*+" + _INTEGER + r"[ \t]*+,[ \t]*+" + _INTEGER + r"[ \t]*+\}"
 _IOTA_GROUPS = r"\[[0-9,]*+\]<=\[[0-9,]*+\](?:T\([0-9,]*+\))?(?![^\s,])"
 _RANGE = r"\[[ \t]*+" + _INTEGER + r"[ \t]*+:[ \t]*+" + _INTEGER + r"(?:[ \t]*+:[ \t]*+" + _INTEGER + r")?[ \t]*+\]"
 _SLICE = r"\{(?:[ \t]*+" + _RANGE + r"(?:[ \t]*+,[ \t]*+" + _RANGE + r")*+)?[ \t]*+\}"
@@ -288,7 +296,7 @@ FAST_PATTERNS = {
     **dict.fromkeys(FLOAT_ATTRIBUTES, _FLOAT),
     "metadata": _METADATA,
     "replica_groups": "(?:" + _GROUPS + "|" + _IOTA_GROUPS + ")",
-    "source_target_pairs": _GROUPS,
+    "source_target_pairs": r"\{(?:[ \t]*+" + _PAIR + r"(?:[ \t]*+,[ \t]*+" + _PAIR + r")*+)?[ \t]*+\}",
     "slice": _SLICE,
     "frontend_attributes": r"\{(?:[A-Za-z_][A-Za-z0-9_.\-]*+=" + _STRING + r"(?:,[ \t]*+[A-Za-z_][A-Za-z0-9_.\-]*+="
     + _STRING + r")*+)?\}",
