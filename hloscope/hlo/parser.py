@@ -6,7 +6,10 @@ match a whole line, attributes included; anything else (comments, lines that
 wrap, nested instructions, inline computations, unusual spacing) goes to the
 token-based reader (``hloscope.hlo.reader``, built on ``hloscope.hlo.lexer``),
 which follows XLA's grammar. Both produce the same records, so the fast path
-only changes speed.
+only changes speed. A third way changes only speed too: a computation whose
+body repeats an earlier one's but for its ``%names`` (an unrolled stack's
+fused computations, once per layer) is made from that one's records
+(``hloscope.hlo.copies``).
 """
 
 from __future__ import annotations
