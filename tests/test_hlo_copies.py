@@ -126,6 +126,11 @@ CASES = {
         _fused("fused.2", "q0", "q1", "q", "add.1").replace("reduce(%q0, %q0)", "reduce(%q0, %q)"),
     ).replace("HloModule m\n\n" + _FIRST, "HloModule m\n\n" + _FIRST + _region("add.1", "a", "b", "s")),
     "a called computation that does not exist": _module(ORIGINAL, _fused("fused.2", "q0", "q1", "q", "add.9")),
+    # The original's body ends at an indented brace: the next "\n}" is another computation's.
+    "an indented closing brace": _module(
+        ORIGINAL.replace("}\n\n%fused.1", "  }\n\n%fused.1").replace('"%r"}\n}', '"%r"}\n  }'),
+        _fused("fused.2", "q0", "q1", "q", "add.1"),
+    ),
 }
 
 

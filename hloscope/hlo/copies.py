@@ -188,10 +188,11 @@ class Copies:
         _fill(computation, found, tokens, body_start)
         return min(after, len(src))
 
-    def read_whole(self, computation: HloComputation) -> None:
-        """``computation``'s body was read by the fast path from start to end: later copies of it need not be."""
+    def read_whole(self, computation: HloComputation, close: int) -> None:
+        """``computation``'s body was read by the fast path from start to its ``}`` at ``close``: later copies
+        of it need not be (if that ``}`` ends the body ``copy`` looked at)."""
         pending = self.pending
-        if pending is not None and pending[1] is computation:
+        if pending is not None and pending[1] is computation and pending[3] == close:
             self.bodies.setdefault(pending[0], pending[1:])
         self.pending = None
 

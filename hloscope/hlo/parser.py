@@ -268,7 +268,7 @@ class ModuleReader(Reader):
                     self._close(comp, seen, m.start(CLOSE))
                     if inline is not None:
                         return m.end()
-                    copies.read_whole(comp)
+                    copies.read_whole(comp, m.start(CLOSE))
                     self._add_computation(comp)
                     last, comp = comp, None
                 elif which is not None:
