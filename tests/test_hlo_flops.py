@@ -191,6 +191,26 @@ ENTRY e {
     assert flops["uncounted_opcodes"] == {} and flops["unreadable"] == []
 
 
+def test_a_reduce_window_without_a_shape_counts_with_the_window_xla_infers():
+    text = """HloModule w
+max {
+  a = f32[] parameter(0)
+  b = f32[] parameter(1)
+  ROOT c = f32[] maximum(a, b)
+}
+ENTRY e {
+  p = f32[16,32] parameter(0)
+  z = f32[] constant(-inf)
+  a = reduce-window(p, z), window={size=2x3 stride=2x1 pad=1_0x2_2}, to_apply=max
+  b = reduce-window(p, z), window={size=3x2 lhs_dilate=2x1 rhs_dilate=1x3}, to_apply=max
+  ROOT c = reduce-window(p, z), window={size=1x40}, to_apply=max
+}
+"""
+    flops = module_flops(parse_hlo(text))
+    assert flops["uncounted_opcodes"] == {} and flops["unreadable"] == []
+    assert flops["total_flops"] == xla_flops(text) > 0
+
+
 def test_a_shape_that_cannot_be_read_is_declared_not_counted():
     text = """HloModule u
 ENTRY e {

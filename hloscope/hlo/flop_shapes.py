@@ -11,7 +11,7 @@ import math
 from hloscope.hlo.attributes import int_list
 from hloscope.hlo.module import HloInstruction
 from hloscope.hlo.shapes import array_dims, element_count, leaf_arrays, tuple_elements
-from hloscope.hlo.windows import Unreadable
+from hloscope.hlo.windows import Unreadable, window_dims
 
 # As jaxlib 0.10.2's HloCostAnalysis sorts them (its figures: acos, acosh, asin, asinh, atanh, cosh and sinh
 # are transcendentals, bitcast-convert is one FLOP per element).
@@ -59,7 +59,7 @@ def shape_of(inst: HloInstruction, memo: dict | None = None) -> str:
 
     Elementwise ops: their largest operand's shape (the element type may differ: only the dimensions count);
     dot: lhs batch dimensions, lhs free dimensions, rhs free dimensions; reduce: its first input's dimensions
-    less the reduced ones.
+    less the reduced ones; a reduce-window of one input: its window's output dimensions.
     """
     shape = inst.shape
     if shape:
@@ -91,7 +91,21 @@ def _inferred_shape(inst: HloInstruction, memo: dict) -> str:
     if opcode == "reduce":
         reduced = int_list(inst.attributes.get("dimensions"))
         return _array_text([size for d, size in enumerate(operand_dims(inst, 0, memo)) if d not in reduced])
+    if opcode == "reduce-window" and len(inst.operands) == 2:
+        dims, window = operand_dims(inst, 0, memo), window_dims(inst.attributes.get("window"))
+        if len(window) != len(dims):
+            raise Unreadable()
+        return _array_text([_window_output(size, dim) for size, dim in zip(dims, window)])
     return ""
+
+
+def _window_output(size: int, dim: dict[str, int]) -> int:
+    """One output dimension of a window over an input dimension of ``size`` (XLA's InferWindowOutputShape)."""
+    if min(dim["stride"], dim["base_dilation"], dim["window_dilation"]) < 1:
+        raise Unreadable()
+    padded = ((size - 1) * dim["base_dilation"] + 1 if size else 0) + dim["pad_low"] + dim["pad_high"]
+    span = (dim["size"] - 1) * dim["window_dilation"] + 1 if dim["size"] else 0
+    return 0 if span > padded else (padded - span) // dim["stride"] + 1
 
 
 def _array_text(dims: list[int]) -> str:
