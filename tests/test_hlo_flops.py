@@ -211,6 +211,25 @@ ENTRY e {
     assert flops["total_flops"] == xla_flops(text) > 0
 
 
+def test_tuples_their_elements_and_copies_without_a_shape_count_with_the_shapes_xla_infers():
+    text = """HloModule t
+ENTRY e {
+  p = (f32[3,5], f32[3,5]) parameter(0)
+  a = get-tuple-element(p), index=0
+  g = get-tuple-element(p), index=1
+  b = copy(g)
+  t = tuple(a, b, p)
+  c = get-tuple-element(t), index=1
+  q = get-tuple-element(t), index=2
+  d = get-tuple-element(q), index=0
+  ROOT s = add(c, multiply(d, a))
+}
+"""
+    flops = module_flops(parse_hlo(text))
+    assert flops["uncounted_opcodes"] == {} and flops["unreadable"] == []
+    assert flops["total_flops"] == xla_flops(text) > 0
+
+
 def test_a_shape_that_cannot_be_read_is_declared_not_counted():
     text = """HloModule u
 ENTRY e {

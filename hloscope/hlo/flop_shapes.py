@@ -59,7 +59,8 @@ def shape_of(inst: HloInstruction, memo: dict | None = None) -> str:
 
     Elementwise ops: their largest operand's shape (the element type may differ: only the dimensions count);
     dot: lhs batch dimensions, lhs free dimensions, rhs free dimensions; reduce: its first input's dimensions
-    less the reduced ones; a reduce-window of one input: its window's output dimensions.
+    less the reduced ones; a reduce-window of one input: its window's output dimensions; copy: its operand's;
+    tuple and get-tuple-element: the tuple of their operands' shapes and that tuple's element.
     """
     shape = inst.shape
     if shape:
@@ -91,6 +92,14 @@ def _inferred_shape(inst: HloInstruction, memo: dict) -> str:
     if opcode == "reduce":
         reduced = int_list(inst.attributes.get("dimensions"))
         return _array_text([size for d, size in enumerate(operand_dims(inst, 0, memo)) if d not in reduced])
+    if opcode == "copy" and len(inst.operands) == 1:
+        return operand_shape(inst, 0, memo)
+    if opcode == "tuple":
+        shapes = [operand_shape(inst, i, memo) for i in range(len(inst.operands))]
+        return "(" + ", ".join(shape or need(None) for shape in shapes) + ")"
+    if opcode == "get-tuple-element":
+        elements, index = need(tuple_elements(operand_shape(inst, 0, memo))), inst.attributes.get("index", "")
+        return elements[int(index)] if index.strip().isdigit() and int(index) < len(elements) else ""
     if opcode == "reduce-window" and len(inst.operands) == 2:
         dims, window = operand_dims(inst, 0, memo), window_dims(inst.attributes.get("window"))
         if len(window) != len(dims):
