@@ -21,6 +21,7 @@ OPENERS = {"(": ")", "[": "]", "{": "}"}
 QUOTES = frozenset("\"'")
 
 _WS_RE = re.compile(r"[ \t\r\n]*")
+_WS_OR_COMMENT = " \t\r\n/"
 _NAME_RE = re.compile(r"%?(" + NAME + ")", re.ASCII)
 # A name token as XLA's lexer reads one: %name, name or name: .
 NAME_TOKEN_RE = re.compile(r"%" + NAME + "|" + NAME + ":?", re.ASCII)
@@ -49,6 +50,8 @@ def describe(src: str, pos: int) -> str:
 
 def skip_ws(src: str, pos: int) -> int:
     """Skip whitespace, ``/* */`` and ``//`` comments."""
+    if src[pos : pos + 1] not in _WS_OR_COMMENT:
+        return pos  # most calls: nothing to skip (at the end, "" is in any string and goes on)
     while True:
         pos = _WS_RE.match(src, pos).end()
         if src.startswith("/*", pos):
