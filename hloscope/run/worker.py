@@ -2,10 +2,12 @@
 
 The worker is started with the 'spawn' context (never fork: JAX and XLA hold
 threads and locks a forked child would inherit half-held), imports JAX once,
-warms XLA up with a trivial compile and then measures point after point. A
-point that runs past its timeout gets its worker killed; a worker that dies
-(segfault, out of memory, killed) fails its point with the reason. Either
-way the next point gets a fresh worker.
+checks the models, warms XLA up with a trivial compile before its first point
+and then measures point after point. The warm-up waits for that first point:
+a model that is refused, or a resumed run with nothing left to measure, does
+not pay it. A point that runs past its timeout gets its worker killed; a
+worker that dies (segfault, out of memory, killed) fails its point with the
+reason. Either way the next point gets a fresh worker.
 
 The worker ignores SIGINT: Ctrl-C in a terminal reaches the whole process
 group, and the parent decides what an interruption means (finish the current
@@ -71,6 +73,7 @@ class Worker:
         self.start_timeout_s = start_timeout_s
         self._process = None
         self._conn = None
+        self._warm = False
         self.info: dict = {}
 
     @property
@@ -78,7 +81,7 @@ class Worker:
         return self._process is not None and self._process.is_alive()
 
     def start(self) -> None:
-        """Spawn the worker and wait until it has warmed up."""
+        """Spawn the worker and wait until it has imported JAX (it warms up before its first point)."""
         context = multiprocessing.get_context("spawn")
         parent_conn, child_conn = context.Pipe()
         process = context.Process(
@@ -101,6 +104,24 @@ class Worker:
             self.kill()
             raise WorkerStartError(f"cannot start the measuring worker: {reason}")
         self.info = message[1]
+
+    def warm_up(self) -> None:
+        """Have the started worker pay XLA's one-time start-up (``warm_up``) once, before its
+        first point and outside that point's timeout. Raises WorkerStartError if it fails or dies."""
+        if self._warm:
+            return
+        try:
+            self._conn.send(("warm",))
+        except (BrokenPipeError, OSError):
+            message = ("died", self._process.exitcode)
+        else:
+            message = self._receive(self.start_timeout_s)
+        if message is None or message[0] != "warm":
+            reason = "it did not warm up in time" if message is None else _message_reason(message)
+            self.kill()
+            raise WorkerStartError(f"cannot start the measuring worker: {reason}")
+        self.info = {**self.info, **message[1]}
+        self._warm = True
 
     @property
     def environment(self) -> dict:
@@ -133,11 +154,12 @@ class Worker:
                 timeout_s: float | None) -> Point:
         """Measure one point in the worker; a timeout or death gives a non-ok Point."""
         key = (model, step, variant, layers)
-        if not self.alive:
-            try:
+        try:
+            if not self.alive:
                 self.start()
-            except WorkerStartError as exc:
-                return _point(key, status="failed", error=str(exc))
+            self.warm_up()
+        except WorkerStartError as exc:
+            return _point(key, status="failed", error=str(exc))
         started = time.monotonic()
         try:
             self._conn.send(("measure", config, *key))
@@ -187,6 +209,7 @@ class Worker:
         if self._conn is not None:
             self._conn.close()
         self._process = self._conn = None
+        self._warm = False
 
     def close(self) -> None:
         """Ask the worker to exit; kill it if it does not."""
@@ -217,13 +240,15 @@ def _message_reason(message) -> str:
 
 
 def _worker_main(conn, parent_pid: int) -> None:
-    """The worker's loop: warm up, then measure each point it is sent."""
+    """The worker's loop: say it is ready, then check, warm up or measure as it is asked."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent(parent_pid)
     try:
-        info = warm_up()
+        from hloscope.run.environment import capture_environment
+
+        info = {"pid": os.getpid(), "environment": capture_environment()}
     except Exception as exc:
-        conn.send(("error", f"warm-up failed: {type(exc).__name__}: {exc}"))
+        conn.send(("error", f"start-up failed: {type(exc).__name__}: {exc}"))
         return
     conn.send(("ready", info))
     faults = _parse_faults(os.environ.get(TEST_FAULTS_ENV, ""))
@@ -234,6 +259,13 @@ def _worker_main(conn, parent_pid: int) -> None:
             return
         if message[0] == "check":
             conn.send(check_safely(message[1]))
+            continue
+        if message[0] == "warm":
+            try:
+                conn.send(("warm", warm_up()))
+            except Exception as exc:
+                conn.send(("error", f"warm-up failed: {type(exc).__name__}: {exc}"))
+                return
             continue
         if message[0] != "measure":
             return
@@ -259,12 +291,11 @@ def _die_with_parent(parent_pid: int) -> None:
 def warm_up() -> dict:
     """Pay JAX's and XLA's one-time start-up before the first measured point.
 
-    Returns the worker's environment (the parent never initialises a JAX
-    backend, so only the worker can say which device measures), its pid and
-    how long the warm-up took.
+    Returns how long the warm-up took (``warm_up_s``). The environment (the
+    parent never initialises a JAX backend, so only the worker can say which
+    device measures) comes with the worker's "ready" message.
     """
     from hloscope.models import build_forward, builtin_model
-    from hloscope.run.environment import capture_environment
     from hloscope.run.lowering import lower_cold
 
     start = time.perf_counter()
@@ -272,7 +303,7 @@ def warm_up() -> dict:
     x = spec.make_input()
     for variant in ("scan", "unroll", "unroll-sliced"):
         lower_cold(lambda: build_forward(spec.make_block, variant, 2, x, 0), 1, phases=False)
-    return {"warm_up_s": time.perf_counter() - start, "pid": os.getpid(), "environment": capture_environment()}
+    return {"warm_up_s": time.perf_counter() - start}
 
 
 def check_safely(config: SweepConfig) -> tuple:
