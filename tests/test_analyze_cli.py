@@ -2,20 +2,39 @@
 
 import json
 import re
+import subprocess
+import sys
 
+import pytest
 from click.testing import CliRunner
 
 from hloscope.cli import main
 from hloscope.results import load_results
 
 
-def test_analyze_writes_results_and_offline_report(tmp_path):
-    out = tmp_path / "run"
-    result = CliRunner().invoke(
-        main,
-        ["analyze", "--model", "linear", "--features", "16", "--layers", "1,2,4", "--repeats", "1", "--out", str(out)],
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    """One tiny sweep, run by the CLI in a fresh process that then reports whether it ever
+    initialised a JAX backend: (its run folder, its last line of output)."""
+    out = tmp_path_factory.mktemp("tiny") / "run"
+    probe = (
+        "import sys\n"
+        "from hloscope.cli import main\n"
+        "try:\n"
+        f"    main(['analyze', '--model', 'linear', '--features', '16', '--layers', '1,2,4', '--repeats', '1',"
+        f" '--quiet', '--out', {str(out)!r}])\n"
+        "except SystemExit as exc:\n"
+        "    code = exc.code\n"
+        "xb = sys.modules.get('jax._src.xla_bridge')\n"
+        "print('exit', code, 'backends', sorted(xb._backends) if xb else [])\n"
     )
-    assert result.exit_code == 0, result.output
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=600)
+    return out, done.stdout.strip().splitlines()[-1:], done.stdout + done.stderr
+
+
+def test_analyze_writes_results_and_offline_report(tiny_run):
+    out, last_line, output = tiny_run
+    assert last_line and last_line[0].startswith("exit 0 "), output
     results = load_results(out / "results.json")
     assert {(p.variant, p.layers) for p in results.points} == {
         (v, L) for v in ("scan", "unroll") for L in (1, 2, 4)
@@ -55,8 +74,6 @@ def test_analyze_writes_results_and_offline_report(tmp_path):
 def test_the_reproduce_command_runs_as_printed_in_a_fresh_folder(tmp_path):
     """The command a report prints names no --out: run from another folder, it makes a run of its own."""
     import os
-    import subprocess
-    import sys
 
     out = tmp_path / "run"
     result = CliRunner().invoke(main, ["analyze", "--model", "linear", "--features", "8", "--layers", "1,2",
@@ -106,32 +123,16 @@ def test_analyze_refuses_to_overwrite_a_run(tmp_path):
     assert (out / "results.json").read_text() == "{}"
 
 
-def test_the_analyzing_process_never_initialises_a_jax_backend(tmp_path):
+def test_the_analyzing_process_never_initialises_a_jax_backend(tiny_run):
     """The worker measures; a parent holding the device (and its memory) would distort it."""
-    import subprocess
-    import sys
-
-    probe = (
-        "import sys\n"
-        "from hloscope.cli import main\n"
-        "try:\n"
-        f"    main(['analyze', '--model', 'linear', '--features', '16', '--layers', '1,2', '--repeats', '1',"
-        f" '--quiet', '--out', {str(tmp_path / 'run')!r}])\n"
-        "except SystemExit as exc:\n"
-        "    code = exc.code\n"
-        "xb = sys.modules.get('jax._src.xla_bridge')\n"
-        "print('exit', code, 'backends', sorted(xb._backends) if xb else [])\n"
-    )
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=600)
-    assert done.stdout.strip().splitlines()[-1] == "exit 0 backends []", done.stdout + done.stderr
-    results = load_results(tmp_path / "run")
+    out, last_line, output = tiny_run
+    assert last_line == ["exit 0 backends []"], output
+    results = load_results(out)
     assert results.environment["backend"] == "cpu" and results.environment["device_count"] >= 1
 
 
 def test_the_analyzing_process_imports_no_jax_for_a_refused_option(tmp_path):
     """Options are checked without jax: a bad variant is refused before any worker starts."""
-    import subprocess
-    import sys
 
     probe = (
         "import sys\n"
