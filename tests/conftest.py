@@ -10,6 +10,41 @@ import pytest
 
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
+# The files that run whole sweeps or compile many programs, slowest first (from
+# `pytest -n 2 --dist loadfile --durations=40` on the 2-core machine). `make test`
+# keeps each file in one process; handed out first, they leave the many quick
+# files to fill in at the end, so both processes finish together. (pytest-xdist's
+# own order, most tests per file first, left these for last.)
+SLOW_FILES_FIRST = (
+    "test_block_protocol.py",
+    "test_block_state.py",
+    "test_train.py",
+    "test_bad_input.py",
+    "test_faults.py",
+    "test_analyze_cli.py",
+    "test_per_layer.py",
+    "test_pitfalls.py",
+    "test_user_block.py",
+    "test_unroll_construction.py",
+    "test_output_faults.py",
+    "test_interrupts.py",
+    "test_sweep_results.py",
+    "test_lowering.py",
+    "test_models.py",
+    "test_engine_speed.py",
+    "test_phases.py",
+)
+
+
+def pytest_configure(config):
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False  # hand files out in the order below
+
+
+def pytest_collection_modifyitems(items):
+    rank = {name: i for i, name in enumerate(SLOW_FILES_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: each file's tests keep their order
+
 
 @pytest.fixture
 def cold_caches(monkeypatch):
