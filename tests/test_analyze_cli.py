@@ -76,7 +76,7 @@ def test_the_reproduce_command_runs_as_printed_in_a_fresh_folder(tmp_path):
     import os
 
     out = tmp_path / "run"
-    result = CliRunner().invoke(main, ["analyze", "--model", "linear", "--features", "8", "--layers", "1,2",
+    result = CliRunner().invoke(main, ["analyze", "--model", "linear", "--features", "8", "--layers", "1",
                                        "--repeats", "1", "--variants", "scan", "--quiet", "--out", str(out)])
     assert result.exit_code == 0, result.output
     command = json.loads((out / "results.json").read_text())["command"]

@@ -26,7 +26,7 @@ def _entry_parameters(spec, variant, layers):
 @pytest.mark.parametrize("model", ["transformer", "stem-trunk-head"])
 def test_unroll_passes_every_layers_arrays_as_arguments(model):
     spec = builtin_model(model, **TINY)
-    layers = 5
+    layers = 3
     per_layer = stacking.layer_arrays(stacking.build_stack(spec, 1))
     assert per_layer >= 4
     assert _entry_parameters(spec, "unroll", layers) >= layers * per_layer

@@ -45,7 +45,7 @@ def test_example_block_runs_end_to_end(tmp_path):
     out = tmp_path / "run"
     result = CliRunner().invoke(main, [
         "analyze", "--model", f"{block}:make_block", "--name", "glu", "--input-shape", "2,32",
-        "--layers", "1,2,4", "--repeats", "1", "--variants", "scan,unroll,scan-unroll-2", "--out", str(out),
+        "--layers", "1,2", "--repeats", "1", "--variants", "scan,unroll,scan-unroll-2", "--out", str(out),
     ])
     assert result.exit_code == 0, result.output
     raw = json.loads((out / "results.json").read_text())
@@ -62,7 +62,7 @@ def test_example_block_runs_end_to_end(tmp_path):
     scan = sorted((p["layers"], p["hlo"]["pre"]["instructions"]) for p in raw["points"] if p["variant"] == "scan")
     unroll = sorted((p["layers"], p["hlo"]["pre"]["instructions"]) for p in raw["points"] if p["variant"] == "unroll")
     assert len({n for _, n in scan}) == 1  # one block, whatever L
-    assert unroll[0][1] < unroll[1][1] < unroll[2][1]
+    assert unroll[0][1] < unroll[1][1]
 
 
 def test_factory_from_a_module(tmp_path, monkeypatch):
