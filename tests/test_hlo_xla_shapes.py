@@ -6,7 +6,7 @@ parameter's leaf buffers and a custom-call's ``operand_layout_constraints``
 against its operands: each case runs as written (the fast path where it can)
 and wrapped over lines (the full reader), with XLA's own verdict, line,
 column and message (``xla_reference.xla_parse``); so are a layout's order against the rank and the
-items of a tuple shape. "Compatible" leaves
+items of a tuple shape, also in the shapes attributes hold (entry layout, outfeed shape, constraints). "Compatible" leaves
 layouts and dynamic bounds aside, as XLA does: those cases must stay accepted.
 """
 
@@ -31,6 +31,19 @@ def _custom_call(constraints: str) -> str:
     return _module(
         "p0 = f32[42,2,3] parameter(0)", "p1 = f32[123,4] parameter(1)",
         f'ROOT c = f32[1,2,3]{{0,1,2}} custom-call(p0, p1), custom_call_target="baz", operand_layout_constraints={constraints}',
+    )
+
+
+def _entry_layout(layout: str) -> str:
+    return _module("p = f32[2,3] parameter(0)", "ROOT r = f32[2,3] abs(p)").replace(
+        "HloModule m", f"HloModule m, entry_computation_layout={layout}", 1
+    )
+
+
+def _outfeed(shape: str, outfeed_shape: str) -> str:
+    return _module(
+        "t = token[] after-all()", f"p = {shape} parameter(0)",
+        f'ROOT o = token[] outfeed(p, t), outfeed_shape={outfeed_shape}, outfeed_config="x"',
     )
 
 
@@ -103,6 +116,25 @@ CASES = {
         "p = (f32[2,3], s32[]) parameter(0)", "ROOT r = f32[2,3] get-tuple-element((f32[2,3] s32[]) p), index=0"
     ),
     "an operand whose dimensions end with a comma": _module("p = f32[2,3] parameter(0)", "ROOT r = f32[2,3] abs(f32[2,] p)"),
+    # Shapes inside attributes are read as XLA reads shapes: the header's entry layout, an outfeed's shape,
+    # operand layout constraints.
+    "an entry layout parameter whose layout order is shorter than its rank": _entry_layout("{(f32[2,3]{0})->f32[2,3]{1,0}}"),
+    "an entry layout result whose layout order is longer than its rank": _entry_layout(
+        "{(f32[2,3]{1,0})->(f32[2,3]{1,0}, f32[2]{0,1})}"
+    ),
+    "an entry layout shape with an empty dimension": _entry_layout("{(f32[2,]{1,0})->f32[2,3]{1,0}}"),
+    "an entry layout with a dim level type XLA does not know": _entry_layout("{(f32[2,3]{1,0:D(X)})->f32[2,3]{1,0}}"),
+    "an entry layout as XLA takes it": _entry_layout(
+        "{(f32[2,3]{0,1}, /*index=1*/(s32[], f32[4]{0:T(4)}))->f32[2,3]{1,0}}"
+    ),
+    "an outfeed shape whose layout order is shorter than its rank": _outfeed("f32[2,3]", "f32[2,3]{0}"),
+    "an outfeed tuple shape with a layout order on a scalar": _outfeed("(f32[2,3], s32[])", "(f32[2,3]{1,0}, s32[]{0})"),
+    "an outfeed shape with an empty dimension": _outfeed("f32[2,3]", "f32[2,]{1,0}"),
+    "an outfeed shape as XLA takes it": _outfeed("(f32[2,3], s32[])", "(f32[2,3]{0,1}, s32[])"),
+    "an operand layout constraint whose layout order is shorter than its rank": _custom_call(
+        "{f32[42,2,3]{0,1}, f32[123,4]{0,1}}"
+    ),
+    "an operand layout constraint followed by an empty layout": _custom_call("{f32[42,2,3]{0,1,2}, f32[123,4]{}}"),
 }
 TEXTS = as_written_and_wrapped(CASES)
 

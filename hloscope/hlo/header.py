@@ -10,10 +10,12 @@ from hloscope.hlo import lexer
 from hloscope.hlo.fastpath import HEADER_ATTRIBUTE_RE, HEADER_RE, SECTION_LINE_RE
 from hloscope.hlo.grammar import HEADER_ATTRIBUTES, HEADER_BOOL_ATTRIBUTES
 from hloscope.hlo.lexer import error, skip_ws
+from hloscope.hlo.memos import entry_layout_flawed
 from hloscope.hlo.syntax import HEADER_SYNTAX
 from hloscope.hlo.values import HEADER_CHECKS
 
 SECTION_NAMES = ("FileNames", "FunctionNames", "FileLocations", "StackFrames")
+_LAYOUT = "entry_computation_layout"
 
 
 def read_module_header(src: str, module, pos: int) -> int:
@@ -26,11 +28,13 @@ def read_module_header(src: str, module, pos: int) -> int:
     if m is not None:
         pairs = HEADER_ATTRIBUTE_RE.findall(m.group(2))
         attrs = dict(pairs)
-        # What XLA refuses (an unknown name, a name twice, a bad boolean) takes the reader below.
+        # What XLA refuses (an unknown name, a name twice, a bad boolean, a shape in the entry layout)
+        # takes the reader below.
         if (
             len(attrs) == len(pairs)
             and attrs.keys() <= HEADER_ATTRIBUTES
-            and not attrs.keys() & HEADER_SYNTAX.keys() - HEADER_CHECKS.keys()
+            and not attrs.keys() & HEADER_SYNTAX.keys() - HEADER_CHECKS.keys() - {_LAYOUT}
+            and not (_LAYOUT in attrs and entry_layout_flawed(attrs[_LAYOUT]))
             and all(len(attrs[key]) < 19 and attrs[key].lstrip("-").isdigit() for key in attrs.keys() & HEADER_CHECKS.keys())
             and all(attrs.get(key, "true") in ("true", "false") for key in HEADER_BOOL_ATTRIBUTES)
         ):

@@ -41,6 +41,8 @@ TAILS: dict[frozenset[str], dict[str, int]] = {}
 FORMS: dict[str, tuple | None] = {}
 # (shape text, constant literal text) -> None or where and why XLA refuses it (hloscope.hlo.literals).
 LITERALS: dict[tuple[str, str], tuple[int, str] | None] = {}
+# A module header's entry_computation_layout text -> whether the full reader refuses a shape in it.
+ENTRY_LAYOUTS: dict[str, bool] = {}
 # Opcode -> what the fast path checks of it: (operand count XLA requires or -1, ``, name=`` of
 # each attribute it requires or None, the attribute names it takes). Grammar, not text: never emptied.
 _OPCODE_RULES: dict[str, tuple] = {}
@@ -48,7 +50,7 @@ _OPCODE_RULES: dict[str, tuple] = {}
 
 def clear_memos() -> None:
     """Forget what earlier parses learnt: the next parse starts from scratch (for timing it fairly)."""
-    for memo in (SHAPES, TAILS, FORMS, LITERALS):
+    for memo in (SHAPES, TAILS, FORMS, LITERALS, ENTRY_LAYOUTS):
         memo.clear()
 
 
@@ -125,6 +127,17 @@ def _shape_flawed(shape: str) -> bool:
                 return True
         rest = _ELEMENT_RE.sub("A", rest)
     return shape.startswith("(") and _SKELETON_FLAW_RE.search(rest) is not None
+
+
+def entry_layout_flawed(value: str) -> bool:
+    """Whether the full reader refuses a shape in ``entry_computation_layout={(shape, ...)->shape}``, remembered."""
+    found = ENTRY_LAYOUTS.get(value)
+    if found is None:
+        params, arrow, result = value[1:-1].partition("->")
+        flawed = bool(arrow) and (_shape_flawed(params.strip()) or _shape_flawed(result.strip()))
+        flawed = flawed or (":" in value and not layouts_pass(value))
+        found = _remember(ENTRY_LAYOUTS, value, flawed)
+    return found
 
 
 # An array with no layout or a layout whose order is as long as its rank (up to 8), its parts after ':' aside.

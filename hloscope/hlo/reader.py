@@ -351,7 +351,7 @@ class Reader:
                 pos = lexer.skip_value(src, start, f"value of attribute {key!r}")
                 unspecified_api |= check_enum(src, opcode, key, src[start:pos], start)
                 if (check := VALUE_CHECKS.get(key)) and (found := check(src[start:pos])):
-                    raise error(found[1], src, start + found[0])
+                    raise error(found[1], src, skip_ws(src, start + found[0]))
             attrs[key] = src[start:pos]
 
     def _read_called(self, pos: int, key: str, kind: str, calls: list[tuple[str, str]]) -> int:

@@ -13,7 +13,8 @@ import re
 
 from hloscope.hlo import tokens
 from hloscope.hlo.values import HEADER_CHECKS, VALUE_CHECKS as INTEGER_CHECKS
-from hloscope.hlo.lexer import NAME, error, skip_ws
+from hloscope.hlo.errors import HloParseError
+from hloscope.hlo.lexer import NAME, error, parse_shape, skip_value, skip_ws
 
 _TOKEN_RE = re.compile(r"(-?[0-9]+)(?![0-9])|(%?" + NAME + r")|.", re.ASCII | re.S)
 _ALIAS_FORMAT = (
@@ -101,7 +102,36 @@ def _end_of(tokens: _Tokens) -> int:
     return tokens.src.rindex("}", 0, tokens.pos) + 1
 
 
-HEADER_SYNTAX = {"input_output_alias": check_aliasing, "buffer_donor": check_buffer_donor, **HEADER_CHECKS}
+def check_entry_layout(src: str, start: int) -> int:
+    """``entry_computation_layout={(shape, ...)->shape}``: each shape as XLA reads it; the value's end.
+
+    Raises HloParseError where XLA's shape reading stops (a layout order not as long as the rank, an
+    empty dimension); the list's own punctuation is only skipped.
+    """
+    end = skip_value(src, start, "value of attribute 'entry_computation_layout'")
+    pos = skip_ws(src, start)
+    if not src.startswith("{", pos) or not src.startswith("(", pos := skip_ws(src, pos + 1)):
+        return end
+    pos = skip_ws(src, pos + 1)
+    while not src.startswith(")", pos):
+        pos = skip_ws(src, parse_shape(src, pos)[0])
+        if not src.startswith(",", pos):
+            break
+        pos = skip_ws(src, pos + 1)
+    if not src.startswith(")", pos):
+        return end
+    pos = skip_ws(src, pos + 1)
+    if src.startswith("->", pos):
+        parse_shape(src, pos + 2)
+    return end
+
+
+HEADER_SYNTAX = {
+    "input_output_alias": check_aliasing,
+    "buffer_donor": check_buffer_donor,
+    "entry_computation_layout": check_entry_layout,
+    **HEADER_CHECKS,
+}
 
 
 # dim_labels=b01f_01io->b01f as XLA's lexer takes it (one token), then each part as its parser checks it.
@@ -209,13 +239,47 @@ def _dim_labels_error(value: str) -> tuple[int, str] | None:
     return None if message is None else (0, message)
 
 
-# Attribute name -> its value's check (offset, message) or None, for both readers.
-VALUE_CHECKS = {"dim_labels": _dim_labels_error, "window": window_error, "padding": padding_error, **INTEGER_CHECKS}
+def _shape_error(value: str) -> tuple[int, str] | None:
+    """``outfeed_shape=``'s value as XLA reads a shape: where and why it stops, else None."""
+    try:
+        parse_shape(value, 0)
+    except HloParseError as exc:
+        return exc.pos, exc.msg
+    return None
+
+
+def _shape_list_error(value: str) -> tuple[int, str] | None:
+    """``operand_layout_constraints={shape, ...}``: each shape as XLA reads it, then ',' or the '}'."""
+    pos = skip_ws(value, 1)
+    if not value.startswith("{") or value.startswith("}", pos):
+        return None
+    try:
+        while True:
+            pos = skip_ws(value, parse_shape(value, pos)[0])
+            if not value.startswith(",", pos):
+                return None if value.startswith("}", pos) else (pos, "expects a list to end with kRbrace")
+            pos += 1
+    except HloParseError as exc:
+        return exc.pos, exc.msg
+
+
+# Attribute name -> its value's check (offset, message) or None, for both readers. An offset at the
+# value's end stands for the token after it.
+VALUE_CHECKS = {
+    "dim_labels": _dim_labels_error,
+    "window": window_error,
+    "padding": padding_error,
+    "outfeed_shape": _shape_error,
+    "operand_layout_constraints": _shape_list_error,
+    **INTEGER_CHECKS,
+}
 # The values values_pass checks in an attribute text (the fast path's attribute pattern takes only
 # integer values that pass): one list for its pattern and its substring test.
 _CHECKED_IN_TAIL = ("dim_labels", "window", "padding")
 _CHECKED_IN_TAIL_RE = re.compile(r"(?<![\w.-])(" + "|".join(_CHECKED_IN_TAIL) + r")=(\{[^{}]*\}|[^\s,]*)")
-_CHECKED_MARKERS = tuple(f"{name}=" for name in _CHECKED_IN_TAIL)
+_SHAPE_VALUED = ("outfeed_shape", "operand_layout_constraints")
+_SHAPE_VALUED_RE = re.compile(r"(?<![\w.-])(" + "|".join(_SHAPE_VALUED) + ")=", re.ASCII)
+_CHECKED_MARKERS = tuple(f"{name}=" for name in (*_CHECKED_IN_TAIL, *_SHAPE_VALUED))
 
 
 def values_pass(tail: str) -> bool:
@@ -226,4 +290,14 @@ def values_pass(tail: str) -> bool:
     """
     if not any(marker in tail for marker in _CHECKED_MARKERS):
         return True  # the common case, and substring tests cost far less than the pattern
-    return all(VALUE_CHECKS[key](value) is None for key, value in _CHECKED_IN_TAIL_RE.findall(tail))
+    return all(VALUE_CHECKS[key](value) is None for key, value in _CHECKED_IN_TAIL_RE.findall(tail)) and all(
+        _shape_valued_passes(tail, m.group(1), m.end()) for m in _SHAPE_VALUED_RE.finditer(tail)
+    )
+
+
+def _shape_valued_passes(tail: str, key: str, start: int) -> bool:
+    try:
+        end = skip_value(tail, start)
+    except HloParseError:
+        return False
+    return VALUE_CHECKS[key](tail[start:end]) is None
