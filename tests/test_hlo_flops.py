@@ -191,6 +191,13 @@ ENTRY e {
     assert flops["uncounted_opcodes"] == {} and flops["unreadable"] == []
 
 
+def assert_counted_in_full_as_xla(text: str) -> None:
+    """Every instruction of ``text`` counted (nothing declared uncounted), in all XLA's figure, above 0."""
+    flops = module_flops(parse_hlo(text))
+    assert flops["uncounted_opcodes"] == {} and flops["unreadable"] == []
+    assert flops["total_flops"] == xla_flops(text) > 0
+
+
 def test_a_reduce_window_without_a_shape_counts_with_the_window_xla_infers():
     text = """HloModule w
 max {
@@ -206,9 +213,7 @@ ENTRY e {
   ROOT c = reduce-window(p, z), window={size=1x40}, to_apply=max
 }
 """
-    flops = module_flops(parse_hlo(text))
-    assert flops["uncounted_opcodes"] == {} and flops["unreadable"] == []
-    assert flops["total_flops"] == xla_flops(text) > 0
+    assert_counted_in_full_as_xla(text)
 
 
 def test_tuples_their_elements_and_copies_without_a_shape_count_with_the_shapes_xla_infers():
@@ -225,9 +230,7 @@ ENTRY e {
   ROOT s = add(c, multiply(d, a))
 }
 """
-    flops = module_flops(parse_hlo(text))
-    assert flops["uncounted_opcodes"] == {} and flops["unreadable"] == []
-    assert flops["total_flops"] == xla_flops(text) > 0
+    assert_counted_in_full_as_xla(text)
 
 
 def test_a_shape_that_cannot_be_read_is_declared_not_counted():
