@@ -17,7 +17,7 @@ from stack_programs import BLOCKS, unrolled_texts
 from hloscope.hlo import HloParseError, parse_hlo
 from hloscope.hlo.copies import MIN_COMPUTATIONS, Copies, computation_classes
 from hloscope.hlo.summary import summarize_module
-from xla_reference import as_written_and_wrapped, assert_read_as_xla, difference_from_xla, xla_parse
+from xla_reference import as_written_and_wrapped, assert_read_as_xla, difference_from_xla, verdicts_by_text
 
 LAYERS = 4
 POST = 1
@@ -139,8 +139,7 @@ FORMS = as_written_and_wrapped(CASES)
 
 @pytest.fixture(scope="module")
 def xla_verdicts():
-    texts = [text for _, text in FORMS]
-    return dict(zip(texts, xla_parse(texts)))
+    return verdicts_by_text(FORMS)
 
 
 @pytest.mark.parametrize(("name", "text"), FORMS, ids=[name for name, _ in FORMS])

@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 
 from hloscope.hlo import HloParseError, parse_hlo
-from xla_reference import as_written_and_wrapped, assert_read_as_xla, xla_parse
+from xla_reference import as_written_and_wrapped, assert_read_as_xla, verdicts_by_text, xla_parse
 
 
 def _module(*lines: str) -> str:
@@ -165,8 +165,7 @@ TEXTS = as_written_and_wrapped(CASES)
 
 @pytest.fixture(scope="module")
 def xla_verdicts() -> dict[str, dict]:
-    texts = [text for _, text in TEXTS]
-    return dict(zip(texts, xla_parse(texts)))
+    return verdicts_by_text(TEXTS)
 
 
 @pytest.mark.parametrize("name,text", TEXTS, ids=[name for name, _ in TEXTS])

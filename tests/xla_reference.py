@@ -146,6 +146,12 @@ def as_written_and_wrapped(cases: dict[str, str]) -> list[tuple[str, str]]:
     return [(f"{name} ({form})", text) for name, plain in cases.items() for form, text in (("as written", plain), ("wrapped", wrapped(plain)))]
 
 
+def verdicts_by_text(forms: list[tuple[str, str]]) -> dict[str, dict]:
+    """XLA's verdict on each text of ``as_written_and_wrapped`` pairs, by text (one XLA run for all)."""
+    texts = [text for _, text in forms]
+    return dict(zip(texts, xla_parse(texts)))
+
+
 def assert_read_as_xla(name: str, text: str, theirs: dict) -> None:
     """hloscope's verdict on ``text`` is XLA's (``theirs``): accepted, or refused at XLA's place with XLA's message."""
     from hloscope.hlo import HloParseError, parse_hlo
